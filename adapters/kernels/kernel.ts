@@ -1,0 +1,24 @@
+/**
+ * A kernel runs one execution attempt in isolation and reports what happened.
+ * The job's folder is the execution folder: context.json is read from it,
+ * figures/ and results are written to it. Implementations: local Python
+ * (cold process or warm fork server) and Jupyter kernels.
+ *
+ * A kernel never throws for the user's code failing: runtime errors and
+ * timeouts are results. It throws KernelUnavailableError when it could not
+ * run the code at all (an infrastructure error, retried with backoff).
+ */
+import type { ExecuteJob, ExecuteResult } from '../../bus/messages.ts';
+
+export interface Kernel {
+  readonly name: string;
+  execute(job: ExecuteJob, signal?: AbortSignal): Promise<ExecuteResult>;
+  close(): Promise<void>;
+}
+
+export class KernelUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KernelUnavailableError';
+  }
+}

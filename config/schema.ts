@@ -1,0 +1,188 @@
+/**
+ * The whole configuration as one zod schema. Every key has a default that
+ * runs with nothing installed but Node and Python: in-process bus and store,
+ * local Python, the mock generator. Keys follow the seeds' names.
+ */
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+const secondsSchema = z.number().positive();
+
+const executionModeSchema = z
+  .object({
+    kernel_name: z.string().min(1),
+    allows_writes: z.boolean(),
+    requires_approval: z.boolean().default(false),
+    /** Extra environment for the kernel (on top of the scrubbed allow-list). */
+    environment: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+export type ExecutionModeConfig = z.infer<typeof executionModeSchema>;
+
+const defaultModes = {
+  read_only: {
+    kernel_name: 'python3-epics-readonly',
+    allows_writes: false,
+    requires_approval: false,
+    environment: {},
+  },
+  write_access: {
+    kernel_name: 'python3-epics-write',
+    allows_writes: true,
+    requires_approval: true,
+    environment: {},
+  },
+};
+
+/**
+ * Each generator validates its own section (generators are plugins); here a
+ * section is any object. `type` names the implementation when the section's
+ * name is not itself a registered generator.
+ */
+const generatorSectionSchema = z.record(z.string(), z.unknown());
+
+const executionSchema = z
+  .object({
+    code_generator: z.string().min(1).default('mock'),
+    generators: z.record(z.string(), generatorSectionSchema).default({}),
+    /** `container` is the seeds' name for a Jupyter kernel in a container. */
+    execution_method: z
+      .enum(['local', 'jupyter', 'container'])
+      .default('local')
+      .transform((method) => (method === 'container' ? 'jupyter' : method)),
+    modes: z
+      .record(z.string(), executionModeSchema)
+      .default(defaultModes)
+      .refine((modes) => 'read_only' in modes, 'must define a read_only mode')
+      .refine((modes) => Object.values(modes).some((m) => m.allows_writes), 'must define a mode that allows writes'),
+    local: z
+      .object({
+        /** Python interpreter (or a virtualenv folder holding bin/python). */
+        python_env_path: z.string().min(1).nullable().default(null),
+      })
+      .strict()
+      .default({ python_env_path: null }),
+    jupyter: z
+      .object({
+        url: z.string().url().nullable().default(null),
+        token: z.string().default(''),
+        /** Base URL used in notebook links shown to people. */
+        public_url: z.string().url().nullable().default(null),
+        pool_size: z.number().int().nonnegative().default(1),
+      })
+      .strict()
+      .default({ url: null, token: '', public_url: null, pool_size: 1 }),
+  })
+  .strict();
+
+const approvalModeSchema = z
+  .enum(['disabled', 'all_code', 'control_writes', 'epics_writes'])
+  .transform((mode) => (mode === 'epics_writes' ? 'control_writes' : mode));
+
+const approvalSchema = z
+  .object({
+    global_mode: z.enum(['disabled', 'selective', 'all_capabilities']).default('selective'),
+    capabilities: z
+      .object({
+        python_execution: z
+          .object({
+            enabled: z.boolean().default(true),
+            mode: approvalModeSchema.default('control_writes'),
+          })
+          .strict()
+          .default({ enabled: true, mode: 'control_writes' }),
+      })
+      .strict()
+      .default({ python_execution: { enabled: true, mode: 'control_writes' } }),
+    /** Time a human has to decide before the execution ends as `expired`. */
+    deadline_seconds: secondsSchema.default(3600),
+  })
+  .strict();
+
+const defaultWritePatterns = [
+  String.raw`\bcaput\s*\(`,
+  String.raw`\.put\s*\(`,
+  String.raw`\bepics\.caput\b`,
+  String.raw`\bwrite_channel\s*\(`,
+];
+const defaultReadPatterns = [
+  String.raw`\bcaget\s*\(`,
+  String.raw`\.get\s*\(`,
+  String.raw`\bepics\.caget\b`,
+  String.raw`\bread_channel\s*\(`,
+];
+
+const regexSource = z.string().refine((source) => {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a valid regular expression');
+
+const controlSystemSchema = z
+  .object({
+    type: z.enum(['epics', 'mock']).default('epics'),
+    writes_enabled: z.boolean().default(false),
+    patterns: z
+      .object({
+        write: z.array(regexSource).default(defaultWritePatterns),
+        read: z.array(regexSource).default(defaultReadPatterns),
+      })
+      .strict()
+      .default({ write: defaultWritePatterns, read: defaultReadPatterns }),
+  })
+  .strict();
+
+const pythonExecutorSchema = z
+  .object({
+    max_generation_retries: positiveInt.default(3),
+    max_execution_retries: positiveInt.default(3),
+    execution_timeout_seconds: secondsSchema.default(600),
+  })
+  .strict();
+
+const limitsSchema = z
+  .object({
+    /** Bytes of stdout and of stderr kept per execution; the rest is cut. */
+    output_cap_bytes: positiveInt.default(1_000_000),
+    memory_mb: positiveInt.default(4096),
+    cpu_seconds: positiveInt.default(3600),
+  })
+  .strict();
+
+const retrySchema = z
+  .object({
+    /** Infrastructure failures (LLM API down, kernel unreachable) retried at most this often per stage. */
+    infrastructure_max_retries: z.number().int().nonnegative().default(5),
+    backoff_base_ms: positiveInt.default(500),
+    backoff_max_ms: positiveInt.default(30_000),
+    /** How long the supervisor waits for a generator or analyzer reply. */
+    command_timeout_seconds: secondsSchema.default(300),
+  })
+  .strict();
+
+const serviceSchema = z
+  .object({
+    executions_root: z.string().min(1).default('./executions'),
+    /** Folder for the file-backed KV of the embedded default; null keeps state in memory. */
+    state_dir: z.string().min(1).nullable().default(null),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    python_executor: pythonExecutorSchema.default(pythonExecutorSchema.parse({})),
+    execution: executionSchema.default(executionSchema.parse({})),
+    approval: approvalSchema.default(approvalSchema.parse({})),
+    control_system: controlSystemSchema.default(controlSystemSchema.parse({})),
+    limits: limitsSchema.default(limitsSchema.parse({})),
+    retry: retrySchema.default(retrySchema.parse({})),
+    service: serviceSchema.default(serviceSchema.parse({})),
+  })
+  .strict();
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
