@@ -1,0 +1,70 @@
+/** Builders for statechart inputs and protocol messages used across tests. */
+import type { AnalysisResult, ApprovalDecision, ExecuteResult } from '../../bus/messages.ts';
+import { executionRequestSchema, type ExecutionRequestInput } from '../../bus/messages.ts';
+import type { ExecutionInput, ExecutionPolicy } from '../../machines/execution-types.ts';
+import { sha256Hex } from '../../machines/execution-rules.ts';
+
+export const testPolicy: ExecutionPolicy = {
+  maxGenerationAttempts: 3,
+  maxExecutionAttempts: 2,
+  maxInfrastructureRetries: 2,
+  approvalDeadlineMs: 60_000,
+  backoffBaseMs: 10,
+  backoffMaxMs: 100,
+};
+
+export function executionInput(request: Partial<ExecutionRequestInput> = {}, at = '2026-01-01T00:00:00.000Z'): ExecutionInput {
+  return {
+    executionId: 'exec-0001',
+    request: executionRequestSchema.parse({ task_objective: 'compute a mean', ...request }),
+    folder: '/tmp/pyexec-test-folder',
+    policy: testPolicy,
+    at,
+  };
+}
+
+export function analysis(code: string, overrides: Partial<AnalysisResult> = {}): AnalysisResult {
+  return {
+    passed: true,
+    syntax_valid: true,
+    findings: [],
+    control_system: { reads: [], writes: [] },
+    execution_mode: 'read_only',
+    requires_approval: false,
+    reasoning: ['no control-system writes'],
+    code_sha256: sha256Hex(code),
+    analyzer: 'test',
+    duration_ms: 1,
+    ...overrides,
+  };
+}
+
+export function executeResult(commandId: string, overrides: Partial<ExecuteResult> = {}): ExecuteResult {
+  return {
+    command_id: commandId,
+    execution_id: 'exec-0001',
+    status: 'succeeded',
+    results: { x: 1 },
+    stdout: '',
+    stderr: '',
+    output_truncated: false,
+    figures: [],
+    outputs: [],
+    duration_ms: 5,
+    executor: 'test',
+    ...overrides,
+  };
+}
+
+export function decision(approvalId: string, code: string, overrides: Partial<ApprovalDecision> = {}): ApprovalDecision {
+  return {
+    execution_id: 'exec-0001',
+    approval_id: approvalId,
+    code_sha256: sha256Hex(code),
+    verdict: 'approve',
+    reason: '',
+    approver: 'operator',
+    decided_at: '2026-01-01T00:00:01.000Z',
+    ...overrides,
+  };
+}
