@@ -194,7 +194,9 @@ export const executeResultSchema = z.object({
   stderr: z.string(),
   output_truncated: z.boolean(),
   figures: z.array(z.string()),
+  /** nbformat outputs; emptied on the wire, where `outputs_file` (in the folder) holds them. */
   outputs: z.array(notebookOutputSchema),
+  outputs_file: z.string().optional(),
   error: executionErrorSchema.optional(),
   duration_ms: z.number().nonnegative(),
   executor: z.string(),

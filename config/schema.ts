@@ -68,10 +68,25 @@ const executionSchema = z
         token: z.string().default(''),
         /** Base URL used in notebook links shown to people. */
         public_url: z.string().url().nullable().default(null),
+        /** Warm kernels kept started ahead per execution mode; 0 starts a kernel per execution. */
         pool_size: z.number().int().nonnegative().default(1),
+        /** Warm kernels unused this long are shut down; the pool refills on the next execution. */
+        pool_idle_seconds: secondsSchema.default(600),
+        /** A kernel that does not start (or a server that does not answer) within this is unavailable. */
+        start_timeout_seconds: secondsSchema.default(60),
+        /** After a timeout the kernel is interrupted; if it has not answered after this long it is killed. */
+        interrupt_grace_seconds: secondsSchema.default(2),
       })
       .strict()
-      .default({ url: null, token: '', public_url: null, pool_size: 1 }),
+      .default({
+        url: null,
+        token: '',
+        public_url: null,
+        pool_size: 1,
+        pool_idle_seconds: 600,
+        start_timeout_seconds: 60,
+        interrupt_grace_seconds: 2,
+      }),
   })
   .strict();
 
@@ -135,6 +150,24 @@ const controlSystemSchema = z
   })
   .strict();
 
+const analysisSchema = z
+  .object({
+    /**
+     * Severity per rule id (`info | warning | blocking`), overriding the
+     * built-in strict defaults (docs/analysis.md lists the rules). The
+     * analyzer rejects unknown rule ids when it is created.
+     */
+    rule_severity: z.record(z.string(), z.enum(['info', 'warning', 'blocking'])).default({}),
+    /** Code larger than this (UTF-8 bytes) is not parsed: a blocking finding. */
+    max_code_bytes: positiveInt.default(1_000_000),
+    /** Syntax trees with more nodes, or nested deeper, are refused (bounded time, no stack overflow). */
+    max_nodes: positiveInt.default(1_000_000),
+    max_depth: positiveInt.default(1_000),
+    /** Parsing is cancelled after this long. */
+    parse_timeout_ms: positiveInt.default(2_000),
+  })
+  .strict();
+
 const pythonExecutorSchema = z
   .object({
     max_generation_retries: positiveInt.default(3),
@@ -178,6 +211,7 @@ export const configSchema = z
     execution: executionSchema.default(executionSchema.parse({})),
     approval: approvalSchema.default(approvalSchema.parse({})),
     control_system: controlSystemSchema.default(controlSystemSchema.parse({})),
+    analysis: analysisSchema.default(analysisSchema.parse({})),
     limits: limitsSchema.default(limitsSchema.parse({})),
     retry: retrySchema.default(retrySchema.parse({})),
     service: serviceSchema.default(serviceSchema.parse({})),

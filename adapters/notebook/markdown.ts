@@ -38,7 +38,6 @@ export function inlineCode(text: string): string {
 
 /** IPython colours tracebacks with ANSI escapes; markdown shows them as noise. */
 export function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
 }
 

@@ -1,0 +1,15 @@
+import { createAnalyzer } from './adapters/analysis/index.ts';
+import { parseConfig } from './config/index.ts';
+const big = parseConfig({ analysis: { max_code_bytes: 20_000_000, max_nodes: 100_000_000 } });
+const a = await createAnalyzer(big);
+const t = async (label: string, code: string) => { const s = performance.now(); const r = await a.analyze(code); console.log(label, (performance.now()-s).toFixed(0), 'ms', r.passed, r.findings.filter(f=>f.severity==='blocking').map(f=>f.rule+': '+f.message.slice(0,100)).slice(0,3)); };
+const line = 'x = [i * 2 for i in range(10)]  # padding text to make lines long\n';
+await t('10MB normal', line.repeat(Math.ceil(10_000_000 / line.length)));
+await t('nested parens 100k', 'x = ' + '('.repeat(100000) + '1' + ')'.repeat(100000) + '\n');
+await t('nested lists 50k', 'x = ' + '['.repeat(50000) + ']'.repeat(50000) + '\n');
+await t('long sum 100k', 'x = ' + Array(100000).fill('1').join(' + ') + '\n');
+await t('unclosed 1MB', '(' .repeat(1000000));
+await t('garbage 1MB', Array.from({length: 1_000_000}, (_, i) => String.fromCharCode(33 + (i * 7919) % 90)).join(''));
+await t('nul 10k', '\0'.repeat(10000));
+const d = await createAnalyzer(parseConfig({}));
+const s = performance.now(); const r = await d.analyze('x'.repeat(10_485_760)); console.log('10MB default', (performance.now()-s).toFixed(0), r.findings.map(f=>f.rule));

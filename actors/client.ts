@@ -1,0 +1,153 @@
+/**
+ * The caller's side of the protocol, for any transport: submit a request and
+ * get a handle (live state events, a promise of the result), approve, reject,
+ * cancel, look up and list executions. Works the same against the embedded
+ * service and against a remote one on NATS.
+ */
+import { randomUUID } from 'node:crypto';
+import { Observable, ReplaySubject } from 'rxjs';
+import {
+  approvalDecisionSchema,
+  cancelRequestSchema,
+  describeZodError,
+  executionEventSchema,
+  executionRequestSchema,
+  type ApprovalDecision,
+  type ExecutionEvent,
+  type ExecutionRequestInput,
+  type ExecutionSummary,
+} from '../bus/messages.ts';
+import { kvKeys, subjects } from '../bus/subjects.ts';
+import type { Transport } from '../bus/transport.ts';
+import type { ExecutionContext } from '../machines/execution-types.ts';
+import { errorForSummary, ValidationError } from './errors.ts';
+import { executionRecordSchema, type ExecutionRecord } from './execution-record.ts';
+import { queueOptions } from './queues.ts';
+import { summaryOf } from './supervisor.ts';
+
+export interface ExecutionHandle {
+  readonly id: string;
+  /** Every event of this execution, from submission on (replayed to late subscribers). */
+  readonly events: Observable<ExecutionEvent>;
+  /** Resolves with the summary when the execution succeeds; rejects with a typed ExecutionError otherwise. */
+  readonly result: Promise<ExecutionSummary>;
+  /** Resolves with the summary whatever the outcome. */
+  readonly settled: Promise<ExecutionSummary>;
+  approve(options?: DecisionOptions): Promise<void>;
+  reject(reason: string, options?: DecisionOptions): Promise<void>;
+  cancel(reason?: string): Promise<void>;
+}
+
+export interface DecisionOptions {
+  approver?: string;
+  reason?: string;
+}
+
+export interface ExecutionView {
+  record: ExecutionRecord;
+  context: ExecutionContext;
+}
+
+export class PyexecClient {
+  constructor(
+    private readonly transport: Transport,
+    private readonly identity = 'api',
+  ) {}
+
+  /** Validates, then publishes the request on the durable request queue. */
+  async submit(input: ExecutionRequestInput): Promise<ExecutionHandle> {
+    const parsed = executionRequestSchema.safeParse(input);
+    if (!parsed.success) throw new ValidationError(describeZodError(parsed.error, 'request'));
+    const id = parsed.data.execution_id ?? randomUUID();
+    const handle = this.watch(id);
+    await this.transport.queues.declare(subjects.requests, queueOptions.control);
+    await this.transport.queues.enqueue(subjects.requests, id, { ...input, execution_id: id });
+    return handle;
+  }
+
+  /** A handle on an execution, new or old: events from now on, and its result. */
+  watch(id: string): ExecutionHandle {
+    const events = new ReplaySubject<ExecutionEvent>();
+    let settle: (summary: ExecutionSummary) => void = () => {};
+    const settled = new Promise<ExecutionSummary>((resolve) => (settle = resolve));
+    const subscription = this.transport.bus.subscribe(subjects.events(id), (message) => {
+      const event = executionEventSchema.safeParse(message.data);
+      if (!event.success) return;
+      events.next(event.data);
+      if (event.data.kind === 'state' && event.data.summary) {
+        settle(event.data.summary);
+        events.complete();
+        void subscription.unsubscribe();
+      }
+    });
+    // An execution that finished before we subscribed: its record has the answer.
+    void this.get(id).then((view) => {
+      if (view?.record.state === 'done') {
+        settle(summaryOf(view.context, `${view.context.folder}/notebook.ipynb`));
+        events.complete();
+        void subscription.unsubscribe();
+      }
+    });
+    const result = settled.then((summary) => {
+      const error = errorForSummary(summary);
+      if (error) throw error;
+      return summary;
+    });
+    result.catch(() => {}); // callers who only use `settled` must not see an unhandled rejection
+    return {
+      id,
+      events: events.asObservable(),
+      result,
+      settled,
+      approve: (options) => this.decide(id, 'approve', options?.reason ?? '', options?.approver),
+      reject: (reason, options) => this.decide(id, 'reject', reason, options?.approver),
+      cancel: (reason) => this.cancel(id, reason),
+    };
+  }
+
+  async get(id: string): Promise<ExecutionView | null> {
+    const entry = await this.transport.kv.get(kvKeys.execution(id));
+    if (!entry) return null;
+    const record = executionRecordSchema.parse(entry.value);
+    return { record, context: (record.snapshot as { context: ExecutionContext }).context };
+  }
+
+  async list(): Promise<ExecutionView[]> {
+    const keys = await this.transport.kv.keys(kvKeys.executionPrefix);
+    const views = await Promise.all(keys.map((key) => this.get(key.slice(kvKeys.executionPrefix.length))));
+    return views.filter((view): view is ExecutionView => view !== null);
+  }
+
+  /** Decides on the approval pending now, bound to its id and the hash of its code. */
+  async decide(id: string, verdict: 'approve' | 'reject', reason: string, approver = this.identity): Promise<void> {
+    const view = await this.get(id);
+    if (!view) throw new ValidationError(`execution_id: no execution ${id}`);
+    const pending = view.context.approval;
+    if (view.record.state !== 'awaitingApproval' || !pending) {
+      throw new ValidationError(`execution_id: execution ${id} is not waiting for approval (state ${view.record.state})`);
+    }
+    await this.publishDecision({
+      execution_id: id,
+      approval_id: pending.approvalId,
+      code_sha256: pending.codeSha256,
+      verdict,
+      reason,
+      approver,
+      decided_at: new Date().toISOString(),
+    });
+  }
+
+  /** Publishes a decision as given (any subscriber may; only a valid one counts). */
+  async publishDecision(decision: ApprovalDecision): Promise<void> {
+    const parsed = approvalDecisionSchema.safeParse(decision);
+    if (!parsed.success) throw new ValidationError(describeZodError(parsed.error, 'decision'));
+    await this.transport.queues.declare(subjects.decisions, queueOptions.control);
+    await this.transport.queues.enqueue(`${subjects.decisions}.${decision.execution_id}`, randomUUID(), parsed.data);
+  }
+
+  async cancel(id: string, reason = 'cancelled by request'): Promise<void> {
+    const cancel = cancelRequestSchema.parse({ execution_id: id, reason, by: this.identity });
+    await this.transport.queues.declare(subjects.cancels, queueOptions.control);
+    await this.transport.queues.enqueue(`${subjects.cancels}.${id}`, randomUUID(), cancel);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Carries out the command a state calls for, and turns the answer into the
+ * event the statechart expects: generate and analyze as request/reply,
+ * execute as a job on the mode's work queue (result looked up in KV first,
+ * so a re-issued command after a restart picks up a result already there),
+ * approval and retry deadlines as real timers.
+ */
+import type { z } from 'zod';
+import {
+  analyzeReplySchema,
+  executeResultSchema,
+  generateReplySchema,
+  type ApprovalRequest,
+  type ExecuteJob,
+} from '../bus/messages.ts';
+import { kvKeys, subjects } from '../bus/subjects.ts';
+import type { Transport } from '../bus/transport.ts';
+import type { Config } from '../config/schema.ts';
+import type { PendingCommand } from '../machines/commands.ts';
+import type { Logger } from '../adapters/logger.ts';
+import type { ExecutionCell } from './execution-cell.ts';
+import { parseMessage } from './protocol.ts';
+
+const now = () => new Date().toISOString();
+
+export class CommandDispatcher {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {}
+
+  dispatch(cell: ExecutionCell, command: PendingCommand): void {
+    this.clearTimer(cell.executionId);
+    const run = (): Promise<void> => {
+      switch (command.type) {
+        case 'generate':
+          return this.generate(cell, command.commandId);
+        case 'analyze':
+          return this.analyze(cell, command.commandId, command.code);
+        case 'execute':
+          return this.execute(cell, command);
+        case 'awaitDecision':
+          return this.awaitDecision(cell, command.deadline);
+        case 'waitUntil':
+          this.arm(cell, command.at, () => cell.send({ type: 'RETRY_DUE', at: now() }));
+          return Promise.resolve();
+        case 'finish':
+          return Promise.resolve();
+      }
+    };
+    run().catch((error: unknown) => this.logger.error({ executionId: cell.executionId, err: error, command: command.type }, 'command failed'));
+  }
+
+  stop(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private get commandTimeoutMs(): number {
+    return this.config.retry.command_timeout_seconds * 1000;
+  }
+
+  private async request<S extends z.ZodType>(subject: string, payload: unknown, schema: S): Promise<z.output<S>> {
+    const reply = await this.transport.bus.request(subject, payload, { timeoutMs: this.commandTimeoutMs });
+    return parseMessage(schema, subject, reply);
+  }
+
+  private async generate(cell: ExecutionCell, commandId: string): Promise<void> {
+    const { context } = cell;
+    const command = {
+      command_id: commandId,
+      execution_id: context.executionId,
+      attempt: context.attempt + 1,
+      request: context.request,
+      error_chain: context.errorChain,
+      folder: context.folder,
+    };
+    try {
+      const reply = await this.request(subjects.generate, command, generateReplySchema);
+      if (reply.ok) cell.send({ type: 'GENERATED', commandId, code: reply.code, at: now() });
+      else cell.send({ type: 'GENERATION_FAILED', commandId, kind: reply.kind, errorType: reply.type, message: reply.message, at: now() });
+    } catch (error) {
+      cell.send({ type: 'GENERATION_FAILED', commandId, kind: 'infrastructure', errorType: (error as Error).name, message: (error as Error).message, at: now() });
+    }
+  }
+
+  private async analyze(cell: ExecutionCell, commandId: string, code: string): Promise<void> {
+    try {
+      const reply = await this.request(subjects.analyze, { command_id: commandId, execution_id: cell.executionId, code }, analyzeReplySchema);
+      if (reply.ok) cell.send({ type: 'ANALYZED', commandId, analysis: reply.analysis, at: now() });
+      else cell.send({ type: 'ANALYSIS_FAILED', commandId, message: reply.message, at: now() });
+    } catch (error) {
+      cell.send({ type: 'ANALYSIS_FAILED', commandId, message: (error as Error).message, at: now() });
+    }
+  }
+
+  private async execute(cell: ExecutionCell, command: Extract<PendingCommand, { type: 'execute' }>): Promise<void> {
+    const stored = await this.transport.kv.get(kvKeys.jobResult(command.commandId));
+    if (stored) {
+      const result = executeResultSchema.parse(stored.value);
+      cell.send({ type: 'EXECUTED', commandId: command.commandId, result, at: now() });
+      return;
+    }
+    const mode = this.config.execution.modes[command.mode];
+    const job: ExecuteJob = {
+      command_id: command.commandId,
+      execution_id: cell.executionId,
+      attempt: Math.max(1, cell.context.attempt),
+      code: command.code,
+      code_sha256: command.codeSha256,
+      mode: command.mode,
+      // A mode missing from config cannot allow writes: the kernel guard stays on.
+      allows_writes: mode?.allows_writes ?? false,
+      folder: cell.context.folder,
+      timeout_seconds: this.config.python_executor.execution_timeout_seconds,
+      approval_id: cell.context.decision?.approvalId,
+    };
+    await this.transport.queues.enqueue(subjects.executeJobs(command.mode), command.commandId, job);
+  }
+
+  private async awaitDecision(cell: ExecutionCell, deadline: string): Promise<void> {
+    const { context } = cell;
+    this.arm(cell, deadline, () => cell.send({ type: 'DEADLINE_PASSED', at: now() }));
+    const analysis = context.analysis;
+    if (!analysis || !context.approval) return;
+    const request: ApprovalRequest = {
+      execution_id: context.executionId,
+      approval_id: context.approval.approvalId,
+      task_objective: context.request.task_objective,
+      code: context.code ?? '',
+      code_sha256: context.approval.codeSha256,
+      execution_mode: analysis.execution_mode,
+      findings: analysis.findings,
+      reasoning: analysis.reasoning,
+      deadline,
+    };
+    await this.transport.bus.publish(subjects.approvalRequests(context.executionId), request);
+  }
+
+  private arm(cell: ExecutionCell, at: string, fire: () => void): void {
+    const delay = Math.max(0, Date.parse(at) - Date.now());
+    // setTimeout holds at most ~24.8 days; longer waits re-arm on the way.
+    const timer = setTimeout(() => (Date.parse(at) <= Date.now() ? fire() : this.arm(cell, at, fire)), Math.min(delay + 5, 2 ** 31 - 1));
+    this.timers.set(cell.executionId, timer);
+  }
+
+  private clearTimer(executionId: string): void {
+    clearTimeout(this.timers.get(executionId));
+    this.timers.delete(executionId);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * One execution hosted by a supervisor: its xstate actor, and the strict
+ * order of what follows each transition — persist the snapshot with
+ * compare-and-set, write the folder's files, publish the state event, then
+ * issue the command the new state calls for. A failed compare-and-set means
+ * another supervisor owns the execution: this cell stops and is dropped.
+ */
+import { createActor, type Actor, type Snapshot } from 'xstate';
+import { CasConflictError, type KvStore } from '../bus/kv-store.ts';
+import { kvKeys } from '../bus/subjects.ts';
+import type { StateName } from '../bus/messages.ts';
+import { executionMachine } from '../machines/execution-machine.ts';
+import { commandKey, pendingCommand, type PendingCommand } from '../machines/commands.ts';
+import type { ExecutionContext, ExecutionEvent, ExecutionInput } from '../machines/execution-types.ts';
+import type { ExecutionRecord } from './execution-record.ts';
+import type { RecordedFiles, Transition } from './recorder.ts';
+
+export interface CellHooks {
+  kv: KvStore;
+  owner: string;
+  leaseMs: number;
+  record(transition: Transition): Promise<RecordedFiles>;
+  published(transition: Transition, files: RecordedFiles, revision: number): Promise<void>;
+  dispatch(cell: ExecutionCell, command: PendingCommand): void;
+  dropped(cell: ExecutionCell, reason: string): void;
+  failed(cell: ExecutionCell, error: unknown): void;
+}
+
+type ExecutionSnapshot = ReturnType<Actor<typeof executionMachine>['getSnapshot']>;
+
+export class ExecutionCell {
+  private readonly actor: Actor<typeof executionMachine>;
+  private lastSnapshot: ExecutionSnapshot | null = null;
+  private lastState: StateName | null = null;
+  private lastCommandKey: string | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  private constructor(
+    readonly executionId: string,
+    private readonly hooks: CellHooks,
+    private revision: number | null,
+    input: ExecutionInput,
+    restored: Snapshot<unknown> | null,
+  ) {
+    this.actor = restored
+      ? createActor(executionMachine, { input, snapshot: restored })
+      : createActor(executionMachine, { input });
+    if (restored) this.lastState = (restored as ExecutionSnapshot).value as StateName;
+  }
+
+  /** A new execution: its first snapshot is created in KV (fails if the id exists). */
+  static create(input: ExecutionInput, hooks: CellHooks): ExecutionCell {
+    return new ExecutionCell(input.executionId, hooks, null, input, null);
+  }
+
+  /** An execution taken over from KV: the first write claims it at `revision`. */
+  static restore(record: ExecutionRecord, revision: number, hooks: CellHooks): ExecutionCell {
+    // The machine ignores input when a snapshot is given; xstate's types still ask for one.
+    const { context } = record.snapshot as { context: ExecutionContext };
+    const input = { executionId: context.executionId, request: context.request, folder: context.folder, policy: context.policy, at: context.createdAt };
+    return new ExecutionCell(record.execution_id, hooks, revision, input, record.snapshot as Snapshot<unknown>);
+  }
+
+  /** Starts the actor; resolves once the first snapshot is persisted (and rejects if it could not be). */
+  start(): Promise<void> {
+    this.actor.subscribe({ next: (snapshot) => this.onSnapshot(snapshot), error: (error) => this.hooks.failed(this, error) });
+    this.actor.start();
+    if (this.lastSnapshot === null) this.onSnapshot(this.actor.getSnapshot());
+    return this.chain;
+  }
+
+  send(event: ExecutionEvent): void {
+    if (!this.stopped) this.actor.send(event);
+  }
+
+  get state(): StateName {
+    return this.actor.getSnapshot().value as StateName;
+  }
+
+  get context(): ExecutionContext {
+    return this.actor.getSnapshot().context;
+  }
+
+  /** Rewrites the record with a fresh lease (same snapshot). */
+  renewLease(): Promise<void> {
+    const snapshot = this.actor.getSnapshot();
+    return this.enqueue(() => this.write(snapshot, this.actor.getPersistedSnapshot() as Record<string, unknown>));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.actor.stop();
+  }
+
+  /** Waits for every queued write and publication. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  private onSnapshot(snapshot: ExecutionSnapshot): void {
+    if (snapshot === this.lastSnapshot || this.stopped) return;
+    this.lastSnapshot = snapshot;
+    const previous = this.lastState;
+    this.lastState = snapshot.value as StateName;
+    // Captured now: the persisted form of exactly this transition.
+    const persisted = this.actor.getPersistedSnapshot() as Record<string, unknown>;
+    const transition: Transition = { previous, state: snapshot.value as StateName, context: snapshot.context };
+    void this.enqueue(async () => {
+      await this.write(snapshot, persisted);
+      const files = await this.hooks.record(transition);
+      await this.hooks.published(transition, files, this.revision ?? 0);
+      this.issueCommand(transition);
+    });
+  }
+
+  private issueCommand({ state, context }: Transition): void {
+    const key = commandKey(state, context);
+    if (key === this.lastCommandKey || this.stopped) return;
+    this.lastCommandKey = key;
+    this.hooks.dispatch(this, pendingCommand(state, context));
+  }
+
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(() => (this.stopped ? undefined : step()));
+    this.chain = next.catch((error: unknown) => {
+      if (error instanceof CasConflictError) {
+        this.stop();
+        this.hooks.dropped(this, 'another supervisor wrote this execution (compare-and-set failed)');
+      } else {
+        this.hooks.failed(this, error);
+      }
+    });
+    return next;
+  }
+
+  private async write(snapshot: ExecutionSnapshot, persisted: Record<string, unknown>): Promise<void> {
+    const now = Date.now();
+    const record: ExecutionRecord = {
+      execution_id: this.executionId,
+      state: snapshot.value as StateName,
+      outcome: snapshot.context.outcome,
+      owner: this.hooks.owner,
+      lease_until: new Date(now + this.hooks.leaseMs).toISOString(),
+      updated_at: new Date(now).toISOString(),
+      snapshot: persisted,
+    };
+    const key = kvKeys.execution(this.executionId);
+    this.revision = this.revision === null
+      ? await this.hooks.kv.create(key, record)
+      : await this.hooks.kv.update(key, record, this.revision);
+  }
+}

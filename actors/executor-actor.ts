@@ -1,0 +1,158 @@
+/**
+ * The executor actor: a consumer of the execution-job queue of each mode it
+ * serves, `concurrency` jobs at once. One job is one execution attempt.
+ *
+ * Delivery rules (DESIGN.md): read-only jobs are at-least-once — a
+ * redelivered job runs again. Write jobs are at-most-once — the executor
+ * claims the job in KV before running it; a redelivered write job that finds
+ * a claim and no result is reported `lost` (the execution ends `unknown`) and
+ * is never run again. Results go to KV first (a supervisor that restarts
+ * finds them there), then to the execution's result subject.
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { executeJobSchema, executeResultSchema, type ExecuteJob, type ExecuteResult } from '../bus/messages.ts';
+import { kvKeys, subjects } from '../bus/subjects.ts';
+import { CasConflictError } from '../bus/kv-store.ts';
+import type { Transport } from '../bus/transport.ts';
+import type { Consumer, Job } from '../bus/work-queue.ts';
+import { KernelUnavailableError, type Kernel } from '../adapters/kernels/kernel.ts';
+import type { Logger } from '../adapters/logger.ts';
+import { parseMessage, publishProtocolError } from './protocol.ts';
+
+/** What of stdout/stderr travels on the bus; the whole text stays in the folder. */
+const wireTextCap = 64 * 1024;
+
+export interface ExecutorOptions {
+  transport: Transport;
+  modes: readonly string[];
+  kernelFor: (mode: string) => Kernel;
+  concurrency: number;
+  /** Interval of in-progress signals; well under the queue's ack-wait. */
+  heartbeatMs: number;
+  logger: Logger;
+  name?: string;
+}
+
+export async function startExecutorActor(options: ExecutorOptions): Promise<{ stop: () => Promise<void> }> {
+  const name = options.name ?? `executor@${hostname()}:${process.pid}`;
+  const consumers: Consumer[] = [];
+  for (const mode of options.modes) {
+    consumers.push(
+      await options.transport.queues.consume(subjects.executeJobs(mode), (job) => handleJob(options, name, job), {
+        concurrency: options.concurrency,
+        durable: `pyexec-executors-${mode}`,
+      }),
+    );
+  }
+  return { stop: async () => void (await Promise.all(consumers.map((consumer) => consumer.stop()))) };
+}
+
+async function handleJob(options: ExecutorOptions, name: string, delivery: Job): Promise<void> {
+  const { transport, logger } = options;
+  let job: ExecuteJob;
+  try {
+    job = parseMessage(executeJobSchema, delivery.subject, delivery.payload);
+  } catch (error) {
+    await publishProtocolError(transport.bus, delivery.subject, (error as Error).message);
+    return delivery.term();
+  }
+  const known = await storedResult(transport, job.command_id);
+  if (known) return finish(transport, delivery, known);
+  if (job.allows_writes && !(await claim(transport, job, name))) {
+    logger.error({ commandId: job.command_id }, 'write job redelivered after a claim without result: reporting it lost');
+    return finish(transport, delivery, await remember(transport, lostResult(job, name)));
+  }
+  const heartbeat = setInterval(() => void delivery.inProgress().catch(() => {}), options.heartbeatMs);
+  try {
+    const result = await runOnKernel(options, name, job);
+    await finish(transport, delivery, await remember(transport, await slimForWire(job, result)));
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+async function runOnKernel(options: ExecutorOptions, name: string, job: ExecuteJob): Promise<ExecuteResult> {
+  try {
+    return { ...(await options.kernelFor(job.mode).execute(job)), executor: name };
+  } catch (error) {
+    const unavailable = error instanceof KernelUnavailableError;
+    options.logger.error({ commandId: job.command_id, err: error }, 'kernel failed');
+    return {
+      ...emptyResult(job, name),
+      status: 'infrastructure',
+      error: { type: unavailable ? 'KernelUnavailable' : 'KernelError', message: (error as Error).message },
+    };
+  }
+}
+
+async function claim(transport: Transport, job: ExecuteJob, name: string): Promise<boolean> {
+  try {
+    await transport.kv.create(kvKeys.jobClaim(job.command_id), { executor: name, at: new Date().toISOString() });
+    return true;
+  } catch (error) {
+    if (error instanceof CasConflictError) return false;
+    throw error;
+  }
+}
+
+async function storedResult(transport: Transport, commandId: string): Promise<ExecuteResult | null> {
+  const entry = await transport.kv.get(kvKeys.jobResult(commandId));
+  return entry ? executeResultSchema.parse(entry.value) : null;
+}
+
+/** Stores the result once; if another delivery stored one first, that one wins. */
+async function remember(transport: Transport, result: ExecuteResult): Promise<ExecuteResult> {
+  try {
+    await transport.kv.create(kvKeys.jobResult(result.command_id), result);
+    return result;
+  } catch (error) {
+    if (!(error instanceof CasConflictError)) throw error;
+    return (await storedResult(transport, result.command_id)) ?? result;
+  }
+}
+
+async function finish(transport: Transport, delivery: Job, result: ExecuteResult): Promise<void> {
+  await transport.bus.publish(subjects.executeResult(result.execution_id), result);
+  await delivery.ack();
+}
+
+/** Keeps big payloads in the execution folder: notebook outputs and the full streams. */
+async function slimForWire(job: ExecuteJob, result: ExecuteResult): Promise<ExecuteResult> {
+  const folder = join(job.folder, 'attempts');
+  await mkdir(folder, { recursive: true });
+  const base = `${String(job.attempt).padStart(2, '0')}_${job.command_id.split(':').pop() ?? '0'}`;
+  const outputsFile = join(folder, `${base}_outputs.json`);
+  await writeFile(outputsFile, JSON.stringify(result.outputs));
+  const cut = (text: string) => (text.length > wireTextCap ? `${text.slice(0, wireTextCap)}\n[... cut on the bus; full text in the execution folder]` : text);
+  if (result.stdout.length > wireTextCap || result.stderr.length > wireTextCap) {
+    await writeFile(join(folder, `${base}_stdout.txt`), result.stdout);
+    await writeFile(join(folder, `${base}_stderr.txt`), result.stderr);
+  }
+  return { ...result, outputs: [], outputs_file: outputsFile, stdout: cut(result.stdout), stderr: cut(result.stderr) };
+}
+
+function emptyResult(job: ExecuteJob, executor: string): ExecuteResult {
+  return {
+    command_id: job.command_id,
+    execution_id: job.execution_id,
+    status: 'succeeded',
+    results: null,
+    stdout: '',
+    stderr: '',
+    output_truncated: false,
+    figures: [],
+    outputs: [],
+    duration_ms: 0,
+    executor,
+  };
+}
+
+function lostResult(job: ExecuteJob, executor: string): ExecuteResult {
+  return {
+    ...emptyResult(job, executor),
+    status: 'lost',
+    error: { type: 'ExecutorLost', message: 'a write job was claimed by an executor that never reported a result; it is not re-run' },
+  };
+}

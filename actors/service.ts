@@ -1,0 +1,89 @@
+/**
+ * The whole service on one transport: supervisor, generator, analyzer and
+ * executor actors, plus a client. On the embedded default all of them run in
+ * this process on the in-process bus; on NATS each can run in its own.
+ */
+import type { Transport } from '../bus/transport.ts';
+import { createMemoryTransport } from '../bus/memory/transport.ts';
+import type { Config } from '../config/schema.ts';
+import { createAnalyzer } from '../adapters/analysis/index.ts';
+import { createGenerator, type CodeGenerator } from '../adapters/generators/index.ts';
+import { createKernel } from '../adapters/kernels/index.ts';
+import type { Kernel } from '../adapters/kernels/kernel.ts';
+import { createLogger, type Logger } from '../adapters/logger.ts';
+import { startAnalyzerActor } from './analyzer-actor.ts';
+import { PyexecClient } from './client.ts';
+import { startExecutorActor } from './executor-actor.ts';
+import { startGeneratorActor } from './generator-actor.ts';
+import { executionHeartbeatMs } from './queues.ts';
+import { Supervisor } from './supervisor.ts';
+
+export interface ServiceOptions {
+  /** Defaults to the in-process transport (with config.service.state_dir when set). */
+  transport?: Transport;
+  logger?: Logger;
+  /** Replaces the kernel chosen by config (benchmarks use a no-op kernel). */
+  kernel?: Kernel;
+  /** Local kernel: fork from a preloaded Python (default true on the embedded default). */
+  warmKernel?: boolean;
+  executorConcurrency?: number;
+  supervisorId?: string;
+}
+
+export interface PyexecService {
+  readonly client: PyexecClient;
+  readonly supervisor: Supervisor;
+  readonly transport: Transport;
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config, options: ServiceOptions = {}): Promise<PyexecService> {
+  const logger = options.logger ?? createLogger(config.service.log_level);
+  const transport = options.transport ?? createMemoryTransport({ stateDir: config.service.state_dir });
+  const generators = generatorCache(config, logger);
+  const analyzer = await createAnalyzer(config);
+  const kernel = options.kernel ?? (await createKernel(config, { warm: options.warmKernel ?? true, logger }));
+
+  const supervisor = new Supervisor({ transport, config, logger, id: options.supervisorId ?? 'embedded' });
+  const generatorActor = startGeneratorActor({ bus: transport.bus, generators, logger });
+  const analyzerActor = startAnalyzerActor({ bus: transport.bus, analyzer, logger });
+  await supervisor.start();
+  const executor = await startExecutorActor({
+    transport,
+    modes: Object.keys(config.execution.modes),
+    kernelFor: () => kernel,
+    concurrency: options.executorConcurrency ?? 2,
+    heartbeatMs: executionHeartbeatMs,
+    logger,
+  });
+
+  return {
+    client: new PyexecClient(transport),
+    supervisor,
+    transport,
+    stop: async () => {
+      await executor.stop();
+      await supervisor.stop();
+      await generatorActor.unsubscribe();
+      await analyzerActor.unsubscribe();
+      await kernel.close();
+      if (!options.transport) await transport.close();
+    },
+  };
+}
+
+/** Generators are built once per name and reused. */
+function generatorCache(config: Config, logger: Logger): (name: string | undefined) => Promise<CodeGenerator> {
+  const built = new Map<string, Promise<CodeGenerator>>();
+  return (name) => {
+    const key = name ?? config.execution.code_generator;
+    let generator = built.get(key);
+    if (!generator) {
+      generator = createGenerator(config, key, { logger });
+      // A failed build is not cached: the next request tries again.
+      generator.catch(() => built.delete(key));
+      built.set(key, generator);
+    }
+    return generator;
+  };
+}

@@ -1,0 +1,286 @@
+/**
+ * The supervisor hosts execution actors. It takes requests, decisions and
+ * cancellations from their durable queues, feeds execution results to the
+ * actors, persists every snapshot (via ExecutionCell), publishes a state
+ * event per transition, and at start (and whenever a lease expires) takes
+ * over non-final executions and re-issues their pending command.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  approvalDecisionSchema,
+  cancelRequestSchema,
+  executeResultSchema,
+  executionRequestSchema,
+  type ExecutionEvent as BusEvent,
+  type ExecutionRequest,
+  type ExecutionSummary,
+} from '../bus/messages.ts';
+import { kvKeys, subjects } from '../bus/subjects.ts';
+import type { Transport } from '../bus/transport.ts';
+import type { Consumer, Job } from '../bus/work-queue.ts';
+import type { Config } from '../config/schema.ts';
+import type { ExecutionContext, ExecutionPolicy } from '../machines/execution-types.ts';
+import { commandIdFor } from '../machines/execution-rules.ts';
+import { appendAudit, createExecutionFolder } from '../adapters/store/execution-folder.ts';
+import type { Logger } from '../adapters/logger.ts';
+import { CommandDispatcher } from './command-dispatcher.ts';
+import { ExecutionCell, type CellHooks } from './execution-cell.ts';
+import { executionRecordSchema } from './execution-record.ts';
+import { parseMessage, publishProtocolError } from './protocol.ts';
+import { queueOptions } from './queues.ts';
+import { recordTransition, type RecordedFiles, type Transition } from './recorder.ts';
+
+export interface SupervisorOptions {
+  transport: Transport;
+  config: Config;
+  logger: Logger;
+  /** Stable for the embedded default (it owns what it left in --state-dir); random on NATS. */
+  id?: string;
+  leaseMs?: number;
+}
+
+const now = () => new Date().toISOString();
+
+export function policyFrom(config: Config): ExecutionPolicy {
+  return {
+    maxGenerationAttempts: config.python_executor.max_generation_retries,
+    maxExecutionAttempts: config.python_executor.max_execution_retries,
+    maxInfrastructureRetries: config.retry.infrastructure_max_retries,
+    approvalDeadlineMs: config.approval.deadline_seconds * 1000,
+    backoffBaseMs: config.retry.backoff_base_ms,
+    backoffMaxMs: config.retry.backoff_max_ms,
+  };
+}
+
+export function summaryOf(context: ExecutionContext, notebookPath: string | null): ExecutionSummary {
+  return {
+    execution_id: context.executionId,
+    outcome: context.outcome ?? 'unknown',
+    results: context.result?.results ?? null,
+    figures: context.result?.figures ?? [],
+    notebook_path: notebookPath,
+    folder: context.folder,
+    code: context.code,
+    execution_mode: context.analysis?.execution_mode ?? null,
+    error_chain: context.errorChain,
+    stdout: context.result?.stdout ?? '',
+  };
+}
+
+export class Supervisor {
+  readonly id: string;
+  private readonly cells = new Map<string, ExecutionCell>();
+  private readonly consumers: Consumer[] = [];
+  private readonly dispatcher: CommandDispatcher;
+  private readonly leaseMs: number;
+  private resultSubscription: { unsubscribe(): Promise<void> } | null = null;
+  private leaseTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.id = options.id ?? `supervisor-${randomUUID().slice(0, 8)}`;
+    this.leaseMs = options.leaseMs ?? 15_000;
+    this.dispatcher = new CommandDispatcher(options.transport, options.config, options.logger);
+  }
+
+  async start(): Promise<void> {
+    const { queues, bus } = this.options.transport;
+    for (const subject of [subjects.requests, subjects.decisions, subjects.cancels]) await queues.declare(subject, queueOptions.control);
+    for (const mode of Object.keys(this.options.config.execution.modes)) await queues.declare(subjects.executeJobs(mode), queueOptions.execution);
+    this.resultSubscription = bus.subscribe(subjects.executeResults, (message) => this.onResult(message.subject, message.data));
+    await this.takeOver();
+    const durable = 'pyexec-supervisors';
+    this.consumers.push(
+      await queues.consume(subjects.requests, (job) => this.onRequest(job), { concurrency: 8, durable: `${durable}-requests` }),
+      await queues.consume(subjects.decisions, (job) => this.onDecision(job), { concurrency: 8, durable: `${durable}-decisions` }),
+      await queues.consume(subjects.cancels, (job) => this.onCancel(job), { concurrency: 8, durable: `${durable}-cancels` }),
+    );
+    this.leaseTimer = setInterval(() => void this.maintainLeases(), Math.max(200, this.leaseMs / 3));
+  }
+
+  async stop(): Promise<void> {
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
+    await this.resultSubscription?.unsubscribe();
+    this.dispatcher.stop();
+    await Promise.all([...this.cells.values()].map((cell) => cell.settled()));
+    for (const cell of this.cells.values()) cell.stop();
+    this.cells.clear();
+  }
+
+  /** Executions this supervisor hosts right now. */
+  hosted(): string[] {
+    return [...this.cells.keys()];
+  }
+
+  private hooks(): CellHooks {
+    return {
+      kv: this.options.transport.kv,
+      owner: this.id,
+      leaseMs: this.leaseMs,
+      record: (transition) => recordTransition(transition),
+      published: (transition, files, revision) => this.publishTransition(transition, files, revision),
+      dispatch: (cell, command) => this.dispatcher.dispatch(cell, command),
+      dropped: (cell, reason) => {
+        this.cells.delete(cell.executionId);
+        this.options.logger.warn({ executionId: cell.executionId }, `dropped: ${reason}`);
+      },
+      failed: (cell, error) => this.options.logger.error({ executionId: cell.executionId, err: error }, 'execution step failed'),
+    };
+  }
+
+  private async onRequest(job: Job): Promise<void> {
+    let request: ExecutionRequest;
+    try {
+      request = parseMessage(executionRequestSchema, job.subject, job.payload);
+    } catch (error) {
+      await publishProtocolError(this.options.transport.bus, job.subject, (error as Error).message);
+      return job.term();
+    }
+    const executionId = request.execution_id ?? randomUUID();
+    if (this.cells.has(executionId) || (await this.options.transport.kv.get(kvKeys.execution(executionId)))) {
+      return job.ack(); // a repeated request: the execution exists already
+    }
+    const folder = await createExecutionFolder(this.options.config.service.executions_root, executionId, request);
+    await appendAudit(folder, { event: 'request', execution_id: executionId, requester: request.requester, task_objective: request.task_objective });
+    const cell = ExecutionCell.create(
+      { executionId, request: { ...request, execution_id: executionId }, folder, policy: policyFrom(this.options.config), at: now() },
+      this.hooks(),
+    );
+    this.cells.set(executionId, cell);
+    // Acknowledged only once the first snapshot is in the store: nothing is lost in between.
+    await cell.start();
+    await job.ack();
+  }
+
+  private async onDecision(job: Job): Promise<void> {
+    const decision = await this.parseOrTerm(job, approvalDecisionSchema);
+    if (!decision) return;
+    const cell = this.cells.get(decision.execution_id);
+    if (cell) {
+      cell.send({ type: 'DECISION', decision, at: now() });
+      return job.ack();
+    }
+    await this.forOtherOwner(job, decision.execution_id, 'decision');
+  }
+
+  private async onCancel(job: Job): Promise<void> {
+    const cancel = await this.parseOrTerm(job, cancelRequestSchema);
+    if (!cancel) return;
+    const cell = this.cells.get(cancel.execution_id);
+    if (cell) {
+      cell.send({ type: 'CANCEL', reason: cancel.reason, by: cancel.by, at: now() });
+      return job.ack();
+    }
+    await this.forOtherOwner(job, cancel.execution_id, 'cancel');
+  }
+
+  private async parseOrTerm<S extends Parameters<typeof parseMessage>[0]>(job: Job, schema: S): Promise<ReturnType<S['parse']> | null> {
+    try {
+      return parseMessage(schema, job.subject, job.payload) as ReturnType<S['parse']>;
+    } catch (error) {
+      await publishProtocolError(this.options.transport.bus, job.subject, (error as Error).message);
+      await job.term();
+      return null;
+    }
+  }
+
+  /** A message for an execution this supervisor does not host: finished, unknown, or another's. */
+  private async forOtherOwner(job: Job, executionId: string, what: string): Promise<void> {
+    const entry = await this.options.transport.kv.get(kvKeys.execution(executionId));
+    const record = entry ? executionRecordSchema.safeParse(entry.value) : null;
+    if (!record?.success) {
+      await publishProtocolError(this.options.transport.bus, job.subject, `${what} for unknown execution ${executionId}`, executionId);
+      return job.ack();
+    }
+    if (record.data.state === 'done') {
+      await publishProtocolError(this.options.transport.bus, job.subject, `${what} refused: execution ${executionId} has already finished (${record.data.outcome})`, executionId);
+      return job.ack();
+    }
+    // Hosted by another supervisor: let the queue hand it to another consumer.
+    await job.nak(250);
+  }
+
+  private onResult(subject: string, data: unknown): void {
+    const parsed = executeResultSchema.safeParse(data);
+    if (!parsed.success) {
+      void publishProtocolError(this.options.transport.bus, subject, 'invalid execution result');
+      return;
+    }
+    const cell = this.cells.get(parsed.data.execution_id);
+    if (cell && cell.state === 'executing' && parsed.data.command_id === commandIdFor(cell.context, 'executing')) {
+      cell.send({ type: 'EXECUTED', commandId: parsed.data.command_id, result: parsed.data, at: now() });
+    }
+  }
+
+  private async publishTransition(transition: Transition, files: RecordedFiles, revision: number): Promise<void> {
+    const { bus } = this.options.transport;
+    const { context, state } = transition;
+    const event: BusEvent = {
+      kind: 'state',
+      execution_id: context.executionId,
+      seq: revision,
+      state,
+      at: context.updatedAt,
+      attempt: context.attempt,
+      detail: describeState(transition),
+      summary: state === 'done' ? summaryOf(context, files.notebookPath) : undefined,
+    };
+    await bus.publish(subjects.events(context.executionId), event);
+    const refusal = context.refusedDecisions.at(-1);
+    if (refusal && refusal.at === context.updatedAt) {
+      await appendAudit(context.folder, { event: 'decision_refused', ...refusal });
+      await bus.publish(subjects.events(context.executionId), {
+        kind: 'decision_refused',
+        execution_id: context.executionId,
+        approval_id: refusal.approvalId,
+        approver: refusal.approver,
+        reason: refusal.reason,
+        at: refusal.at,
+      } satisfies BusEvent);
+    }
+    if (state === 'done') this.cells.delete(context.executionId);
+  }
+
+  /** Restores non-final executions that are ours (same id) or whose owner's lease has expired. */
+  private async takeOver(): Promise<void> {
+    const { kv } = this.options.transport;
+    for (const key of await kv.keys(kvKeys.executionPrefix)) {
+      const entry = await kv.get(key);
+      const record = entry ? executionRecordSchema.safeParse(entry.value) : null;
+      if (!entry || !record?.success || record.data.state === 'done' || this.cells.has(record.data.execution_id)) continue;
+      const expired = Date.parse(record.data.lease_until) < Date.now();
+      if (record.data.owner !== this.id && !expired) continue;
+      const cell = ExecutionCell.restore(record.data, entry.revision, this.hooks());
+      this.cells.set(record.data.execution_id, cell);
+      this.options.logger.info({ executionId: record.data.execution_id, state: record.data.state }, 'took over execution');
+      await cell.start().catch(() => {});
+      await cell.renewLease();
+    }
+  }
+
+  private async maintainLeases(): Promise<void> {
+    try {
+      await Promise.all([...this.cells.values()].map((cell) => cell.renewLease()));
+      await this.takeOver();
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'lease maintenance failed');
+    }
+  }
+}
+
+function describeState({ state, context }: Transition): string {
+  switch (state) {
+    case 'generating':
+      return context.errorChain.length ? `generating new code (after ${context.errorChain.length} failed attempt(s))` : 'generating code';
+    case 'analyzing':
+      return `analysing attempt ${context.attempt}`;
+    case 'awaitingApproval':
+      return `waiting for approval until ${context.approval?.deadline ?? '?'} (mode ${context.analysis?.execution_mode ?? '?'})`;
+    case 'executing':
+      return `executing in ${context.analysis?.execution_mode ?? '?'} mode`;
+    case 'retrying':
+      return `retrying (${context.retry?.reason ?? ''}) at ${context.retry?.at ?? ''}`;
+    case 'done':
+      return `${context.outcome}: ${context.outcomeDetail}`;
+  }
+}

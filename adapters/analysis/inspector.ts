@@ -1,0 +1,454 @@
+/**
+ * Second pass of the analysis: visits every node with the scope it is in,
+ * resolves calls, attribute and name references, and stores, and records
+ * findings and control-system accesses. Severities, line excerpts and policy
+ * are applied later; this pass only says what the code does, and where.
+ */
+import type { SyntaxNode } from './parser.ts';
+import type { PatternMatcher } from './patterns.ts';
+import {
+  controlClasses,
+  controlFunctions,
+  escapeAttributes,
+  familyOf,
+  fileOpeners,
+  isKnownSafeNamespace,
+  pathDeleteMethods,
+  pathWriteMethods,
+  type Access,
+  type ControlFunction,
+} from './python-api.ts';
+import { keywordArgument, positionalArguments, qnameOf, Resolver, type StaticText, type Value } from './resolver.ts';
+import type { RuleId } from './rules.ts';
+import { child, namedChildren, type Scope, type ScopeTree } from './scopes.ts';
+
+export interface RawFinding {
+  rule: RuleId;
+  message: string;
+  /** null: the finding is about the whole file. */
+  node: SyntaxNode | null;
+}
+
+export interface RawAccess {
+  access: Access;
+  pv: string | null;
+  function: string;
+  node: SyntaxNode;
+}
+
+export interface Inspection {
+  findings: RawFinding[];
+  accesses: RawAccess[];
+}
+
+const familyWords: Partial<Record<RuleId, string>> = {
+  'process.execution': 'which starts other programs',
+  'dynamic.code': 'which runs code built at run time',
+  'native.code': 'which loads native machine code',
+  'network.access': 'which opens network connections',
+  'file.delete': 'which deletes files or folders',
+  'deserialization.unsafe': 'whose loading of stored objects can run arbitrary code',
+  'environment.read': 'which exposes the process environment, where credentials live',
+  'escape.introspection': 'which reaches into interpreter internals',
+};
+
+/** Positions where an identifier names something being bound or declared, not read. */
+const bindingParents: ReadonlyMap<string, ReadonlySet<string | null>> = new Map([
+  ['function_definition', new Set(['name'])],
+  ['class_definition', new Set(['name'])],
+  ['default_parameter', new Set(['name'])],
+  ['typed_default_parameter', new Set(['name'])],
+  ['keyword_argument', new Set(['name'])],
+  ['attribute', new Set(['attribute'])],
+  ['assignment', new Set(['left'])],
+  ['augmented_assignment', new Set(['left'])],
+  ['named_expression', new Set(['name'])],
+  ['for_statement', new Set(['left'])],
+  ['for_in_clause', new Set(['left'])],
+]);
+const declarationParents = new Set([
+  'parameters',
+  'lambda_parameters',
+  'typed_parameter',
+  'list_splat_pattern',
+  'dictionary_splat_pattern',
+  'dotted_name',
+  'aliased_import',
+  'global_statement',
+  'nonlocal_statement',
+  'pattern_list',
+  'tuple_pattern',
+  'list_pattern',
+  'as_pattern_target',
+  'keyword_pattern',
+  'case_pattern',
+]);
+const targetWrappers = new Set(['pattern_list', 'tuple_pattern', 'list_pattern', 'parenthesized_expression', 'as_pattern_target']);
+
+/** `f = a if c else b`, `f = a or b`: each branch is still a pure alias. */
+const aliasWrappers = new Set(['conditional_expression', 'boolean_operator', 'parenthesized_expression']);
+
+type PathLocation = 'inside' | 'outside' | 'unknown';
+
+function classifyPath(text: StaticText | null): PathLocation {
+  if (text === null) return 'unknown';
+  const value = text.value;
+  if (/^([/\\~]|[A-Za-z]:)/.test(value) || value.split(/[/\\]/).includes('..')) return 'outside';
+  return text.complete ? 'inside' : 'unknown';
+}
+
+function worstLocation(locations: PathLocation[]): PathLocation {
+  if (locations.includes('outside')) return 'outside';
+  return locations.includes('unknown') ? 'unknown' : 'inside';
+}
+
+function isControlInstance(value: Value): boolean {
+  return (value.kind === 'instance' || value.kind === 'member') && controlClasses.has(value.of);
+}
+
+class Inspector {
+  readonly findings: RawFinding[] = [];
+  readonly accesses: RawAccess[] = [];
+  private readonly resolver: Resolver;
+
+  constructor(
+    private readonly code: string,
+    private readonly scopes: ScopeTree,
+    private readonly patterns: PatternMatcher,
+  ) {
+    this.resolver = new Resolver(code);
+  }
+
+  text(node: SyntaxNode): string {
+    return this.code.slice(node.start, node.end);
+  }
+
+  short(node: SyntaxNode): string {
+    const text = this.text(node).replace(/\s+/g, ' ');
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  }
+
+  report(rule: RuleId, message: string, node: SyntaxNode | null): void {
+    // `builtins.eval` reads as `eval` to a person
+    this.findings.push({ rule, message: message.replace(/\bbuiltins\.(?=\w)/g, ''), node });
+  }
+
+  visit(node: SyntaxNode, scope: Scope): void {
+    const inner = this.scopes.scopeOf.get(node) ?? scope;
+    switch (node.type) {
+      case 'import_statement':
+      case 'import_from_statement':
+        this.imports(node);
+        break;
+      case 'call':
+        this.call(node, scope);
+        break;
+      case 'attribute':
+        this.attribute(node, scope);
+        break;
+      case 'identifier':
+        this.identifier(node, scope);
+        break;
+    }
+    for (const c of node.children) this.visit(c, inner);
+  }
+
+  private imports(node: SyntaxNode): void {
+    const moduleNode = child(node, 'module_name');
+    if (moduleNode?.type === 'relative_import') return;
+    const module = moduleNode === undefined ? null : this.text(moduleNode).replace(/\s+/g, '');
+    for (const item of node.children) {
+      if (item === moduleNode) continue;
+      const nameNode = item.type === 'aliased_import' ? child(item, 'name') : item.type === 'dotted_name' ? item : undefined;
+      const qname =
+        item.type === 'wildcard_import' ? module : nameNode === undefined ? null : module === null ? this.text(nameNode) : `${module}.${this.text(nameNode)}`;
+      if (qname === null) continue;
+      const rule = familyOf(qname);
+      if (rule !== null) this.report(rule, `imports ${qname}, ${familyWords[rule] ?? ''}`.trim(), item);
+    }
+  }
+
+  private isCallee(node: SyntaxNode): boolean {
+    return node.parent?.type === 'call' && node.field === 'function';
+  }
+
+  private isChainObject(node: SyntaxNode): boolean {
+    return node.parent?.type === 'attribute' && node.field === 'object';
+  }
+
+  /** `x = <node>`: a pure alias, followed where the alias is used. */
+  private isAliasSource(node: SyntaxNode): boolean {
+    let current = node;
+    while (current.parent !== null && aliasWrappers.has(current.parent.type)) current = current.parent;
+    const parent = current.parent;
+    return (parent?.type === 'assignment' && current.field === 'right') || (parent?.type === 'named_expression' && current.field === 'value');
+  }
+
+  private isStoreTarget(node: SyntaxNode): boolean {
+    let current = node;
+    while (current.parent !== null && targetWrappers.has(current.parent.type)) current = current.parent;
+    const parent = current.parent;
+    if (parent === null) return false;
+    if (parent.type === 'delete_statement') return true;
+    return bindingParents.get(parent.type)?.has(current.field) === true && parent.type !== 'attribute' && parent.type !== 'keyword_argument';
+  }
+
+  private identifier(node: SyntaxNode, scope: Scope): void {
+    const name = this.text(node);
+    const parent = node.parent;
+    if (parent === null) return;
+    if (bindingParents.get(parent.type)?.has(node.field) === true || declarationParents.has(parent.type)) return;
+    if (name === '__builtins__') this.report('escape.introspection', 'uses __builtins__, which reaches every built-in function', node);
+    if (this.isCallee(node) || this.isChainObject(node)) return;
+    this.reference(node, this.resolver.lookup(name, scope));
+  }
+
+  private attribute(node: SyntaxNode, scope: Scope): void {
+    const attributeNode = child(node, 'attribute');
+    const objectNode = child(node, 'object');
+    if (attributeNode === undefined || objectNode === undefined) return;
+    const name = this.text(attributeNode);
+    if (escapeAttributes.has(name)) this.report('escape.introspection', `uses .${name}, which reaches into interpreter internals`, node);
+    if (name === '__dict__' && this.resolver.resolve(objectNode, scope).some((v) => v.kind === 'ref')) {
+      this.report('escape.introspection', `reads the namespace of ${this.short(objectNode)} through __dict__`, node);
+    }
+    if (this.isStoreTarget(node)) return this.store(node, objectNode, name, scope);
+    const values = this.resolver.resolve(node, scope);
+    if (this.isCallee(node) || this.isChainObject(node)) {
+      for (const value of values) this.controlAttributeRead(node, value);
+      return;
+    }
+    this.reference(node, values);
+  }
+
+  /** A name or attribute read as a value (not called): `map(caput, ...)`, `os.environ["X"]`. */
+  private reference(node: SyntaxNode, values: Value[]): void {
+    const alias = this.isAliasSource(node);
+    for (const value of values) {
+      const qname = qnameOf(value);
+      if (qname === null) continue;
+      const rule = familyOf(qname);
+      if (rule !== null) this.report(rule, `uses ${qname}, ${familyWords[rule] ?? ''}`.trim(), node);
+      if (alias) continue;
+      const fn = controlFunctions.get(qname);
+      if (fn !== undefined) {
+        this.access(fn.access, [null], qname, node, `passes ${qname} as a value; every call through it counts as a control-system ${fn.access}`);
+      }
+      this.controlAttributeRead(node, value);
+      this.controlMethodValue(node, value);
+    }
+  }
+
+  private controlAttributeRead(node: SyntaxNode, value: Value): void {
+    if (value.kind !== 'member') return;
+    const cls = controlClasses.get(value.of);
+    if (cls === undefined || !cls.readAttributes.has(value.name)) return;
+    this.access('read', [this.pvOfInstance(value.text)], `${value.of}.${value.name}`, node);
+  }
+
+  /** `callbacks.append(pv.put)`: a bound write method handed on. */
+  private controlMethodValue(node: SyntaxNode, value: Value): void {
+    if (value.kind !== 'member') return;
+    const cls = controlClasses.get(value.of);
+    if (cls === undefined) return;
+    const access = cls.writes.has(value.name) ? 'write' : cls.reads.has(value.name) ? 'read' : null;
+    if (access === null) return;
+    const pv = cls.pvFromInstance ? this.pvOfInstance(value.text) : null;
+    this.access(access, [pv], `${value.of}.${value.name}`, node, `passes ${value.of}.${value.name} as a value; calls through it count as ${access}s`);
+  }
+
+  private pvOfInstance(text: StaticText | null): string | null {
+    return text?.complete === true ? text.value : null;
+  }
+
+  private store(node: SyntaxNode, objectNode: SyntaxNode, name: string, scope: Scope): void {
+    for (const value of this.resolver.resolve(objectNode, scope)) {
+      if (value.kind === 'ref') {
+        this.report('escape.module_mutation', `changes ${value.qname}.${name}, an attribute of an imported module or class`, node);
+      } else if (isControlInstance(value) && value.kind === 'instance' && controlClasses.get(value.of)?.pvFromInstance === true) {
+        this.access('write', [this.pvOfInstance(value.text)], `${value.of}.${name} =`, node);
+      }
+    }
+  }
+
+  private access(access: Access, pvs: Array<string | null>, fn: string, node: SyntaxNode, explanation?: string): void {
+    for (const pv of pvs) this.accesses.push({ access, pv, function: fn, node });
+    const named = pvs.filter((pv): pv is string => pv !== null);
+    const verb = access === 'write' ? 'writes' : 'reads';
+    const what =
+      named.length > 0
+        ? `${verb} ${named.map((pv) => `"${pv}"`).join(', ')}${named.length < pvs.length ? ' and a PV named at run time' : ''}`
+        : `${verb} a PV whose name is computed at run time`;
+    this.report(access === 'write' ? 'control.write' : 'control.read', explanation ?? `${what} (${fn})`, node);
+  }
+
+  private call(node: SyntaxNode, scope: Scope): void {
+    const callee = child(node, 'function');
+    const args = child(node, 'arguments');
+    if (callee === undefined) return;
+    const values = this.resolver.resolve(callee, scope);
+    let unplaced = false;
+    for (const value of values) {
+      if (!this.classifyCall(node, value, args, scope)) unplaced = true;
+    }
+    if (unplaced) this.matchPatterns(node, callee, values, args, scope);
+  }
+
+  /** Reports what a call does; false when the callee is neither known nor in a known-safe namespace. */
+  private classifyCall(node: SyntaxNode, value: Value, args: SyntaxNode | undefined, scope: Scope): boolean {
+    if (value.kind === 'unknown') return false;
+    if (value.kind === 'instance') return isKnownSafeNamespace(value.of);
+    const qname = qnameOf(value);
+    if (qname === null) return true;
+    let known = isKnownSafeNamespace(qname);
+    const rule = familyOf(qname);
+    if (rule !== null) {
+      this.report(rule, `calls ${qname}, ${familyWords[rule] ?? ''}`.trim(), node);
+      known = true;
+    }
+    if (qname === 'builtins.getattr' || qname === 'builtins.setattr' || qname === 'builtins.delattr' || qname === 'builtins.hasattr') {
+      this.attributeBuiltin(qname.slice('builtins.'.length), node, args, scope);
+    }
+    const opener = fileOpeners.get(qname);
+    if (opener !== undefined) this.fileOpen(qname, node, args, opener.modeIndex, null, scope);
+    const fn = controlFunctions.get(qname);
+    if (fn !== undefined) {
+      this.access(fn.access, this.pvArguments(fn.pvArg, args, scope), qname, node);
+      known = true;
+    }
+    if (value.kind === 'member') known = this.memberCall(node, value, args, scope) || known;
+    if (value.kind === 'ref') known = this.unboundControlMethod(node, qname) || known;
+    return known;
+  }
+
+  private memberCall(node: SyntaxNode, value: Extract<Value, { kind: 'member' }>, args: SyntaxNode | undefined, scope: Scope): boolean {
+    if (value.of === 'pathlib.Path') {
+      this.pathMethod(node, value, args, scope);
+      return true;
+    }
+    const cls = controlClasses.get(value.of);
+    if (cls === undefined) return false;
+    const access = cls.writes.has(value.name) ? 'write' : cls.reads.has(value.name) ? 'read' : null;
+    if (access !== null) {
+      const pvs = cls.pvFromInstance
+        ? [this.pvOfInstance(value.text)]
+        : this.pvArguments({ index: 0, keyword: 'name', many: true }, args, scope);
+      this.access(access, pvs, `${value.of}.${value.name}`, node);
+    }
+    return true;
+  }
+
+  /** `epics.PV.put(pv, 1)`: a control method called through its class. */
+  private unboundControlMethod(node: SyntaxNode, qname: string): boolean {
+    const dot = qname.lastIndexOf('.');
+    const cls = controlClasses.get(qname.slice(0, dot));
+    if (cls === undefined) return false;
+    const method = qname.slice(dot + 1);
+    const access = cls.writes.has(method) ? 'write' : cls.reads.has(method) ? 'read' : null;
+    if (access !== null) this.access(access, [null], qname, node);
+    return true;
+  }
+
+  private pvArguments(spec: ControlFunction['pvArg'], args: SyntaxNode | undefined, scope: Scope): Array<string | null> {
+    if (spec === null) return [null];
+    const arg = positionalArguments(args)[spec.index] ?? keywordArgument(args, spec.keyword, this.code);
+    if (arg === undefined) return [null];
+    const items = spec.many && (arg.type === 'list' || arg.type === 'tuple') ? namedChildren(arg) : [arg];
+    const pvs = items.flatMap((item) => this.resolver.stringValues(item, scope)).map((text) => (text?.complete === true ? text.value : null));
+    return pvs.length > 0 ? pvs : [null];
+  }
+
+  private attributeBuiltin(name: string, node: SyntaxNode, args: SyntaxNode | undefined, scope: Scope): void {
+    const [objectNode, nameNode] = positionalArguments(args);
+    if (objectNode === undefined || nameNode === undefined) return;
+    const objects = this.resolver.resolve(objectNode, scope);
+    const attribute = this.resolver.staticText(nameNode);
+    if (attribute?.complete !== true) {
+      const opaque = objects.find((v) => v.kind === 'ref' || v.kind === 'unknown' || isControlInstance(v));
+      if (opaque !== undefined) {
+        const what = opaque.kind === 'ref' ? opaque.qname : opaque.kind === 'unknown' ? `${this.short(objectNode)} (${opaque.why})` : 'a control-system object';
+        this.report('resolution.dynamic_attribute', `${name}() with a computed attribute name on ${what}: the analyzer cannot tell what it reaches`, node);
+      }
+      return;
+    }
+    for (const value of objects) {
+      if ((name === 'setattr' || name === 'delattr') && value.kind === 'ref') {
+        this.report('escape.module_mutation', `${name}() changes ${value.qname}.${attribute.value}, an attribute of an imported module or class`, node);
+      }
+      if (name === 'setattr' && value.kind === 'instance' && controlClasses.get(value.of)?.pvFromInstance === true) {
+        this.access('write', [this.pvOfInstance(value.text)], `${value.of}.${attribute.value} =`, node);
+      }
+    }
+  }
+
+  private fileOpen(qname: string, node: SyntaxNode, args: SyntaxNode | undefined, modeIndex: number, path: StaticText[] | null, scope: Scope): void {
+    const positional = positionalArguments(args);
+    const modeNode = positional[modeIndex] ?? keywordArgument(args, qname === 'os.open' ? 'flags' : 'mode', this.code);
+    const writing = this.opensForWriting(qname, modeNode);
+    if (writing === 'no') return;
+    let locations: PathLocation[];
+    if (path !== null) locations = path.map((text) => classifyPath(text));
+    else {
+      const pathNode = positional[0] ?? keywordArgument(args, qname === 'os.open' ? 'path' : 'file', this.code);
+      locations = pathNode === undefined ? ['unknown'] : this.resolver.stringValues(pathNode, scope).map(classifyPath);
+    }
+    const location = worstLocation(locations);
+    const how = writing === 'yes' ? 'for writing' : 'with a mode computed at run time';
+    if (location === 'outside') {
+      this.report('file.write_outside', `opens a file outside the execution folder ${how} (${this.short(node)})`, node);
+    } else if (location === 'unknown') {
+      this.report('file.write_unresolved', `opens a file whose path is computed at run time ${how} (${this.short(node)})`, node);
+    }
+  }
+
+  private opensForWriting(qname: string, modeNode: SyntaxNode | undefined): 'yes' | 'no' | 'maybe' {
+    if (modeNode === undefined) return 'no';
+    if (qname === 'os.open') {
+      const flags = this.text(modeNode);
+      if (/O_(WRONLY|RDWR|CREAT|APPEND|TRUNC)/.test(flags)) return 'yes';
+      return /^\s*(os\.)?O_RDONLY\s*$/.test(flags) ? 'no' : 'maybe';
+    }
+    const mode = this.resolver.staticText(modeNode);
+    if (mode?.complete !== true) return 'maybe';
+    return /[wax+]/.test(mode.value) ? 'yes' : 'no';
+  }
+
+  private pathMethod(node: SyntaxNode, value: Extract<Value, { kind: 'member' }>, args: SyntaxNode | undefined, scope: Scope): void {
+    if (value.name === 'open') return this.fileOpen('builtins.open', node, args, 0, [value.text ?? { value: '', complete: false }], scope);
+    const deletes = pathDeleteMethods.has(value.name);
+    if (!deletes && !pathWriteMethods.has(value.name)) return;
+    const location = classifyPath(value.text);
+    const verb = deletes ? 'deletes' : 'writes';
+    if (location === 'outside') {
+      this.report(deletes ? 'file.delete' : 'file.write_outside', `${verb} ${JSON.stringify(value.text?.value ?? '')}..., outside the execution folder (Path.${value.name})`, node);
+    } else if (location === 'unknown') {
+      this.report('file.write_unresolved', `${verb} a path computed at run time (Path.${value.name}: ${this.short(node)})`, node);
+    }
+  }
+
+  private matchPatterns(node: SyntaxNode, callee: SyntaxNode, values: Value[], args: SyntaxNode | undefined, scope: Scope): void {
+    const written = this.text(callee).replace(/\s+/g, '');
+    const candidates = [`${written}(`, ...values.map(qnameOf).filter((q): q is string => q !== null).map((q) => `${q}(`)];
+    const match = this.patterns.match(candidates);
+    if (match === null) return;
+    const unknown = values.find((v): v is Extract<Value, { kind: 'unknown' }> => v.kind === 'unknown');
+    const why = unknown === undefined ? `${written} is not a name the analyzer knows` : `the analyzer could not resolve ${written}: ${unknown.why}`;
+    const pvs = this.pvArguments({ index: 0, keyword: 'pvname', many: false }, args, scope);
+    for (const pv of pvs) this.accesses.push({ access: match.access, pv, function: written, node });
+    this.report(
+      match.access === 'write' ? 'control.pattern_write' : 'control.pattern_read',
+      `${this.short(node)} matches the configured ${match.access} pattern /${match.pattern}/ and ${why}; it is treated as a control-system ${match.access}`,
+      node,
+    );
+  }
+}
+
+export function inspect(root: SyntaxNode, code: string, scopes: ScopeTree, patterns: PatternMatcher): Inspection {
+  const inspector = new Inspector(code, scopes, patterns);
+  inspector.visit(root, scopes.module);
+  if (!scopes.module.bindings.has('results')) {
+    inspector.report('results.not_assigned', 'the code never assigns the `results` dict, so the execution will return no results', null);
+  }
+  return { findings: inspector.findings, accesses: inspector.accesses };
+}
+

@@ -1,0 +1,401 @@
+/**
+ * Name resolution: what an expression may stand for, as a small set of
+ * values. `import epics as e; f = e.caput` makes `f(...)` a call of
+ * `epics.caput`; `pv = PV("X")` makes `pv.put` a member of an `epics.PV`
+ * instance whose PV name is "X"; `getattr(epics, "caput")` is `epics.caput`.
+ * What cannot be followed becomes an `unknown` value carrying the reason, so
+ * the inspector can report it instead of passing it silently.
+ */
+import { builtinNames } from './python-names.ts';
+import type { SyntaxNode } from './parser.ts';
+import { controlFactories, normalizeQname } from './python-api.ts';
+import { child, namedChildren, type Binding, type Scope } from './scopes.ts';
+
+/** A string known at analysis time; `complete: false` means only its beginning is known (f-strings). */
+export interface StaticText {
+  value: string;
+  complete: boolean;
+}
+
+export type Value =
+  /** A module, function or class from outside the file: `epics.caput`. */
+  | { kind: 'ref'; qname: string }
+  /** What calling `of` returned, with its first string argument when literal. */
+  | { kind: 'instance'; of: string; text: StaticText | null }
+  /** An attribute of an instance (a bound method, a property). */
+  | { kind: 'member'; of: string; name: string; text: StaticText | null }
+  /** A function or class defined in the analysed code. */
+  | { kind: 'local'; name: string }
+  | { kind: 'unknown'; why: string };
+
+/** Enough to follow any realistic alias chain; more is a sign of a pathological file. */
+const maxValues = 12;
+const maxDepth = 64;
+
+const literalTypes: Readonly<Record<string, string>> = {
+  integer: 'builtins.int',
+  float: 'builtins.float',
+  true: 'builtins.bool',
+  false: 'builtins.bool',
+  none: 'builtins.NoneType',
+  list: 'builtins.list',
+  list_comprehension: 'builtins.list',
+  dictionary: 'builtins.dict',
+  dictionary_comprehension: 'builtins.dict',
+  set: 'builtins.set',
+  set_comprehension: 'builtins.set',
+  tuple: 'builtins.tuple',
+  generator_expression: 'builtins.generator',
+  comparison_operator: 'builtins.bool',
+  not_operator: 'builtins.bool',
+};
+
+function valueKey(value: Value): string {
+  switch (value.kind) {
+    case 'ref':
+      return `r:${value.qname}`;
+    case 'instance':
+      return `i:${value.of}:${value.text?.complete ?? ''}:${value.text?.value ?? ''}`;
+    case 'member':
+      return `m:${value.of}.${value.name}:${value.text?.value ?? ''}`;
+    case 'local':
+      return `l:${value.name}`;
+    case 'unknown':
+      return `u:${value.why}`;
+  }
+}
+
+function unique(values: Value[]): Value[] {
+  const seen = new Map<string, Value>();
+  for (const value of values) {
+    if (seen.size >= maxValues) break;
+    const key = valueKey(value);
+    if (!seen.has(key)) seen.set(key, value);
+  }
+  return [...seen.values()];
+}
+
+/** The qualified name a value calls or stands for, when it has one. */
+export function qnameOf(value: Value): string | null {
+  if (value.kind === 'ref') return value.qname;
+  if (value.kind === 'member') return `${value.of}.${value.name}`;
+  if (value.kind === 'local') return `local.${value.name}`;
+  return null;
+}
+
+export function positionalArguments(args: SyntaxNode | undefined): SyntaxNode[] {
+  if (args === undefined || args.type !== 'argument_list') return [];
+  return namedChildren(args).filter((c) => c.type !== 'keyword_argument' && c.type !== 'list_splat' && c.type !== 'dictionary_splat');
+}
+
+export function keywordArgument(args: SyntaxNode | undefined, keyword: string, code: string): SyntaxNode | undefined {
+  if (args === undefined) return undefined;
+  for (const c of args.children) {
+    if (c.type !== 'keyword_argument') continue;
+    const name = child(c, 'name');
+    if (name !== undefined && code.slice(name.start, name.end) === keyword) return child(c, 'value');
+  }
+  return undefined;
+}
+
+export class Resolver {
+  private readonly memo = new Map<Binding, Value[]>();
+  private readonly active = new Set<Binding>();
+  private readonly lookups = new Map<Scope, Map<string, Value[]>>();
+  private depth = 0;
+
+  constructor(private readonly code: string) {}
+
+  text(node: SyntaxNode): string {
+    return this.code.slice(node.start, node.end);
+  }
+
+  /** The literal text of a string expression, or its known beginning. */
+  staticText(node: SyntaxNode): StaticText | null {
+    if (node.type === 'parenthesized_expression') {
+      const inner = namedChildren(node)[0];
+      return inner === undefined ? null : this.staticText(inner);
+    }
+    if (node.type === 'concatenated_string') {
+      let value = '';
+      for (const part of namedChildren(node)) {
+        const text = this.staticText(part);
+        if (text === null) return value === '' ? null : { value, complete: false };
+        value += text.value;
+        if (!text.complete) return { value, complete: false };
+      }
+      return { value, complete: true };
+    }
+    if (node.type !== 'string') return null;
+    let value = '';
+    for (const part of node.children) {
+      if (part.type === 'interpolation') return { value, complete: false };
+      if (part.type === 'string_content' || part.type === 'escape_sequence') value += this.text(part);
+    }
+    return { value, complete: true };
+  }
+
+  /** Like staticText, but also through names bound to string literals. */
+  stringValues(node: SyntaxNode, scope: Scope): Array<StaticText | null> {
+    const direct = this.staticText(node);
+    if (direct !== null || node.type === 'string' || node.type === 'concatenated_string') return [direct];
+    return this.resolve(node, scope).map((v) => (v.kind === 'instance' && v.of === 'builtins.str' ? v.text : null));
+  }
+
+  /** The bindings a name refers to from `scope`, or the module scope when it is bound nowhere. */
+  private bindingsOf(name: string, scope: Scope): { bindings: Binding[] } | { module: Scope } {
+    let current: Scope = scope;
+    let first = true;
+    for (;;) {
+      // names of a class body are not visible from the functions inside it
+      if (first || current.kind !== 'class') {
+        const bindings = current.globals.has(name) ? undefined : current.bindings.get(name);
+        if (bindings !== undefined) return { bindings };
+      }
+      if (current.parent === null) return { module: current };
+      first = false;
+      current = current.parent;
+    }
+  }
+
+  /** Bindings are flow-insensitive, so a name means the same everywhere in a scope: computed once. */
+  lookup(name: string, scope: Scope): Value[] {
+    let names = this.lookups.get(scope);
+    if (names === undefined) {
+      names = new Map();
+      this.lookups.set(scope, names);
+    }
+    const cached = names.get(name);
+    if (cached !== undefined) return cached;
+    const found = this.bindingsOf(name, scope);
+    const values = 'module' in found ? this.unbound(name, found.module) : unique(found.bindings.flatMap((binding) => this.bindingValues(binding)));
+    // a value computed while one of its own bindings is being resolved may be partial: not cached
+    if (this.active.size === 0) names.set(name, values);
+    return values;
+  }
+
+  private unbound(name: string, module: Scope): Value[] {
+    const values: Value[] = module.stars.map((star) => ({ kind: 'ref', qname: normalizeQname(`${star}.${name}`) }));
+    if (name === '__builtins__') values.push({ kind: 'ref', qname: 'builtins' });
+    else if (name === 'context') values.push({ kind: 'instance', of: 'pyexec.context', text: null });
+    else if (builtinNames.has(name)) values.push({ kind: 'ref', qname: `builtins.${name}` });
+    if (values.length === 0) values.push({ kind: 'unknown', why: `"${name}" is not defined in the code` });
+    return values;
+  }
+
+  private bindingValues(binding: Binding): Value[] {
+    const cached = this.memo.get(binding);
+    if (cached !== undefined) return cached;
+    if (this.active.has(binding)) return [{ kind: 'unknown', why: 'defined in terms of itself' }];
+    this.active.add(binding);
+    try {
+      const values = unique(this.computeBinding(binding));
+      this.memo.set(binding, values);
+      return values;
+    } finally {
+      this.active.delete(binding);
+    }
+  }
+
+  private computeBinding(binding: Binding): Value[] {
+    switch (binding.kind) {
+      case 'import':
+        return [{ kind: 'ref', qname: normalizeQname(binding.qname) }];
+      case 'expr':
+        return this.resolve(binding.node, binding.scope);
+      case 'element':
+        return this.elements(binding.node, binding.scope);
+      case 'definition':
+        return [{ kind: 'local', name: binding.name }];
+      case 'class': {
+        // a class derived from an outside class behaves like it: `class P(epics.PV)`
+        const bases = binding.bases.flatMap((base) => this.resolve(base, binding.scope));
+        const outside = bases.filter((base) => base.kind === 'ref' && base.qname !== 'builtins.object');
+        return [{ kind: 'local', name: binding.name }, ...outside];
+      }
+      case 'opaque':
+        return [{ kind: 'unknown', why: binding.why }];
+    }
+  }
+
+  /** What iterating over `node` may yield. */
+  private elements(node: SyntaxNode, scope: Scope): Value[] {
+    if (node.type === 'list' || node.type === 'tuple' || node.type === 'set' || node.type === 'expression_list') {
+      return namedChildren(node).flatMap((element) => this.resolve(element, scope));
+    }
+    if (node.type === 'parenthesized_expression') {
+      const inner = namedChildren(node)[0];
+      if (inner !== undefined) return this.elements(inner, scope);
+    }
+    if (node.type === 'identifier' && this.depth < maxDepth) {
+      // `pvs = [PV("A"), PV("B")]; for pv in pvs:` iterates the list literal
+      const found = this.bindingsOf(this.text(node), scope);
+      if ('bindings' in found && found.bindings.every((b) => b.kind === 'expr')) {
+        this.depth++;
+        try {
+          return found.bindings.flatMap((b) => (b.kind === 'expr' && !this.active.has(b) ? this.elementsOfBinding(b) : []));
+        } finally {
+          this.depth--;
+        }
+      }
+    }
+    return [{ kind: 'unknown', why: `an element of ${this.excerpt(node)}` }];
+  }
+
+  private elementsOfBinding(binding: Extract<Binding, { kind: 'expr' }>): Value[] {
+    this.active.add(binding);
+    try {
+      return this.elements(binding.node, binding.scope);
+    } finally {
+      this.active.delete(binding);
+    }
+  }
+
+  private excerpt(node: SyntaxNode): string {
+    const text = this.text(node).replace(/\s+/g, ' ');
+    return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  }
+
+  resolve(node: SyntaxNode, scope: Scope): Value[] {
+    if (this.depth >= maxDepth) return [{ kind: 'unknown', why: 'nested too deeply to follow' }];
+    this.depth++;
+    try {
+      return unique(this.compute(node, scope));
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private compute(node: SyntaxNode, scope: Scope): Value[] {
+    switch (node.type) {
+      case 'identifier':
+        return this.lookup(this.text(node), scope);
+      case 'attribute': {
+        const object = child(node, 'object');
+        const attribute = child(node, 'attribute');
+        if (object === undefined || attribute === undefined) break;
+        const name = this.text(attribute);
+        return this.resolve(object, scope).map((value) => this.attributeOf(value, name));
+      }
+      case 'call':
+        return this.callResult(node, scope);
+      case 'string':
+      case 'concatenated_string':
+        return [{ kind: 'instance', of: 'builtins.str', text: this.staticText(node) }];
+      case 'parenthesized_expression':
+      case 'await': {
+        const inner = namedChildren(node)[0];
+        return inner === undefined ? [] : this.resolve(inner, scope);
+      }
+      case 'named_expression': {
+        const value = child(node, 'value');
+        return value === undefined ? [] : this.resolve(value, scope);
+      }
+      case 'conditional_expression': {
+        const [whenTrue, , whenFalse] = namedChildren(node);
+        return [whenTrue, whenFalse].flatMap((branch) => (branch === undefined ? [] : this.resolve(branch, scope)));
+      }
+      case 'boolean_operator':
+        return namedChildren(node).flatMap((operand) => this.resolve(operand, scope));
+      case 'binary_operator':
+        return this.binary(node, scope);
+      case 'lambda':
+        return [{ kind: 'local', name: 'lambda' }];
+      default: {
+        const literal = literalTypes[node.type];
+        if (literal !== undefined) return [{ kind: 'instance', of: literal, text: null }];
+      }
+    }
+    return [{ kind: 'unknown', why: `the value of ${this.excerpt(node)}` }];
+  }
+
+  attributeOf(value: Value, name: string): Value {
+    switch (value.kind) {
+      case 'ref':
+        return { kind: 'ref', qname: normalizeQname(`${value.qname}.${name}`) };
+      case 'instance':
+        return { kind: 'member', of: value.of, name, text: value.text };
+      case 'member':
+        return { kind: 'member', of: `${value.of}.${value.name}`, name, text: null };
+      case 'local':
+        return { kind: 'member', of: `local.${value.name}`, name, text: null };
+      case 'unknown':
+        return value;
+    }
+  }
+
+  private binary(node: SyntaxNode, scope: Scope): Value[] {
+    const left = child(node, 'left');
+    const right = child(node, 'right');
+    const operator = child(node, 'operator');
+    if (left === undefined || right === undefined || operator === undefined) return [];
+    const op = this.text(operator);
+    const lefts = this.resolve(left, scope);
+    const rightText = this.stringValues(right, scope)[0] ?? null;
+    return lefts.map((value): Value => {
+      if (value.kind !== 'instance') return { kind: 'unknown', why: `the value of ${this.excerpt(node)}` };
+      if ((op === '/' && value.of === 'pathlib.Path') || (op === '+' && value.of === 'builtins.str')) {
+        return { kind: 'instance', of: value.of, text: joinText(value.text, rightText, op === '/' ? '/' : '') };
+      }
+      return { kind: 'instance', of: value.of, text: null };
+    });
+  }
+
+  private callResult(node: SyntaxNode, scope: Scope): Value[] {
+    const callee = child(node, 'function');
+    const args = child(node, 'arguments');
+    if (callee === undefined) return [];
+    return this.resolve(callee, scope).flatMap((value) => this.called(value, args, scope));
+  }
+
+  private called(value: Value, args: SyntaxNode | undefined, scope: Scope): Value[] {
+    const positional = positionalArguments(args);
+    const firstText = (keyword: string): StaticText | null => {
+      const arg = positional[0] ?? keywordArgument(args, keyword, this.code);
+      return arg === undefined ? null : (this.stringValues(arg, scope)[0] ?? null);
+    };
+    switch (value.kind) {
+      case 'ref': {
+        const qname = value.qname;
+        if (qname === 'builtins.getattr') return this.getattrResult(positional, scope);
+        if (qname === 'builtins.__import__' || qname === 'importlib.import_module') {
+          const module = firstText('name');
+          if (module?.complete === true) return [{ kind: 'ref', qname: normalizeQname(module.value) }];
+          return [{ kind: 'unknown', why: 'a module imported by a computed name' }];
+        }
+        const made = controlFactories.get(qname);
+        if (made !== undefined) return [{ kind: 'instance', of: made, text: firstText('pvname') }];
+        return [{ kind: 'instance', of: qname, text: firstText('') }];
+      }
+      case 'member':
+        // pathlib keeps what is known of the path (an absolute start stays absolute)
+        if (value.of === 'pathlib.Path') {
+          return [{ kind: 'instance', of: value.of, text: value.text === null ? null : { value: value.text.value, complete: false } }];
+        }
+        return [{ kind: 'instance', of: `${value.of}.${value.name}`, text: null }];
+      case 'local':
+        return [{ kind: 'instance', of: `local.${value.name}`, text: null }];
+      case 'instance':
+        return [{ kind: 'instance', of: `${value.of}()`, text: null }];
+      case 'unknown':
+        return [value];
+    }
+  }
+
+  private getattrResult(positional: SyntaxNode[], scope: Scope): Value[] {
+    const [object, name] = positional;
+    if (object === undefined || name === undefined) return [{ kind: 'unknown', why: 'getattr without an object and a name' }];
+    const attribute = this.staticText(name);
+    if (attribute?.complete !== true) return [{ kind: 'unknown', why: 'getattr with a computed attribute name' }];
+    return this.resolve(object, scope).map((value) => this.attributeOf(value, attribute.value));
+  }
+
+}
+
+function joinText(left: StaticText | null, right: StaticText | null, separator: string): StaticText | null {
+  if (left === null) return null;
+  if (!left.complete) return left;
+  if (right === null) return { value: left.value + separator, complete: false };
+  if (separator === '/' && right.value.startsWith('/')) return right; // pathlib: an absolute right side wins
+  return { value: left.value + separator + right.value, complete: right.complete };
+}

@@ -1,0 +1,154 @@
+/**
+ * The syntax-tree analyzer: size and NUL checks, parse (bounded in time,
+ * nodes and depth), scopes and name resolution, inspection, severities, then
+ * the approval policy. It never throws for any code string: what it cannot
+ * analyse becomes a blocking finding, so the code goes back to the generator.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { AnalysisResult, Finding, PvAccess } from '../../bus/messages.ts';
+import type { Config } from '../../config/schema.ts';
+import type { CodeAnalyzer } from './analyzer.ts';
+import { inspect, type RawAccess, type RawFinding } from './inspector.ts';
+import { parsePython, type ParseLimits, type SyntaxNode } from './parser.ts';
+import { compilePatterns, type PatternMatcher } from './patterns.ts';
+import { decide } from './policy.ts';
+import { severityTable, type RuleId, type SeverityTable } from './rules.ts';
+import { collectScopes } from './scopes.ts';
+import { SourceLines } from './source-lines.ts';
+
+export const analyzerName = 'tree-sitter-python';
+
+const codeSchema = z.string({ error: 'the code to analyse must be a string' });
+
+/** A finding before severities: `index` is its offset in the code, null for the whole file. */
+interface Located {
+  rule: RuleId;
+  message: string;
+  index: number | null;
+}
+
+function locate(raw: RawFinding): Located {
+  return { rule: raw.rule, message: raw.message, index: raw.node?.start ?? null };
+}
+
+const wholeFile = (rule: RuleId, message: string): Located => ({ rule, message, index: null });
+
+/** First few ERROR or missing nodes, in source order. */
+function syntaxErrors(root: SyntaxNode, code: string, limit: number): RawFinding[] {
+  const found: RawFinding[] = [];
+  const stack: SyntaxNode[] = [root];
+  while (stack.length > 0 && found.length < limit) {
+    const node = stack.pop() as SyntaxNode;
+    if (node.missing) {
+      found.push({ rule: 'syntax.error', message: `invalid syntax: "${node.type}" is missing`, node });
+      continue;
+    }
+    if (node.type === 'ERROR') {
+      const text = code.slice(node.start, Math.min(node.end, node.start + 40)).replace(/\s+/g, ' ');
+      found.push({ rule: 'syntax.error', message: `invalid syntax near "${text}"`, node });
+      continue;
+    }
+    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i] as SyntaxNode);
+  }
+  return found;
+}
+
+export class TreeAnalyzer implements CodeAnalyzer {
+  readonly name = analyzerName;
+  private readonly severities: SeverityTable;
+  private readonly patterns: PatternMatcher;
+  private readonly limits: ParseLimits;
+
+  constructor(private readonly config: Config) {
+    this.severities = severityTable(config.analysis.rule_severity);
+    this.patterns = compilePatterns(config.control_system.patterns);
+    this.limits = {
+      maxNodes: config.analysis.max_nodes,
+      maxDepth: config.analysis.max_depth,
+      timeoutMs: config.analysis.parse_timeout_ms,
+    };
+  }
+
+  async analyze(input: string): Promise<AnalysisResult> {
+    const code = codeSchema.parse(input);
+    const started = performance.now();
+    let outcome: { found: Located[]; accesses: RawAccess[]; syntaxValid: boolean };
+    try {
+      outcome = await this.examine(code);
+    } catch (error) {
+      const message = `the analyzer failed (${error instanceof Error ? error.message : String(error)}); the code is refused until it can be analysed`;
+      outcome = { found: [wholeFile('analysis.internal_error', message)], accesses: [], syntaxValid: false };
+    }
+    return this.result(code, outcome.found, outcome.accesses, outcome.syntaxValid, started);
+  }
+
+  private async examine(code: string): Promise<{ found: Located[]; accesses: RawAccess[]; syntaxValid: boolean }> {
+    const bytes = Buffer.byteLength(code, 'utf8');
+    if (bytes > this.config.analysis.max_code_bytes) {
+      const message = `the code is ${bytes} bytes, more than the ${this.config.analysis.max_code_bytes} bytes the analyzer accepts (analysis.max_code_bytes)`;
+      return { found: [wholeFile('limits.code_too_large', message)], accesses: [], syntaxValid: false };
+    }
+    const found: Located[] = [];
+    const nul = code.indexOf('\0');
+    if (nul !== -1) {
+      found.push({ rule: 'syntax.nul_byte', message: 'the code contains a NUL byte, which Python refuses in source code', index: nul });
+    }
+    // NUL bytes become spaces so the rest of the code is still analysed (same offsets)
+    const parsed = await parsePython(nul === -1 ? code : code.replaceAll('\0', ' '), this.limits);
+    switch (parsed.kind) {
+      case 'timeout':
+        found.push(this.limitFinding(`parsing took longer than ${this.limits.timeoutMs} ms (analysis.parse_timeout_ms)`));
+        return { found, accesses: [], syntaxValid: false };
+      case 'too_many_nodes':
+        found.push(this.limitFinding(`the syntax tree has ${parsed.nodes} nodes, more than ${this.limits.maxNodes} (analysis.max_nodes)`));
+        return { found, accesses: [], syntaxValid: false };
+      case 'too_deep':
+        found.push({
+          ...this.limitFinding(`the code is nested more than ${this.limits.maxDepth} levels deep (analysis.max_depth)`),
+          index: parsed.index,
+        });
+        return { found, accesses: [], syntaxValid: false };
+      case 'parsed': {
+        const errors = parsed.hasError ? syntaxErrors(parsed.root, code, 3) : [];
+        const inspection = inspect(parsed.root, code, collectScopes(parsed.root, code), this.patterns);
+        found.push(...[...errors, ...inspection.findings].map(locate));
+        return { found, accesses: inspection.accesses, syntaxValid: errors.length === 0 && nul === -1 };
+      }
+    }
+  }
+
+  private limitFinding(message: string): Located {
+    return wholeFile('limits.too_complex', message);
+  }
+
+  private result(code: string, found: Located[], accesses: RawAccess[], syntaxValid: boolean, started: number): AnalysisResult {
+    const lines = new SourceLines(code);
+    const seen = new Set<string>();
+    const findings: Finding[] = [];
+    for (const f of found) {
+      const { line, column } = f.index === null ? { line: 0, column: 0 } : lines.position(f.index);
+      const key = `${f.rule}:${line}:${column}:${f.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      findings.push({ rule: f.rule, severity: this.severities[f.rule], message: f.message, line, column, excerpt: lines.excerpt(line) });
+    }
+    findings.sort((a, b) => a.line - b.line || a.column - b.column);
+    const toPv = (a: RawAccess): PvAccess => ({ pv: a.pv, function: a.function, line: lines.position(a.node.start).line });
+    const reads = accesses.filter((a) => a.access === 'read').map(toPv);
+    const writes = accesses.filter((a) => a.access === 'write').map(toPv);
+    const decision = decide(this.config, { findings, reads, writes });
+    return {
+      passed: decision.passed,
+      syntax_valid: syntaxValid,
+      findings: [...findings, ...decision.findings.map((f) => ({ ...f, excerpt: lines.excerpt(f.line) }))],
+      control_system: { reads, writes },
+      execution_mode: decision.execution_mode,
+      requires_approval: decision.requires_approval,
+      reasoning: decision.reasoning,
+      code_sha256: createHash('sha256').update(code, 'utf8').digest('hex'),
+      analyzer: this.name,
+      duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+    };
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The Jupyter executor (`execution_method: jupyter`, alias `container`): each
+ * execution runs on a fresh kernel of its mode's kernelspec, taken from a warm
+ * pool and shut down afterwards (pool.ts). Kernels must load pyexec's
+ * extension (kernelspecs.ts writes the kernelspecs; server.ts starts a server
+ * with them) and see the execution folders at the same path.
+ */
+import type { Config, ExecutionModeConfig } from '../../../config/schema.ts';
+import type { ExecuteJob, ExecuteResult } from '../../../bus/messages.ts';
+import { silentLogger, type Logger } from '../../logger.ts';
+import type { Kernel } from '../kernel.ts';
+import { defaultMaxProcesses } from '../local/options.ts';
+import { serverSettings } from './live-kernel.ts';
+import { KernelPool } from './pool.ts';
+import { runJob, type JobLimits } from './run-job.ts';
+
+export { startJupyterServer, type JupyterServerOptions, type RunningJupyterServer } from './server.ts';
+export { writeKernelspecs } from './kernelspecs.ts';
+
+export interface JupyterKernelOptions {
+  config: Config;
+  logger?: Logger;
+  /** Kernels started ahead per mode; default config.execution.jupyter.pool_size. */
+  poolSize?: number;
+}
+
+export interface JupyterKernel extends Kernel {
+  /** Resolves once every mode's pool holds its warm kernels (optional: pools also fill on demand). */
+  warmUp(): Promise<void>;
+}
+
+export function createJupyterKernel(options: JupyterKernelOptions): JupyterKernel {
+  const { config } = options;
+  const jupyter = config.execution.jupyter;
+  if (jupyter.url === null) {
+    throw new Error('execution.jupyter.url: must be set to use the Jupyter executor (start one with `pyexec jupyter`)');
+  }
+  const settings = serverSettings(jupyter.url, jupyter.token);
+  const logger = (options.logger ?? silentLogger).child({ executor: 'jupyter' });
+  const pools = new Map<string, KernelPool>();
+  for (const mode of Object.values(config.execution.modes)) {
+    if (pools.has(mode.kernel_name)) continue;
+    pools.set(
+      mode.kernel_name,
+      new KernelPool({
+        settings,
+        kernelName: mode.kernel_name,
+        size: options.poolSize ?? jupyter.pool_size,
+        idleMs: jupyter.pool_idle_seconds * 1000,
+        startTimeoutMs: jupyter.start_timeout_seconds * 1000,
+        logger,
+      }),
+    );
+  }
+  const limits: JobLimits = {
+    outputCapBytes: config.limits.output_cap_bytes,
+    memoryMb: config.limits.memory_mb,
+    cpuSeconds: config.limits.cpu_seconds,
+    maxProcesses: defaultMaxProcesses,
+    interruptGraceMs: jupyter.interrupt_grace_seconds * 1000,
+    bookkeepingTimeoutMs: jupyter.start_timeout_seconds * 1000,
+  };
+  const name = 'jupyter';
+
+  return {
+    name,
+    async warmUp() {
+      await Promise.all([...pools.values()].map((pool) => pool.fill()));
+    },
+    async execute(job: ExecuteJob, signal?: AbortSignal): Promise<ExecuteResult> {
+      const mode = modeOf(config, job);
+      const pool = pools.get(mode.kernel_name) as KernelPool;
+      const kernel = await pool.take();
+      logger.debug({ execution_id: job.execution_id, kernel_id: kernel.id }, 'running on a fresh kernel');
+      try {
+        return await runJob(kernel, job, limits, `${name}:${mode.kernel_name}`, signal);
+      } finally {
+        pool.retire(kernel);
+      }
+    },
+    async close() {
+      await Promise.all([...pools.values()].map((pool) => pool.close()));
+    },
+  };
+}
+
+/**
+ * The job's mode, which must agree with the job on writes: a read-only job on
+ * a write-access kernel would run without the runtime guard.
+ */
+function modeOf(config: Config, job: ExecuteJob): ExecutionModeConfig {
+  const mode = config.execution.modes[job.mode];
+  if (mode === undefined) {
+    throw new Error(`execution mode "${job.mode}" is not configured (execution.modes has ${Object.keys(config.execution.modes).join(', ')})`);
+  }
+  if (mode.allows_writes !== job.allows_writes) {
+    throw new Error(
+      `job ${job.command_id}: allows_writes=${job.allows_writes} does not match mode "${job.mode}" (allows_writes=${mode.allows_writes}); refusing to run`,
+    );
+  }
+  return mode;
+}

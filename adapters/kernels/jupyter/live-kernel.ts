@@ -1,0 +1,97 @@
+/**
+ * One Jupyter kernel as pyexec uses it: started over REST, connected over the
+ * websocket, ready once it answered kernel_info (pyexec's extension has then
+ * installed the guard and imported the heavy modules), and thrown away after
+ * a single execution.
+ */
+import { KernelAPI, KernelConnection, ServerConnection, type Kernel } from '@jupyterlab/services';
+import { KernelUnavailableError } from '../kernel.ts';
+
+export interface LiveKernel {
+  readonly id: string;
+  readonly name: string;
+  readonly connection: Kernel.IKernelConnection;
+  /** performance.now() when it became ready. */
+  readonly readyAt: number;
+}
+
+export function serverSettings(url: string, token: string): ServerConnection.ISettings {
+  return ServerConnection.makeSettings({ baseUrl: url, wsUrl: url.replace(/^http/, 'ws'), token });
+}
+
+/** Starts a kernel of `name` and waits until it answers; KernelUnavailableError when it cannot. */
+export async function startLiveKernel(
+  settings: ServerConnection.ISettings,
+  name: string,
+  timeoutMs: number,
+): Promise<LiveKernel> {
+  let model: Kernel.IModel;
+  try {
+    model = await withTimeout(KernelAPI.startNew({ name }, settings), timeoutMs, 'the server did not start the kernel');
+  } catch (error) {
+    throw unavailable(`cannot start a "${name}" kernel at ${settings.baseUrl}`, error);
+  }
+  const connection = new KernelConnection({ model, serverSettings: settings, handleComms: false });
+  try {
+    await withTimeout(connection.info, timeoutMs, 'the kernel did not answer kernel_info');
+  } catch (error) {
+    void shutDown(settings, model.id, connection);
+    throw unavailable(`the "${name}" kernel ${model.id} did not become ready`, error);
+  }
+  return { id: model.id, name, connection, readyAt: performance.now() };
+}
+
+/** True while the kernel can take an execution: connected, idle, not restarted behind our back. */
+export function isUsable(kernel: LiveKernel): boolean {
+  const { connection } = kernel;
+  return !connection.isDisposed && connection.connectionStatus === 'connected' && connection.status === 'idle';
+}
+
+/** Shuts the kernel down on the server (which kills its process group if it lingers) and drops the socket. */
+export async function discardLiveKernel(settings: ServerConnection.ISettings, kernel: LiveKernel): Promise<void> {
+  await shutDown(settings, kernel.id, kernel.connection);
+}
+
+async function shutDown(settings: ServerConnection.ISettings, id: string, connection: Kernel.IKernelConnection) {
+  await settledConnection(connection, 5000);
+  connection.dispose();
+  try {
+    await KernelAPI.shutdownKernel(id, settings);
+  } catch {
+    // Already gone (died, culled, or the server stopped): nothing left to shut down.
+  }
+}
+
+/**
+ * After the server restarts a dead kernel, the client reconnects on its own
+ * and nobody handles a failure of that reconnection: disposing the connection
+ * mid-way would surface as an unhandled rejection. Let it finish first.
+ */
+async function settledConnection(connection: Kernel.IKernelConnection, ms: number): Promise<void> {
+  if (connection.isDisposed || connection.connectionStatus !== 'connecting') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      connection.connectionStatusChanged.disconnect(done);
+      resolve();
+    }
+    connection.connectionStatusChanged.connect(done);
+  });
+}
+
+function unavailable(message: string, cause: unknown): KernelUnavailableError {
+  return new KernelUnavailableError(`${message}: ${cause instanceof Error ? cause.message : String(cause)}`);
+}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

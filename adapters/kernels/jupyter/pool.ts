@@ -1,0 +1,150 @@
+/**
+ * Warm kernels of one kernelspec, started ahead so an execution does not pay
+ * the kernel start (~0.5 s, more with numpy and matplotlib preloaded).
+ *
+ * A kernel serves exactly one execution: `take` hands it out and removes it
+ * from the pool, `retire` shuts it down, and the pool starts a fresh one in
+ * its place. Nothing an execution leaves (variables, imports, monkeypatches,
+ * threads, child processes) can reach the next one.
+ *
+ * Bounded: at most `size` kernels wait or start ahead. Dead or disconnected
+ * waiting kernels are dropped and replaced. Kernels left unused for `idleMs`
+ * are shut down; the next `take` starts one cold and the pool refills.
+ */
+import type { ServerConnection } from '@jupyterlab/services';
+import { silentLogger, type Logger } from '../../logger.ts';
+import { KernelUnavailableError } from '../kernel.ts';
+import { discardLiveKernel, isUsable, startLiveKernel, type LiveKernel } from './live-kernel.ts';
+
+export interface KernelPoolOptions {
+  settings: ServerConnection.ISettings;
+  kernelName: string;
+  /** Kernels kept ready ahead; 0 starts one per execution (cold). */
+  size: number;
+  idleMs: number;
+  startTimeoutMs: number;
+  logger?: Logger;
+}
+
+interface Waiter {
+  resolve: (kernel: LiveKernel) => void;
+  reject: (error: Error) => void;
+}
+
+export class KernelPool {
+  private readonly ready: LiveKernel[] = [];
+  private readonly waiters: Waiter[] = [];
+  private readonly discarding = new Set<Promise<void>>();
+  private readonly starts = new Set<Promise<void>>();
+  private readonly cullTimer: NodeJS.Timeout;
+  private lastTakenAt = performance.now();
+  private closed = false;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: KernelPoolOptions) {
+    this.logger = (options.logger ?? silentLogger).child({ kernel_name: options.kernelName });
+    this.cullTimer = setInterval(() => this.cullIdle(), Math.max(1000, Math.min(options.idleMs / 2, 60_000)));
+    this.cullTimer.unref();
+  }
+
+  /** Kernels ready or starting ahead. */
+  get warmCount(): number {
+    return this.ready.length + this.starts.size - this.waiters.length;
+  }
+
+  /** Starts the pool's kernels and resolves once they are all ready (or failed). */
+  async fill(): Promise<void> {
+    this.refill();
+    await Promise.all([...this.starts]);
+  }
+
+  /** A ready kernel for one execution, started now if none waits. Never handed out twice. */
+  take(): Promise<LiveKernel> {
+    if (this.closed) return Promise.reject(new KernelUnavailableError('the kernel pool is closed'));
+    this.lastTakenAt = performance.now();
+    const kernel = this.takeReady();
+    const taken = kernel
+      ? Promise.resolve(kernel)
+      : new Promise<LiveKernel>((resolve, reject) => {
+          this.waiters.push({ resolve, reject });
+          this.startOne();
+        });
+    this.refill();
+    return taken;
+  }
+
+  /** Shuts down a kernel that served its execution (in the background) and refills the pool. */
+  retire(kernel: LiveKernel): void {
+    this.discard(kernel);
+    this.refill();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.cullTimer);
+    for (const waiter of this.waiters.splice(0)) waiter.reject(new KernelUnavailableError('the kernel pool is closed'));
+    await Promise.all([...this.starts]);
+    for (const kernel of this.ready.splice(0)) this.discard(kernel);
+    await Promise.all([...this.discarding]);
+  }
+
+  private takeReady(): LiveKernel | undefined {
+    for (let kernel = this.ready.shift(); kernel; kernel = this.ready.shift()) {
+      if (isUsable(kernel)) return kernel;
+      this.logger.warn({ kernel_id: kernel.id, status: kernel.connection.status }, 'dropping a dead warm kernel');
+      this.discard(kernel);
+    }
+    return undefined;
+  }
+
+  private refill(): void {
+    if (this.closed) return;
+    while (this.warmCount < this.options.size) this.startOne();
+  }
+
+  private startOne(): void {
+    const start = startLiveKernel(this.options.settings, this.options.kernelName, this.options.startTimeoutMs).then(
+      (kernel) => this.arrived(kernel),
+      (error: Error) => this.failed(error),
+    );
+    this.starts.add(start);
+    void start.finally(() => this.starts.delete(start));
+  }
+
+  private arrived(kernel: LiveKernel): void {
+    const waiter = this.waiters.shift();
+    if (waiter) return waiter.resolve(kernel);
+    if (this.closed) return this.discard(kernel);
+    this.ready.push(kernel);
+    kernel.connection.statusChanged.connect((_, status) => {
+      if (status === 'dead' || status === 'autorestarting' || status === 'restarting') this.dropWaiting(kernel);
+    });
+  }
+
+  /** A start failed: the execution waiting for it fails; background refills wait for the next take. */
+  private failed(error: Error): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter.reject(error);
+    else this.logger.warn({ err: error.message }, 'warm kernel did not start');
+  }
+
+  private dropWaiting(kernel: LiveKernel): void {
+    const index = this.ready.indexOf(kernel);
+    if (index < 0) return;
+    this.ready.splice(index, 1);
+    this.logger.warn({ kernel_id: kernel.id }, 'a warm kernel died; replacing it');
+    this.retire(kernel);
+  }
+
+  private cullIdle(): void {
+    if (this.ready.length === 0 || performance.now() - this.lastTakenAt < this.options.idleMs) return;
+    this.logger.info({ count: this.ready.length }, 'shutting down idle warm kernels');
+    for (const kernel of this.ready.splice(0)) this.discard(kernel);
+  }
+
+  private discard(kernel: LiveKernel): void {
+    const done = discardLiveKernel(this.options.settings, kernel);
+    this.discarding.add(done);
+    void done.finally(() => this.discarding.delete(done));
+  }
+}

@@ -1,0 +1,89 @@
+"""pyexec inside a Jupyter kernel: an IPython extension around pyexec_harness.
+
+pyexec's kernelspecs load it at kernel start (--IPKernelApp.extensions), so
+that before any code runs the read-only guard is installed (unless
+PYEXEC_ALLOWS_WRITES=1) and the heavy modules are imported once (the kernel
+then waits in pyexec's warm pool). Each kernel runs one execution; the
+executor brackets the user's cell with two hidden calls:
+
+* ``begin(...)`` - working folder, ``context``, resource limits, output cap;
+* ``finish()`` - ``results`` serialised and figures saved by the shared
+  harness; the report is published as display data of pyexec's own MIME type,
+  which the executor takes out of the user's outputs.
+"""
+
+import atexit
+import os
+import signal
+import sys
+
+import pyexec_harness as harness
+from IPython import get_ipython
+from IPython.display import publish_display_data
+
+REPORT_MIME = "application/vnd.pyexec.report+json"
+_job = {}
+
+
+def load_ipython_extension(ipython):
+    if os.environ.get("PYEXEC_ALLOWS_WRITES") != "1":
+        harness.install_write_guard()
+    harness._preload()
+    atexit.register(_end_process_group)
+
+
+def _end_process_group():
+    """Processes the code started die with the kernel, even when it exits
+    politely (the server kills the group only when the kernel lingers)."""
+    if os.getpgrp() == os.getpid():
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
+class CappedStream:
+    """Forwards writes to the kernel's stream until `cap` bytes, then drops
+    them, so a 1 GB print never crosses the wire. One byte past the cap goes
+    through so the executor (which keeps `cap` bytes) sees the cut."""
+
+    def __init__(self, inner, cap):
+        self._inner = inner
+        self._remaining = cap + 1
+
+    def write(self, text):
+        if self._remaining > 0 and text:
+            # Slice before encoding: never encode more than the allowance.
+            piece = text[: self._remaining].encode("utf-8", "backslashreplace")[: self._remaining]
+            self._remaining -= len(piece)
+            self._inner.write(piece.decode("utf-8", "ignore"))
+        return len(text)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
+def begin(folder, attempt, output_cap_bytes, memory_mb, cpu_seconds, max_processes):
+    """Prepares this (fresh) kernel for one execution in `folder`."""
+    ipython = get_ipython()
+    os.chdir(folder)
+    ipython.user_ns["context"] = harness.load_context(folder)
+    ipython.user_ns.pop("results", None)
+    _job.update(folder=folder, attempt=attempt, streams=(sys.stdout, sys.stderr))
+    sys.stdout = CappedStream(sys.stdout, output_cap_bytes)
+    sys.stderr = CappedStream(sys.stderr, output_cap_bytes)
+    harness.limit_resources(memory_mb, cpu_seconds, max_processes)
+
+
+def finish():
+    """Collects what the execution left and publishes the report."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    sys.stdout, sys.stderr = _job["streams"]
+    try:
+        results, figures, error = harness.collect(get_ipython().user_ns, _job["folder"], _job["attempt"])
+    except BaseException as exc:  # noqa: B902 - a broken result or figure is the code's error
+        results, figures, error = None, [], {"type": type(exc).__name__, "message": str(exc), "traceback": ""}
+    report = {"results": results, "figures": figures, "error": error}
+    publish_display_data({REPORT_MIME: report})

@@ -1,0 +1,91 @@
+/**
+ * Runs one execute_request on a kernel and says how it ended: the kernel
+ * replied, the wall-clock timeout fired (the kernel is interrupted; if it does
+ * not answer within the grace period the caller kills it), the caller
+ * cancelled, the kernel died (the server restarts dead kernels and tells the
+ * client, which cancels the request), or the connection to the server was lost.
+ */
+import type { Kernel, KernelMessage } from '@jupyterlab/services';
+
+export type CellEnd =
+  | { kind: 'replied'; reply: KernelMessage.IExecuteReplyMsg['content'] }
+  | { kind: 'timeout' | 'cancelled'; answeredInterrupt: boolean }
+  | { kind: 'died' }
+  | { kind: 'disconnected' };
+
+export interface RunCellOptions {
+  code: string;
+  /** Hidden bookkeeping cells: no execute_input, no history. */
+  silent: boolean;
+  timeoutMs: number;
+  interruptGraceMs: number;
+  onIOPub?: (message: KernelMessage.IIOPubMessage) => void;
+  signal?: AbortSignal;
+}
+
+const deathStatuses = new Set<Kernel.Status>(['dead', 'autorestarting', 'restarting']);
+
+export async function runCell(connection: Kernel.IKernelConnection, options: RunCellOptions): Promise<CellEnd> {
+  const future = connection.requestExecute({
+    code: options.code,
+    silent: options.silent,
+    store_history: !options.silent,
+    allow_stdin: false,
+    stop_on_error: true,
+  });
+  if (options.onIOPub) future.onIOPub = options.onIOPub;
+  const replied = future.done.then(
+    (reply): CellEnd => ({ kind: 'replied', reply: reply.content }),
+    (): CellEnd => (connection.connectionStatus === 'disconnected' ? { kind: 'disconnected' } : { kind: 'died' }),
+  );
+  const watch = watchConnection(connection, options);
+  try {
+    const first = await Promise.race([replied, watch.ended]);
+    if (first.kind !== 'timeout' && first.kind !== 'cancelled') return first;
+    return { kind: first.kind, answeredInterrupt: await interrupt(connection, replied, options.interruptGraceMs) };
+  } finally {
+    watch.stop();
+  }
+}
+
+/** Resolves when the kernel dies, the connection drops, the timeout fires or the caller aborts. */
+function watchConnection(connection: Kernel.IKernelConnection, options: RunCellOptions) {
+  let settle: (end: CellEnd) => void = () => {};
+  const ended = new Promise<CellEnd>((resolve) => {
+    settle = resolve;
+  });
+  const onStatus = (_: unknown, status: Kernel.Status) => deathStatuses.has(status) && settle({ kind: 'died' });
+  const onConnection = (_: unknown, status: Kernel.ConnectionStatus) =>
+    status === 'disconnected' && settle({ kind: 'disconnected' });
+  const onAbort = () => settle({ kind: 'cancelled', answeredInterrupt: false });
+  const timer = setTimeout(() => settle({ kind: 'timeout', answeredInterrupt: false }), options.timeoutMs);
+  connection.statusChanged.connect(onStatus);
+  connection.connectionStatusChanged.connect(onConnection);
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    ended,
+    stop: () => {
+      clearTimeout(timer);
+      connection.statusChanged.disconnect(onStatus);
+      connection.connectionStatusChanged.disconnect(onConnection);
+      options.signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** Sends SIGINT through the server; true when the kernel answered the request within the grace period. */
+async function interrupt(connection: Kernel.IKernelConnection, replied: Promise<CellEnd>, graceMs: number): Promise<boolean> {
+  try {
+    await connection.interrupt();
+  } catch {
+    return false;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), graceMs);
+  });
+  const answer = await Promise.race([replied, grace]);
+  clearTimeout(timer);
+  return answer?.kind === 'replied';
+}

@@ -1,0 +1,41 @@
+# pyexec's configuration for Debian's jupyter-server 1.23 (loaded with --config).
+#
+# Why each line is here:
+# - TCP_NODELAY on the kernel websocket: without it Nagle's algorithm holds the
+#   small reply frames back and a trivial execute takes ~44 ms instead of ~3 ms
+#   (DESIGN.md). PYEXEC_JUPYTER_NODELAY=0 turns it off, for measurements only.
+# - The token comes from PYEXEC_JUPYTER_TOKEN and is removed from the
+#   environment here, so kernels (which inherit the server's environment) do
+#   not see it in os.environ.
+# - IOPub rate limits off: they silently drop output; pyexec caps output in the
+#   kernel instead and reports truncation.
+# - No server-side culling: the pyexec pool owns its kernels' lifetimes.
+# - A dead kernel (segfault, os._exit, out of memory) is noticed within half a
+#   second instead of three, so the execution waiting on it ends quickly.
+# - A kernel asked to shut down gets one second before its process group is
+#   killed: pyexec throws kernels away after one execution, often busy ones.
+import os
+
+from jupyter_server.services.kernels.handlers import ZMQChannelsHandler
+
+c = get_config()  # noqa: F821 (provided by traitlets when loading this file)
+
+if os.environ.get("PYEXEC_JUPYTER_NODELAY", "1") != "0":
+    _open = ZMQChannelsHandler.open
+
+    def _open_without_nagle(self, *args, **kwargs):
+        self.set_nodelay(True)
+        return _open(self, *args, **kwargs)
+
+    ZMQChannelsHandler.open = _open_without_nagle
+
+_token = os.environ.pop("PYEXEC_JUPYTER_TOKEN", None)
+if _token is not None:
+    c.ServerApp.token = _token
+c.ServerApp.password = ""
+c.ServerApp.open_browser = False
+c.ServerApp.iopub_msg_rate_limit = 0.0
+c.ServerApp.iopub_data_rate_limit = 0.0
+c.MappingKernelManager.cull_idle_timeout = 0
+c.KernelRestarter.time_to_dead = 0.5
+c.KernelManager.shutdown_wait_time = 1.0

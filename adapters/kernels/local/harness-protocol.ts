@@ -1,0 +1,81 @@
+/**
+ * What Node and adapters/kernels/python/pyexec_harness.py say to each other:
+ * a job spec (JSON) in, a report (JSON) out on a channel of its own. The
+ * report comes from a process running untrusted code, so it is parsed with
+ * zod like any other input.
+ */
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { ExecuteJob } from '../../../bus/messages.ts';
+
+export const harnessPath = fileURLToPath(new URL('../python/pyexec_harness.py', import.meta.url));
+
+export interface HarnessSpec {
+  code: string;
+  folder: string;
+  allows_writes: boolean;
+  attempt: number;
+  output_cap_bytes: number;
+  memory_mb: number;
+  cpu_seconds: number;
+  max_processes: number;
+  environment: Record<string, string>;
+}
+
+export interface SpecLimits {
+  outputCapBytes: number;
+  memoryMb: number;
+  cpuSeconds: number;
+  maxProcesses: number;
+}
+
+export function harnessSpec(
+  job: ExecuteJob,
+  allowsWrites: boolean,
+  environment: Record<string, string>,
+  limits: SpecLimits,
+): HarnessSpec {
+  return {
+    code: job.code,
+    folder: job.folder,
+    allows_writes: allowsWrites,
+    attempt: job.attempt,
+    output_cap_bytes: limits.outputCapBytes,
+    memory_mb: limits.memoryMb,
+    cpu_seconds: limits.cpuSeconds,
+    max_processes: limits.maxProcesses,
+    environment,
+  };
+}
+
+export const harnessErrorSchema = z.object({
+  type: z.string(),
+  message: z.string(),
+  traceback: z.string(),
+  traceback_lines: z.array(z.string()),
+});
+export type HarnessError = z.infer<typeof harnessErrorSchema>;
+
+export const harnessReportSchema = z.object({
+  status: z.enum(['succeeded', 'runtime_error']),
+  results: z.record(z.string(), z.unknown()).nullable(),
+  figures: z.array(z.string()),
+  error: harnessErrorSchema.nullable(),
+  duration_ms: z.number().nonnegative(),
+});
+export type HarnessReport = z.infer<typeof harnessReportSchema>;
+
+/** Events of the fork server on its control channel, one JSON document per line. */
+export const forkServerEventSchema = z.discriminatedUnion('event', [
+  z.object({ event: z.literal('ready'), pid: z.number().int(), preloaded: z.array(z.string()) }),
+  z.object({ event: z.literal('forked'), token: z.string(), pid: z.number().int().positive() }),
+  z.object({ event: z.literal('fork_failed'), token: z.string(), message: z.string() }),
+  z.object({
+    event: z.literal('exited'),
+    token: z.string(),
+    pid: z.number().int().positive(),
+    exit_code: z.number().int().nullable(),
+    signal: z.number().int().nullable(),
+  }),
+]);
+export type ForkServerEvent = z.infer<typeof forkServerEventSchema>;

@@ -1,0 +1,138 @@
+/**
+ * The local Python kernel: runs an execution attempt on this machine, either
+ * cold (a new interpreter each time) or warm (forked from a preloaded fork
+ * server per mode, with the cold path as fallback when the server cannot be
+ * had).
+ */
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { describeZodError, executeJobSchema, type ExecuteJob, type ExecuteResult } from '../../../bus/messages.ts';
+import { KernelUnavailableError, type Kernel } from '../kernel.ts';
+import { Attempt } from './attempt.ts';
+import { runCold } from './cold-runner.ts';
+import { scrubbedEnvironment } from './environment.ts';
+import { executeResult } from './execute-result.ts';
+import { ForkServer } from './fork-server.ts';
+import { harnessSpec, type HarnessSpec } from './harness-protocol.ts';
+import type { LocalKernelOptions, LocalModeOptions } from './options.ts';
+import { resolvePython } from './python-resolver.ts';
+
+/** After a fork server failed to start, the cold path is used for this long before trying again. */
+const restartCooldownMs = 30_000;
+
+export function createLocalKernel(options: LocalKernelOptions): Kernel {
+  return new LocalKernel(options);
+}
+
+class LocalKernel implements Kernel {
+  readonly name: string;
+  private readonly servers = new Map<string, Promise<ForkServer>>();
+  private readonly failedAt = new Map<string, number>();
+  private closed = false;
+
+  constructor(private readonly options: LocalKernelOptions) {
+    this.name = options.warm ? 'local-warm' : 'local-cold';
+    if (options.warm) for (const mode of Object.keys(options.modes)) void this.serverFor(mode).catch(() => undefined);
+  }
+
+  async execute(input: ExecuteJob, signal?: AbortSignal): Promise<ExecuteResult> {
+    if (this.closed) throw new KernelUnavailableError(`${this.name} kernel is closed`);
+    const job = validJob(input);
+    const mode = this.modeOf(job);
+    if (!existsSync(job.folder)) throw new KernelUnavailableError(`execution folder ${job.folder} does not exist`);
+    // Writes need both the job and its mode to allow them.
+    const spec = harnessSpec(job, job.allows_writes && mode.allows_writes, scrubbedEnvironment(job.folder, mode.environment), this.options);
+    if (this.options.warm) {
+      const warm = await this.tryWarm(job, spec, signal);
+      if (warm) return warm;
+    }
+    const attempt = this.newAttempt(job, signal);
+    await runCold(await resolvePython(this.options.pythonEnvPath), spec, attempt);
+    return this.finish(job, attempt, 'local-cold');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const servers = [...this.servers.values()];
+    this.servers.clear();
+    await Promise.all(servers.map((server) => server.then((s) => s.close()).catch(() => undefined)));
+  }
+
+  /** null when no fork server could be had, or it died before the code ran: go cold. */
+  private async tryWarm(job: ExecuteJob, spec: HarnessSpec, signal?: AbortSignal): Promise<ExecuteResult | null> {
+    let server: ForkServer;
+    try {
+      server = await this.serverFor(job.mode);
+    } catch (error) {
+      this.options.logger.warn({ mode: job.mode, error: String(error) }, 'no fork server; running cold');
+      return null;
+    }
+    const attempt = this.newAttempt(job, signal);
+    try {
+      await server.run(spec, attempt);
+    } catch (error) {
+      if (!(error instanceof KernelUnavailableError)) throw error;
+      this.options.logger.warn({ mode: job.mode, error: error.message }, 'warm run impossible; running cold');
+      return null;
+    }
+    return this.finish(job, attempt, 'local-warm');
+  }
+
+  /** The mode's fork server; a dead one is replaced, a failed start is retried after a cooldown. */
+  private serverFor(mode: string): Promise<ForkServer> {
+    const existing = this.servers.get(mode);
+    if (existing) {
+      return existing.then((server) => {
+        if (server.alive) return server;
+        if (this.servers.get(mode) === existing) this.servers.delete(mode);
+        return this.serverFor(mode);
+      });
+    }
+    const failedAt = this.failedAt.get(mode);
+    if (failedAt !== undefined && Date.now() - failedAt < restartCooldownMs) {
+      return Promise.reject(new KernelUnavailableError(`the fork server of mode ${mode} failed recently`));
+    }
+    const started = this.startServer(mode);
+    this.servers.set(mode, started);
+    started.catch(() => {
+      this.failedAt.set(mode, Date.now());
+      if (this.servers.get(mode) === started) this.servers.delete(mode);
+    });
+    return started;
+  }
+
+  private async startServer(mode: string): Promise<ForkServer> {
+    const python = await resolvePython(this.options.pythonEnvPath);
+    const environment = scrubbedEnvironment(tmpdir(), this.modeOf({ mode }).environment);
+    const server = await ForkServer.start({ python, environment, logger: this.options.logger });
+    if (this.closed) {
+      await server.close();
+      throw new KernelUnavailableError(`${this.name} kernel is closed`);
+    }
+    return server;
+  }
+
+  private newAttempt(job: ExecuteJob, signal?: AbortSignal): Attempt {
+    return new Attempt({ job, outputCapBytes: this.options.outputCapBytes, killGraceMs: this.options.killGraceMs, signal });
+  }
+
+  private async finish(job: ExecuteJob, attempt: Attempt, executor: string): Promise<ExecuteResult> {
+    if (attempt.stoppedBy === 'cancelled') throw attempt.abortReason ?? new Error('execution cancelled');
+    return executeResult(job, attempt, executor);
+  }
+
+  private modeOf(job: Pick<ExecuteJob, 'mode'>): LocalModeOptions {
+    const mode = this.options.modes[job.mode];
+    if (!mode) {
+      const known = Object.keys(this.options.modes).join(', ');
+      throw new KernelUnavailableError(`execution mode "${job.mode}" is not configured (execution.modes has: ${known})`);
+    }
+    return mode;
+  }
+}
+
+function validJob(input: unknown): ExecuteJob {
+  const parsed = executeJobSchema.safeParse(input);
+  if (!parsed.success) throw new TypeError(`invalid execute job:\n${describeZodError(parsed.error, 'job')}`);
+  return parsed.data;
+}

@@ -1,0 +1,221 @@
+/**
+ * The execution folder: every file an execution leaves behind, under
+ *
+ *   <executions root>/<YYYY-MM>/<YYYYMMDD-HHMMSS>_<safe folder name>_<id8>/
+ *     context.json  audit.jsonl  results.json  notebook.ipynb
+ *     attempts/NN_<stage>.ipynb  figures/
+ *
+ * (times in UTC, so that names do not depend on the host's zone). The folder
+ * is built under a hidden temporary name and renamed into place, so it either
+ * exists complete (context.json, attempts/, figures/, audit.jsonl) or not at
+ * all; every file in it is written atomically (temp + fsync + rename). Paths
+ * are resolved and checked against the root (symlinks included): nothing is
+ * ever created outside it.
+ *
+ * API (the supervisor's calls):
+ *   createExecutionFolder(root, executionId, request, now?) → absolute folder path
+ *   findExecutionFolder(root, executionId)                  → folder path | null (after a restart)
+ *   writeContext(folder, context)                           → path of context.json
+ *   writeResults(folder, results)                           → path of results.json
+ *   appendAudit(folder, { event, ... })                     → one JSON line in audit.jsonl
+ *   writeAttemptNotebook(folder, attempt, stage, notebook)  → path of attempts/NN_<stage>.ipynb
+ *   writeFinalNotebook(folder, notebook)                    → path of notebook.ipynb
+ */
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, open, readdir, realpath, rename, rm } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { describeZodError, executionIdSchema, type ExecutionRequest } from '../../bus/messages.ts';
+import type { Notebook } from '../notebook/nbformat.ts';
+import { toJsonText, writeFileAtomic } from './atomic-file.ts';
+import { safeFolderName } from './folder-name.ts';
+import {
+  attemptNotebookName,
+  attemptsDir,
+  auditFile,
+  contextFile,
+  figuresDir,
+  finalNotebookFile,
+  resultsFile,
+  type AttemptStage,
+} from './layout.ts';
+
+export class ExecutionFolderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExecutionFolderError';
+  }
+}
+
+/** What the folder is made from: the request's name, objective and context. */
+export type ExecutionFolderRequest = Pick<ExecutionRequest, 'task_objective' | 'context'> & {
+  execution_folder_name?: string | undefined;
+};
+
+/** One line of audit.jsonl; `at` is added when missing. */
+export type AuditEntry = { event: string; at?: string } & Record<string, unknown>;
+
+const monthPattern = /^\d{4}-\d{2}$/;
+
+export async function createExecutionFolder(
+  root: string,
+  executionId: string,
+  request: ExecutionFolderRequest,
+  now: Date = new Date(),
+): Promise<string> {
+  const id = parseExecutionId(executionId);
+  // Everything that can be refused is checked before the disk is touched.
+  const leaf = `${timestamp(now)}_${safeFolderName(request)}_${id.slice(0, 8)}`;
+  const contextText = toJsonText(request.context, 'context');
+  const auditLine = auditText({ event: 'folder_created', at: now.toISOString(), execution_id: id, folder: leaf });
+  const rootPath = resolve(root);
+  const monthPath = join(rootPath, now.toISOString().slice(0, 7));
+  const folder = join(monthPath, leaf);
+  assertInside(rootPath, folder);
+
+  await mkdir(monthPath, { recursive: true });
+  assertInside(await realpath(rootPath), await realpath(monthPath));
+
+  const building = join(monthPath, `.building-${leaf}-${randomBytes(4).toString('hex')}`);
+  try {
+    await mkdir(building);
+    await mkdir(join(building, attemptsDir));
+    await mkdir(join(building, figuresDir));
+    await writeFileAtomic(join(building, contextFile), contextText);
+    await writeFileAtomic(join(building, auditFile), auditLine);
+    // rename() refuses a non-empty target: the existence check comes free of races.
+    await rename(building, folder);
+  } catch (error) {
+    await rm(building, { recursive: true, force: true });
+    if (isErrorCode(error, 'ENOTEMPTY') || isErrorCode(error, 'EEXIST')) {
+      throw new ExecutionFolderError(`execution folder already exists: ${folder}`);
+    }
+    throw error;
+  }
+  return folder;
+}
+
+/**
+ * The folder of an execution, found by its id: the name carries only 8
+ * characters of it, so the first line of audit.jsonl (written at creation)
+ * confirms the full id. Newest months first; null when there is none.
+ */
+export async function findExecutionFolder(root: string, executionId: string): Promise<string | null> {
+  const id = parseExecutionId(executionId);
+  const rootPath = resolve(root);
+  const months = (await listDirectory(rootPath)).filter((name) => monthPattern.test(name)).sort().reverse();
+  for (const month of months) {
+    const candidates = (await listDirectory(join(rootPath, month))).filter(
+      (name) => !name.startsWith('.') && name.endsWith(`_${id.slice(0, 8)}`),
+    );
+    for (const name of candidates) {
+      const folder = join(rootPath, month, name);
+      if ((await createdFor(folder)) === id) return folder;
+    }
+  }
+  return null;
+}
+
+export async function writeContext(folder: string, context: Record<string, unknown>): Promise<string> {
+  return writeJson(join(folder, contextFile), context, 'context');
+}
+
+export async function writeResults(folder: string, results: Record<string, unknown> | null): Promise<string> {
+  return writeJson(join(folder, resultsFile), results, 'results');
+}
+
+/**
+ * Appends one line. A line is one write with O_APPEND, so concurrent
+ * appenders do not interleave; a crash can at worst leave a last line without
+ * its newline, which readers skip.
+ */
+export async function appendAudit(folder: string, entry: AuditEntry): Promise<void> {
+  if (typeof entry.event !== 'string' || entry.event === '') {
+    throw new TypeError('audit entry: event must be a non-empty string');
+  }
+  await appendFile(join(folder, auditFile), auditText({ at: new Date().toISOString(), ...entry }), { flag: 'a' });
+}
+
+export async function writeAttemptNotebook(
+  folder: string,
+  attempt: number,
+  stage: AttemptStage,
+  notebook: Notebook,
+): Promise<string> {
+  return writeNotebookFile(join(folder, attemptNotebookName(attempt, stage)), notebook);
+}
+
+export async function writeFinalNotebook(folder: string, notebook: Notebook): Promise<string> {
+  return writeNotebookFile(join(folder, finalNotebookFile), notebook);
+}
+
+/** Jupyter's own on-disk style: indent 1, trailing newline. */
+async function writeNotebookFile(path: string, notebook: Notebook): Promise<string> {
+  await writeFileAtomic(path, `${JSON.stringify(notebook, null, 1)}\n`);
+  return path;
+}
+
+async function writeJson(path: string, value: unknown, what: string): Promise<string> {
+  await writeFileAtomic(path, toJsonText(value, what));
+  return path;
+}
+
+function auditText(entry: Record<string, unknown>): string {
+  return `${JSON.stringify(entry)}\n`;
+}
+
+function parseExecutionId(executionId: string): string {
+  const parsed = executionIdSchema.safeParse(executionId);
+  if (!parsed.success) {
+    throw new ExecutionFolderError(`invalid execution id ${JSON.stringify(executionId)}:\n${describeZodError(parsed.error, 'execution_id')}`);
+  }
+  return parsed.data;
+}
+
+/** `20240501-123456`, UTC. */
+function timestamp(now: Date): string {
+  const iso = now.toISOString();
+  return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}`;
+}
+
+function assertInside(root: string, path: string): void {
+  const rel = relative(root, path);
+  if (rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel)) {
+    throw new ExecutionFolderError(`refusing a path outside the executions root ${root}: ${path}`);
+  }
+}
+
+async function listDirectory(path: string): Promise<string[]> {
+  try {
+    return await readdir(path);
+  } catch (error) {
+    if (isErrorCode(error, 'ENOENT') || isErrorCode(error, 'ENOTDIR')) return [];
+    throw error;
+  }
+}
+
+/** The execution id in the first line of a folder's audit.jsonl, if readable. */
+async function createdFor(folder: string): Promise<string | null> {
+  let handle;
+  try {
+    handle = await open(join(folder, auditFile), 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
+    const firstLine = buffer.subarray(0, bytesRead).toString('utf8').split('\n', 1)[0] ?? '';
+    const entry: unknown = JSON.parse(firstLine);
+    if (entry !== null && typeof entry === 'object' && 'execution_id' in entry && typeof entry.execution_id === 'string') {
+      return entry.execution_id;
+    }
+    return null;
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
+}
+
+function isErrorCode(error: unknown, code: string): boolean {
+  return error instanceof Error && 'code' in error && error.code === code;
+}

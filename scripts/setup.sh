@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what the tests need on Debian 12 (idempotent: safe to run again).
+set -euo pipefail
+
+# Notebook tests: Jupyter's own validator, and a real ipykernel for real outputs.
+if ! /usr/bin/python3 -c 'import nbformat, jupyter_client, ipykernel, matplotlib' 2>/dev/null; then
+  apt-get update
+  apt-get install -y python3-nbformat python3-jupyter-client python3-ipykernel python3-matplotlib
+fi
+
+# NATS tests (test/nats): a real nats-server with JetStream (Debian 12 ships 2.9.10).
+if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
+  apt-get update
+  apt-get install -y nats-server
+fi

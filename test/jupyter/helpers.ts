@@ -1,0 +1,58 @@
+/** Jobs and process lookups shared by the Jupyter tests. */
+import { createHash, randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { ExecuteJob } from '../../bus/messages.ts';
+
+export function job(code: string, folder: string, overrides: Partial<ExecuteJob> = {}): ExecuteJob {
+  const id = randomUUID();
+  return {
+    command_id: `${id}:execution:1`,
+    execution_id: id,
+    attempt: 1,
+    code,
+    code_sha256: createHash('sha256').update(code).digest('hex'),
+    mode: 'read_only',
+    allows_writes: false,
+    folder,
+    timeout_seconds: 30,
+    ...overrides,
+  };
+}
+
+/** Ids of the kernels the server runs. */
+export async function runningKernelIds(url: string, token: string): Promise<string[]> {
+  const response = await fetch(new URL('api/kernels', url), { headers: { Authorization: `token ${token}` } });
+  if (!response.ok) throw new Error(`GET api/kernels: ${response.status}`);
+  const kernels = (await response.json()) as { id: string }[];
+  return kernels.map((kernel) => kernel.id);
+}
+
+/** The pid of the process started for kernel `id` (found by its connection file on the command line). */
+export function kernelPid(id: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(`kernel-${id}.json`)) return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  throw new Error(`no process for kernel ${id}`);
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

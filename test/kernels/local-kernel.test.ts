@@ -1,0 +1,216 @@
+/** What the local kernel does beyond the contract: interpreter choice, environment, fork server life, fallback. */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExecuteJob } from '../../bus/messages.ts';
+import { harnessPath } from '../../adapters/kernels/local/harness-protocol.ts';
+import { createLocalKernel, resolvePython, scrubbedEnvironment } from '../../adapters/kernels/local/index.ts';
+import { KernelUnavailableError, type Kernel } from '../../adapters/kernels/kernel.ts';
+import { tempDir } from '../support/temp.ts';
+import type { ContractSettings } from './kernel-contract.ts';
+import { requireTestPython, testKernelOptions, testPython } from './local-python.ts';
+
+requireTestPython();
+
+const root = tempDir('pyexec-local-kernel-');
+afterAll(() => root.remove());
+
+const fakeEpicsDir = join(root.path, 'site');
+mkdirSync(join(fakeEpicsDir, 'epics'), { recursive: true });
+writeFileSync(
+  join(fakeEpicsDir, 'epics', '__init__.py'),
+  'def caput(pv, value):\n    open("epics_writes.log", "a").write(pv)\n    return 1\n',
+);
+
+function settings(environment: Record<string, string> = { PYTHONPATH: fakeEpicsDir }): ContractSettings {
+  const mode = { environment };
+  return {
+    modes: { read_only: { ...mode, allows_writes: false }, write_access: { ...mode, allows_writes: true } },
+    outputCapBytes: 10_000,
+    memoryMb: 2048,
+  };
+}
+
+let jobs = 0;
+function newJob(code: string, overrides: Partial<ExecuteJob> = {}): ExecuteJob {
+  jobs += 1;
+  const folder = join(root.path, `job-${jobs}`);
+  mkdirSync(folder);
+  return {
+    command_id: `local:${jobs}`,
+    execution_id: `local-job-${String(jobs).padStart(4, '0')}`,
+    attempt: 1,
+    code,
+    code_sha256: createHash('sha256').update(code).digest('hex'),
+    mode: 'read_only',
+    allows_writes: false,
+    folder,
+    timeout_seconds: 30,
+    ...overrides,
+  };
+}
+
+/** Pids of the fork servers this test process started. */
+function forkServers(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+        return ppid === process.pid && cmdline.includes(harnessPath) && cmdline.includes('serve');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describe('python interpreter resolution', () => {
+  it('takes a virtualenv folder and uses its bin/python', async () => {
+    const venv = join(root.path, 'venv');
+    mkdirSync(join(venv, 'bin'), { recursive: true });
+    symlinkSync(testPython, join(venv, 'bin', 'python'));
+    expect(await resolvePython(venv)).toBe(join(venv, 'bin', 'python'));
+  });
+
+  it('names the setting when the configured interpreter does not exist', async () => {
+    const missing = join(root.path, 'no-such-python');
+    await expect(resolvePython(missing)).rejects.toThrow(KernelUnavailableError);
+    await expect(resolvePython(missing)).rejects.toThrow(/execution\.local\.python_env_path = ".*no-such-python"/);
+  });
+
+  it('skips a python3 on PATH that cannot import numpy and finds the real interpreter behind a link', async () => {
+    const broken = join(root.path, 'broken-bin');
+    const linked = join(root.path, 'linked-bin');
+    mkdirSync(broken);
+    mkdirSync(linked);
+    writeFileSync(join(broken, 'python3'), '#!/bin/sh\nexit 1\n');
+    chmodSync(join(broken, 'python3'), 0o755);
+    symlinkSync(testPython, join(linked, 'python3'));
+    expect(await resolvePython(null, `${broken}:${linked}`)).toBe(testPython);
+  });
+});
+
+describe('scrubbed environment', () => {
+  it('keeps only the allow-list, sets HOME and the matplotlib backend, adds the mode environment', () => {
+    const parent = {
+      PATH: '/usr/bin',
+      LANG: 'C.UTF-8',
+      LC_ALL: 'C.UTF-8',
+      TZ: 'UTC',
+      OPENAI_API_KEY: 'sk-x',
+      NATS_CREDS: '/secret',
+      PYTHONPATH: '/somewhere',
+    };
+    const environment = scrubbedEnvironment('/exec/folder', { EPICS_CA_ADDR_LIST: '10.0.0.1' }, parent);
+    expect(environment).toMatchObject({
+      PATH: '/usr/bin',
+      LANG: 'C.UTF-8',
+      LC_ALL: 'C.UTF-8',
+      TZ: 'UTC',
+      HOME: '/exec/folder',
+      MPLBACKEND: 'Agg',
+      EPICS_CA_ADDR_LIST: '10.0.0.1',
+    });
+    expect(Object.keys(environment).sort()).toEqual(
+      ['EPICS_CA_ADDR_LIST', 'HOME', 'LANG', 'LC_ALL', 'MPLBACKEND', 'MPLCONFIGDIR', 'PATH', 'TZ'].sort(),
+    );
+  });
+});
+
+describe.each([false, true])('local kernel (warm: %s)', (warm) => {
+  let kernel: Kernel;
+  beforeAll(() => {
+    kernel = createLocalKernel(testKernelOptions(settings(), { warm, killGraceMs: 500 }));
+  });
+  afterAll(async () => kernel.close());
+
+  it('refuses writes when the job claims them but its mode does not allow them', async () => {
+    const job = newJob('import epics\nepics.caput("X", 1)\nresults = {}', { allows_writes: true });
+    const result = await kernel.execute(job);
+    expect(result.status).toBe('runtime_error');
+    expect(result.error?.type).toBe('ControlSystemWriteRefused');
+  });
+
+  it('rejects an invalid job naming the field', async () => {
+    const job = { ...newJob('results = {}'), timeout_seconds: -1 };
+    await expect(kernel.execute(job)).rejects.toThrow(/job\.timeout_seconds/);
+  });
+
+  it('refuses an unknown execution mode as unavailable', async () => {
+    await expect(kernel.execute(newJob('results = {}', { mode: 'no_such_mode' }))).rejects.toThrow(
+      /execution mode "no_such_mode" is not configured/,
+    );
+  });
+
+  it('stops the code and rejects when cancelled', async () => {
+    const job = newJob('import os, time\nopen("pid", "w").write(str(os.getpid()))\ntime.sleep(60)');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('cancelled by test')), 1500);
+    await expect(kernel.execute(job, controller.signal)).rejects.toThrow('cancelled by test');
+    const pid = Number(readFileSync(join(job.folder, 'pid'), 'utf8'));
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  it('names its executor', async () => {
+    const result = await kernel.execute(newJob('results = {"x": 1}'));
+    expect(result.executor).toBe(warm ? 'local-warm' : 'local-cold');
+  });
+});
+
+describe('warm local kernel: fork server life', () => {
+  it('replaces a dead fork server', async () => {
+    const kernel = createLocalKernel(testKernelOptions(settings(), { warm: true }));
+    try {
+      expect((await kernel.execute(newJob('results = {"n": 1}'))).executor).toBe('local-warm');
+      const before = forkServers();
+      expect(before.length).toBeGreaterThan(0);
+      for (const pid of before) process.kill(pid, 'SIGKILL');
+      const result = await kernel.execute(newJob('results = {"n": 2}'));
+      expect(result.status).toBe('succeeded');
+      expect(result.executor).toBe('local-warm');
+      const after = forkServers();
+      expect(after.length).toBeGreaterThan(0);
+      expect(after.some((pid) => before.includes(pid))).toBe(false);
+    } finally {
+      await kernel.close();
+    }
+    expect(forkServers()).toEqual([]);
+  });
+
+  it('falls back to the cold path when the fork server cannot start', async () => {
+    const poisoned = join(root.path, 'poisoned-site');
+    mkdirSync(poisoned);
+    // The server preloads numpy; this one ends the interpreter instead.
+    writeFileSync(join(poisoned, 'numpy.py'), 'raise SystemExit(3)\n');
+    const kernel = createLocalKernel(testKernelOptions(settings({ PYTHONPATH: poisoned }), { warm: true }));
+    try {
+      const result = await kernel.execute(newJob('results = {"x": 1}'));
+      expect(result.status).toBe('succeeded');
+      expect(result.executor).toBe('local-cold');
+    } finally {
+      await kernel.close();
+    }
+  });
+});
+
+describe('pyexec_harness as a module (as a Jupyter kernel imports it)', () => {
+  it('guards an epics module that was imported before the guard', () => {
+    const script = [
+      'import sys',
+      `sys.path[:0] = [${JSON.stringify(join(harnessPath, '..'))}, ${JSON.stringify(fakeEpicsDir)}]`,
+      'import epics, pyexec_harness',
+      'pyexec_harness.install_write_guard()',
+      'try:',
+      '    epics.caput("X", 1)',
+      'except pyexec_harness.ControlSystemWriteRefused as refused:',
+      '    print("refused:", isinstance(refused, PermissionError))',
+      'print(pyexec_harness.to_jsonable({"s": {2, 1}, "c": 1j}))',
+    ].join('\n');
+    const output = execFileSync(testPython, ['-c', script], { cwd: root.path, encoding: 'utf8' });
+    expect(output).toBe("refused: True\n{'s': [1, 2], 'c': {'real': 0.0, 'imag': 1.0}}\n");
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * Events and approval requests published on the bus are kept by JetStream
+ * (keepEventsMs): a watcher who connects after the fact replays one
+ * execution's events in order, and an approver finds the pending approval.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { eventStreamNames } from '../../bus/nats/event-streams.ts';
+import { createNatsTransport } from '../../bus/nats/transport.ts';
+import { subjects } from '../../bus/subjects.ts';
+import type { Transport } from '../../bus/transport.ts';
+import { NatsServer } from '../support/nats-server.ts';
+
+describe('event streams', () => {
+  let server: NatsServer;
+  let service: Transport;
+  beforeAll(async () => {
+    server = await NatsServer.start();
+    service = await createNatsTransport({ servers: server.url, keepEventsMs: 60_000 });
+  });
+  afterAll(async () => {
+    await service?.close();
+    await server?.dispose();
+  });
+
+  it('replays one execution’s events and keeps only the latest approval request', async () => {
+    for (const seq of [0, 1, 2]) {
+      await service.bus.publish(subjects.events('exec-aaaa-0001'), { kind: 'state', seq });
+      await service.bus.publish(subjects.events('exec-bbbb-0002'), { kind: 'state', seq });
+    }
+    await service.bus.publish(subjects.approvalRequests('exec-aaaa-0001'), { approval_id: 'first' });
+    await service.bus.publish(subjects.approvalRequests('exec-aaaa-0001'), { approval_id: 'second' });
+
+    const late = await connect({ servers: server.url });
+    try {
+      const js = jetstream(late);
+      const replay = await js.consumers.get(eventStreamNames.events, { filter_subjects: [subjects.events('exec-aaaa-0001')] });
+      const seen: unknown[] = [];
+      while (seen.length < 3) {
+        const message = await replay.next({ expires: 2_000 });
+        if (!message) break;
+        seen.push(message.json());
+      }
+      expect(seen).toEqual([0, 1, 2].map((seq) => ({ kind: 'state', seq })));
+      const pending = await (await js.jetstreamManager()).streams.getMessage(eventStreamNames.approvals, {
+        last_by_subj: subjects.approvalRequests('exec-aaaa-0001'),
+      });
+      expect(pending?.json()).toEqual({ approval_id: 'second' });
+    } finally {
+      await late.close();
+    }
+  });
+});
