@@ -13,3 +13,10 @@ if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; t
   apt-get update
   apt-get install -y nats-server
 fi
+
+# Local kernel tests (test/kernels): Debian's Python with numpy, matplotlib and pandas.
+local_kernel_packages=(python3 python3-numpy python3-matplotlib python3-pandas)
+if ! dpkg -s "${local_kernel_packages[@]}" >/dev/null 2>&1; then
+  apt-get update
+  apt-get install -y "${local_kernel_packages[@]}"
+fi

@@ -66,6 +66,7 @@ function valueKey(value: Value): string {
 }
 
 function unique(values: Value[]): Value[] {
+  if (values.length <= 1) return values;
   const seen = new Map<string, Value>();
   for (const value of values) {
     if (seen.size >= maxValues) break;
@@ -102,6 +103,7 @@ export class Resolver {
   private readonly memo = new Map<Binding, Value[]>();
   private readonly active = new Set<Binding>();
   private readonly lookups = new Map<Scope, Map<string, Value[]>>();
+  private readonly resolved = new Map<SyntaxNode, Value[]>();
   private depth = 0;
 
   constructor(private readonly code: string) {}
@@ -256,11 +258,16 @@ export class Resolver {
     return text.length > 40 ? `${text.slice(0, 37)}...` : text;
   }
 
+  /** The inspector asks about the same callee and chain nodes more than once: computed once per node. */
   resolve(node: SyntaxNode, scope: Scope): Value[] {
+    const cached = this.resolved.get(node);
+    if (cached !== undefined) return cached;
     if (this.depth >= maxDepth) return [{ kind: 'unknown', why: 'nested too deeply to follow' }];
     this.depth++;
     try {
-      return unique(this.compute(node, scope));
+      const values = unique(this.compute(node, scope));
+      if (this.active.size === 0 && this.depth === 1) this.resolved.set(node, values);
+      return values;
     } finally {
       this.depth--;
     }

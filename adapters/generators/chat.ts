@@ -87,7 +87,7 @@ async function saving(what: string, write: Promise<void>): Promise<void> {
   try {
     await write;
   } catch (error) {
-    throw new GenerationError('infrastructure', `cannot save the ${what} to the execution folder: ${(error as Error).message}`);
+    throw new GenerationError('infrastructure', `cannot save the ${what} to the execution folder: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -113,7 +113,8 @@ async function runTurns(conversation: Conversation, input: GenerationInput, star
     if (index < turns.length - 1 && overBudget(usage, conversation.tokenBudget)) continue;
     messages.push({ role: 'user', content: turn.content });
     await saving('prompt', conversation.transcript.prompt(turn.name, conversation.system, messages));
-    const reporter = tokenReporter(input.onProgress);
+    const report = input.onProgress;
+    const reporter = tokenReporter(report && ((chunk) => report(redact(chunk, secrets))));
     let firstTokenMs = outcome?.firstTokenMs;
     const sent = await conversation.model.send({
       system: conversation.system,
@@ -121,7 +122,7 @@ async function runTurns(conversation: Conversation, input: GenerationInput, star
       signal: input.signal,
       onText: (delta) => {
         firstTokenMs ??= performance.now() - started;
-        reporter.push(redact(delta, secrets));
+        reporter.push(delta);
       },
     });
     reporter.flush();

@@ -47,6 +47,10 @@ const generatedSchema = z.object({
   metadata: generatorMetadataSchema,
 });
 
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 function isCodeGenerator(value: unknown): value is CodeGenerator {
   return typeof value === 'object' && value !== null && typeof (value as { generateCode?: unknown }).generateCode === 'function';
 }
@@ -66,14 +70,14 @@ function checked(name: string, inner: CodeGenerator): CodeGenerator {
         answer = await inner.generateCode(input);
       } catch (error) {
         if (error instanceof GenerationError) throw error;
-        throw new GenerationError('infrastructure', `custom generator "${name}" failed: ${(error as Error).message ?? String(error)}`);
+        throw new GenerationError('infrastructure', `custom generator "${name}" failed: ${messageOf(error)}`);
       }
       const result = generatedSchema.safeParse(answer);
       if (!result.success) {
         const issue = result.error.issues[0];
         throw new GenerationError(
           'configuration',
-          `custom generator "${name}" returned ${issue?.path.join('.') || 'a value'} that ${issue?.message ?? 'is invalid'}: expected { code, metadata: { generator } }`,
+          `custom generator "${name}" gave an invalid answer (${issue?.path.join('.') || 'answer'}: ${issue?.message ?? 'invalid'}): expected { code, metadata: { generator } }`,
         );
       }
       return result.data;
@@ -90,7 +94,7 @@ async function callFactory(
     return await factory(section.options, { name: context.name, config: context.config, env: context.env, logger: context.logger });
   } catch (error) {
     const path = sectionPath(context.name).join('.');
-    throw new GeneratorConfigError(`${path}: factory "${section.export}" of "${section.module}" failed: ${(error as Error).message}`, path);
+    throw new GeneratorConfigError(`${path}: factory "${section.export}" of "${section.module}" failed: ${messageOf(error)}`, path);
   }
 }
 
@@ -101,7 +105,7 @@ export const customGeneratorType = defineGeneratorType(customSectionSchema, asyn
     loaded = (await import(specifier(section.module, context.cwd))) as Record<string, unknown>;
   } catch (error) {
     throw new GeneratorConfigError(
-      `${path}.module: cannot load "${section.module}" (from ${context.cwd}): ${(error as Error).message}`,
+      `${path}.module: cannot load "${section.module}" (from ${context.cwd}): ${messageOf(error)}`,
       `${path}.module`,
     );
   }

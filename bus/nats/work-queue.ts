@@ -77,6 +77,7 @@ export class NatsWorkQueue implements WorkQueue {
   }
 
   async declare(subject: string, options: Partial<QueueOptions> = {}): Promise<void> {
+    if (this.queues.has(subject)) return;
     const queue: DeclaredQueue = { subject, stream: streamNameFor(subject), options: { ...defaultQueueOptions, ...options } };
     await this.ensureStream(queue);
     this.queues.set(subject, queue);
@@ -247,14 +248,10 @@ export class NatsWorkQueue implements WorkQueue {
   }
 }
 
-/** Errors that a reconnect or a new stream leader cures. */
+/** Errors that a reconnect or a new stream leader cures (never a refusal such as a permissions violation). */
 function isTransient(error: unknown): boolean {
-  return (
-    causedBy(error, errors.TimeoutError) ||
-    causedBy(error, errors.NoRespondersError) ||
-    causedBy(error, errors.ConnectionError) ||
-    causedBy(error, errors.RequestError)
-  );
+  if (causedBy(error, errors.PermissionViolationError)) return false;
+  return causedBy(error, errors.TimeoutError) || causedBy(error, errors.NoRespondersError) || causedBy(error, errors.ConnectionError);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -205,6 +205,22 @@ describe('basic generator (OpenAI-compatible)', () => {
     }
   });
 
+  it('keeps code cut off at the token limit and says so', async () => {
+    const gen = await generator([streamedCompletion(['```python\nimport math\nresults = {"pi": math.'], { finishReason: 'length' })]);
+    const result = await gen.generateCode(generationInput({ folder: folder.path }));
+    expect(result.code).toBe('import math\nresults = {"pi": math.\n');
+    expect(result.metadata).toMatchObject({ extraction: 'unterminated', truncated: true });
+  });
+
+  it('stops when the execution is cancelled', async () => {
+    const gen = await generator(() => ({ kind: 'hang' }), { timeout_seconds: 30 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const error = await failure(gen.generateCode(generationInput({ folder: folder.path, signal: controller.signal })));
+    expect(error.kind).toBe('infrastructure');
+    expect(error.message).toContain('aborted');
+  });
+
   it('passes extra body fields and max_completion_tokens to the server', async () => {
     const gen = await generator([completion(answer)], {
       stream: false,

@@ -4,8 +4,8 @@
  * execution's events in order, and an approver finds the pending approval.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jetstream } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, jetstream } from '@nats-io/jetstream';
+import { connect, nanos } from '@nats-io/transport-node';
 import { eventStreamNames } from '../../bus/nats/event-streams.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import { subjects } from '../../bus/subjects.ts';
@@ -35,7 +35,15 @@ describe('event streams', () => {
     const late = await connect({ servers: server.url });
     try {
       const js = jetstream(late);
-      const replay = await js.consumers.get(eventStreamNames.events, { filter_subjects: [subjects.events('exec-aaaa-0001')] });
+      const jsm = await js.jetstreamManager();
+      // nats-server 2.9 takes one filter_subject (the ordered consumer's filter_subjects needs 2.10).
+      const { name } = await jsm.consumers.add(eventStreamNames.events, {
+        filter_subject: subjects.events('exec-aaaa-0001'),
+        ack_policy: AckPolicy.None,
+        deliver_policy: DeliverPolicy.All,
+        inactive_threshold: nanos(30_000),
+      });
+      const replay = await js.consumers.get(eventStreamNames.events, name);
       const seen: unknown[] = [];
       while (seen.length < 3) {
         const message = await replay.next({ expires: 2_000 });
@@ -43,7 +51,7 @@ describe('event streams', () => {
         seen.push(message.json());
       }
       expect(seen).toEqual([0, 1, 2].map((seq) => ({ kind: 'state', seq })));
-      const pending = await (await js.jetstreamManager()).streams.getMessage(eventStreamNames.approvals, {
+      const pending = await jsm.streams.getMessage(eventStreamNames.approvals, {
         last_by_subj: subjects.approvalRequests('exec-aaaa-0001'),
       });
       expect(pending?.json()).toEqual({ approval_id: 'second' });

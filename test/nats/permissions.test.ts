@@ -58,7 +58,7 @@ describe('nats-server.conf roles', () => {
 
   beforeAll(async () => {
     server = await NatsServer.start({ configFile, env: passwords, auth: service });
-    serviceTransport = await createNatsTransport({ servers: server.url, ...service });
+    serviceTransport = await createNatsTransport({ servers: server.url, ...service, keepEventsMs: 60_000 });
     const { queues } = serviceTransport;
     for (const subject of [subjects.requests, subjects.decisions, subjects.executeJobs('read_only')]) await queues.declare(subject);
     await queues.consume(subjects.decisions, async (job) => {

@@ -57,7 +57,8 @@ async function shutDown(settings: ServerConnection.ISettings, id: string, connec
   connection.dispose();
   try {
     await KernelAPI.shutdownKernel(id, settings);
-  } catch {
+  } catch (e) {
+    console.error('DEBUG shutdown failed', id, e);
     // Already gone (died, culled, or the server stopped): nothing left to shut down.
   }
 }
@@ -68,6 +69,8 @@ async function shutDown(settings: ServerConnection.ISettings, id: string, connec
  * mid-way would surface as an unhandled rejection. Let it finish first.
  */
 async function settledConnection(connection: Kernel.IKernelConnection, ms: number): Promise<void> {
+  // The client starts reconnecting one microtask after it reports the restart.
+  await new Promise((resolve) => setImmediate(resolve));
   if (connection.isDisposed || connection.connectionStatus !== 'connecting') return;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms);

@@ -131,12 +131,18 @@ function isInside(folder: string, path: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
+/** A figure the code deleted again has no output (its path stays in `figures`). */
 async function figureOutputs(paths: readonly string[]): Promise<NotebookOutput[]> {
-  return Promise.all(
-    paths.map(async (path) => ({
-      output_type: 'display_data',
-      data: { 'image/png': (await readFile(path)).toString('base64'), 'text/plain': `<Figure ${basename(path)}>` },
-      metadata: {},
-    })),
+  const outputs = await Promise.all(
+    paths.map(async (path) => {
+      const png = await readFile(path).catch(() => null);
+      if (png === null) return null;
+      return {
+        output_type: 'display_data',
+        data: { 'image/png': png.toString('base64'), 'text/plain': `<Figure ${basename(path)}>` },
+        metadata: {},
+      };
+    }),
   );
+  return outputs.filter((output) => output !== null);
 }

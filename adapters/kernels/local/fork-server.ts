@@ -58,6 +58,8 @@ export class ForkServer {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-stderrTailBytes);
     });
     sockets.on('connection', (socket) => this.accept(socket));
+    // Writing to a server that just died fails with EPIPE; its exit is handled by lost().
+    child.stdin?.on('error', (error) => this.logger.debug({ error: error.message }, 'fork server input closed'));
   }
 
   static async start(settings: ForkServerSettings): Promise<ForkServer> {

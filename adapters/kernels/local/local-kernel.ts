@@ -19,6 +19,8 @@ import { resolvePython } from './python-resolver.ts';
 
 /** After a fork server failed to start, the cold path is used for this long before trying again. */
 const restartCooldownMs = 30_000;
+/** Runs tried on fork servers (a dead one replaced in between) before the cold path. */
+const warmTries = 2;
 
 export function createLocalKernel(options: LocalKernelOptions): Kernel {
   return new LocalKernel(options);
@@ -37,6 +39,7 @@ class LocalKernel implements Kernel {
 
   async execute(input: ExecuteJob, signal?: AbortSignal): Promise<ExecuteResult> {
     if (this.closed) throw new KernelUnavailableError(`${this.name} kernel is closed`);
+    signal?.throwIfAborted();
     const job = validJob(input);
     const mode = this.modeOf(job);
     if (!existsSync(job.folder)) throw new KernelUnavailableError(`execution folder ${job.folder} does not exist`);
@@ -58,24 +61,29 @@ class LocalKernel implements Kernel {
     await Promise.all(servers.map((server) => server.then((s) => s.close()).catch(() => undefined)));
   }
 
-  /** null when no fork server could be had, or it died before the code ran: go cold. */
+  /**
+   * null when no fork server could be had: go cold. A server that died before
+   * the code ran is replaced and the run tried once more on the new one.
+   */
   private async tryWarm(job: ExecuteJob, spec: HarnessSpec, signal?: AbortSignal): Promise<ExecuteResult | null> {
-    let server: ForkServer;
-    try {
-      server = await this.serverFor(job.mode);
-    } catch (error) {
-      this.options.logger.warn({ mode: job.mode, error: String(error) }, 'no fork server; running cold');
-      return null;
+    for (let attemptNumber = 1; attemptNumber <= warmTries; attemptNumber++) {
+      let server: ForkServer;
+      try {
+        server = await this.serverFor(job.mode);
+      } catch (error) {
+        this.options.logger.warn({ mode: job.mode, error: String(error) }, 'no fork server; running cold');
+        return null;
+      }
+      const attempt = this.newAttempt(job, signal);
+      try {
+        await server.run(spec, attempt);
+        return await this.finish(job, attempt, 'local-warm');
+      } catch (error) {
+        if (!(error instanceof KernelUnavailableError)) throw error;
+        this.options.logger.warn({ mode: job.mode, error: error.message }, 'warm run did not start');
+      }
     }
-    const attempt = this.newAttempt(job, signal);
-    try {
-      await server.run(spec, attempt);
-    } catch (error) {
-      if (!(error instanceof KernelUnavailableError)) throw error;
-      this.options.logger.warn({ mode: job.mode, error: error.message }, 'warm run impossible; running cold');
-      return null;
-    }
-    return this.finish(job, attempt, 'local-warm');
+    return null;
   }
 
   /** The mode's fork server; a dead one is replaced, a failed start is retried after a cooldown. */

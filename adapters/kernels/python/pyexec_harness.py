@@ -120,7 +120,9 @@ def _guard_module(name, module):
         if callable(current) and not getattr(current, "__pyexec_guard__", False):
             setattr(module, attr, _refusing("%s.%s" % (name, attr)))
     for attr, value in list(vars(module).items()):
-        put = getattr(value, "put", None) if isinstance(value, type) else None
+        # Only epics' own classes (PV, Device, Motor...): an imported queue.Queue keeps its put.
+        is_epics_class = isinstance(value, type) and str(getattr(value, "__module__", "")).split(".")[0] == "epics"
+        put = getattr(value, "put", None) if is_epics_class else None
         if callable(put) and not getattr(put, "__pyexec_guard__", False):
             setattr(value, "put", _refusing("%s.%s.put" % (name, attr)))
 
@@ -573,6 +575,8 @@ class _ForkServer:
         os.set_blocking(wake_write, False)
         signal.signal(signal.SIGCHLD, lambda *_: None)
         signal.set_wakeup_fd(wake_write)
+        # Ctrl-C in a terminal reaches the whole foreground group; the caller decides when we stop.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         self.requests = os.fdopen(0, "rb", buffering=0)
         self.pending = b""
 
@@ -638,6 +642,7 @@ class _ForkServer:
             os.setsid()
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             channels = {}
             for name in ("stdout", "stderr", "report"):
                 connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -1,0 +1,12 @@
+import { pythonParser, parsePython } from './adapters/analysis/parser.ts';
+import { createAnalyzer } from './adapters/analysis/index.ts';
+import { generatedCode } from './bench/analysis.bench.ts';
+import { parseConfig } from './config/index.ts';
+import { sample, summarize } from './bench/stats.ts';
+const code = generatedCode(500);
+const p = await pythonParser();
+const a = await createAnalyzer(parseConfig({}));
+const t = p.parse(code)!; console.log('nodes', t.rootNode.descendantCount); t.delete();
+console.log('parse', summarize(await sample(200, async () => p.parse(code)?.delete())).p50_ms);
+console.log('parse+copy', summarize(await sample(200, () => parsePython(code, { maxNodes: 1e7, maxDepth: 1000, timeoutMs: 5000 }))).p50_ms);
+console.log('full', summarize(await sample(200, () => a.analyze(code))).p50_ms);

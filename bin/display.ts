@@ -1,0 +1,94 @@
+/**
+ * What a person sees while an execution runs: one line per state change on
+ * stderr (stdout stays for results and --json), the approval request with
+ * the code and findings, and the final report.
+ */
+import type { ExecutionEvent, ExecutionSummary, Finding } from '../bus/messages.ts';
+import type { ExecutionContext } from '../machines/execution-types.ts';
+
+const useColor = process.stderr.isTTY === true && process.env.NO_COLOR === undefined;
+const paint = (code: number, text: string) => (useColor ? `\u001b[${code}m${text}\u001b[0m` : text);
+export const bold = (text: string) => paint(1, text);
+export const dim = (text: string) => paint(2, text);
+const red = (text: string) => paint(31, text);
+const green = (text: string) => paint(32, text);
+const yellow = (text: string) => paint(33, text);
+
+const stateIcons: Record<string, string> = {
+  generating: '✎',
+  analyzing: '🔍',
+  awaitingApproval: '⏸',
+  executing: '▶',
+  retrying: '↻',
+  done: '■',
+};
+
+export function showEvent(event: ExecutionEvent, started: number): void {
+  const elapsed = dim(`${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s`);
+  if (event.kind === 'state') {
+    process.stderr.write(`${elapsed} ${stateIcons[event.state] ?? '·'} ${bold(event.state.padEnd(16))} ${event.detail}\n`);
+  } else if (event.kind === 'decision_refused') {
+    process.stderr.write(`${elapsed} ${red('✗')} decision refused (${event.approver}): ${event.reason}\n`);
+  } else if (event.message) {
+    process.stderr.write(`${elapsed}   ${dim(event.message)}\n`);
+  }
+}
+
+function severityMark(finding: Finding): string {
+  if (finding.severity === 'blocking') return red('BLOCKING');
+  if (finding.severity === 'warning') return yellow('warning ');
+  return dim('info    ');
+}
+
+export function showApprovalRequest(context: ExecutionContext): void {
+  const analysis = context.analysis;
+  const lines = (context.code ?? '').split('\n');
+  const out = process.stderr;
+  out.write(`\n${bold('Approval required')} — execution ${context.executionId}\n`);
+  out.write(`Task: ${context.request.task_objective}\n`);
+  out.write(`Execution mode: ${bold(analysis?.execution_mode ?? '?')}\n`);
+  for (const reason of analysis?.reasoning ?? []) out.write(`  • ${reason}\n`);
+  out.write(`\n${dim('----- code -----')}\n`);
+  lines.forEach((line, index) => out.write(`${dim(String(index + 1).padStart(4))}  ${line}\n`));
+  out.write(`${dim('----------------')}\n`);
+  const findings = analysis?.findings ?? [];
+  if (findings.length) {
+    out.write('Findings:\n');
+    for (const finding of findings) out.write(`  ${severityMark(finding)} line ${finding.line}: ${finding.message} [${finding.rule}]\n`);
+  }
+  out.write(`Deadline: ${context.approval?.deadline ?? '?'}\n`);
+}
+
+export function showSummary(summary: ExecutionSummary): void {
+  const out = process.stdout;
+  const outcome = summary.outcome === 'succeeded' ? green(summary.outcome) : red(summary.outcome);
+  out.write(`\n${bold('Outcome:')} ${outcome}\n`);
+  if (summary.results) out.write(`${bold('Results:')}\n${JSON.stringify(summary.results, null, 2)}\n`);
+  if (summary.stdout.trim()) out.write(`${bold('Output:')}\n${summary.stdout.trimEnd()}\n`);
+  for (const figure of summary.figures) out.write(`${bold('Figure:')} ${figure}\n`);
+  if (summary.outcome !== 'succeeded') {
+    for (const entry of summary.error_chain) {
+      out.write(`${bold('Error')} (${entry.stage}, attempt ${entry.attempt}) ${entry.type}: ${entry.message}\n`);
+    }
+  }
+  if (summary.notebook_path) out.write(`${bold('Notebook:')} ${summary.notebook_path}\n`);
+  out.write(`${bold('Folder:')} ${summary.folder}\n`);
+}
+
+/** The one JSON document of --json. */
+export function summaryJson(summary: ExecutionSummary): string {
+  return JSON.stringify(
+    {
+      execution_id: summary.execution_id,
+      outcome: summary.outcome,
+      results: summary.results,
+      figures: summary.figures,
+      notebook_path: summary.notebook_path,
+      folder: summary.folder,
+      execution_mode: summary.execution_mode,
+      error_chain: summary.error_chain,
+    },
+    null,
+    2,
+  );
+}
