@@ -7,6 +7,7 @@ import type { Transport } from '../bus/transport.ts';
 import { createMemoryTransport } from '../bus/memory/transport.ts';
 import type { Config } from '../config/schema.ts';
 import { createAnalyzer } from '../adapters/analysis/index.ts';
+import type { CodeAnalyzer } from '../adapters/analysis/analyzer.ts';
 import { createGenerator, type CodeGenerator } from '../adapters/generators/index.ts';
 import { createKernel } from '../adapters/kernels/index.ts';
 import type { Kernel } from '../adapters/kernels/kernel.ts';
@@ -14,7 +15,7 @@ import { createLogger, type Logger } from '../adapters/logger.ts';
 import { startAnalyzerActor } from './analyzer-actor.ts';
 import { PyexecClient } from './client.ts';
 import { startExecutorActor } from './executor-actor.ts';
-import { startGeneratorActor } from './generator-actor.ts';
+import { startGeneratorActor, type GeneratorLookup } from './generator-actor.ts';
 import { executionHeartbeatMs } from './queues.ts';
 import { Supervisor } from './supervisor.ts';
 
@@ -22,8 +23,12 @@ export interface ServiceOptions {
   /** Defaults to the in-process transport (with config.service.state_dir when set). */
   transport?: Transport;
   logger?: Logger;
-  /** Replaces the kernel chosen by config (benchmarks use a no-op kernel). */
+  /** Replaces the kernel chosen by config (benchmarks use a no-op kernel; tests inject faults). */
   kernel?: Kernel;
+  /** Replaces the analyzer built from config (tests inject faults). */
+  analyzer?: CodeAnalyzer;
+  /** Replaces the generator lookup built from config (tests script the generator). */
+  generators?: GeneratorLookup;
   /** Local kernel: fork from a preloaded Python (default true on the embedded default). */
   warmKernel?: boolean;
   executorConcurrency?: number;
@@ -40,8 +45,8 @@ export interface PyexecService {
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<PyexecService> {
   const logger = options.logger ?? createLogger(config.service.log_level);
   const transport = options.transport ?? createMemoryTransport({ stateDir: config.service.state_dir });
-  const generators = generatorCache(config, logger);
-  const analyzer = await createAnalyzer(config);
+  const generators = options.generators ?? generatorCache(config, logger);
+  const analyzer = options.analyzer ?? (await createAnalyzer(config));
   const kernel = options.kernel ?? (await createKernel(config, { warm: options.warmKernel ?? true, logger }));
 
   const supervisor = new Supervisor({ transport, config, logger, id: options.supervisorId ?? 'embedded' });
@@ -66,7 +71,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       await supervisor.stop();
       await generatorActor.unsubscribe();
       await analyzerActor.unsubscribe();
-      await kernel.close();
+      if (!options.kernel) await kernel.close();
       if (!options.transport) await transport.close();
     },
   };

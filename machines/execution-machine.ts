@@ -105,7 +105,8 @@ export const executionMachine = setup({
     }),
     recordResult: assign(({ event }) => ({ result: (event as EventOf<'EXECUTED'>).result })),
     scheduleRegeneration: assign(({ context, event }) => ({
-      retry: scheduleRetry(context, 'generating', event.at, 'new code after a failed attempt', 0),
+      // One base backoff before asking again: an LLM is not hammered in a tight loop.
+      retry: scheduleRetry(context, 'generating', event.at, 'new code after a failed attempt', 1),
     })),
     scheduleInfrastructureRetry: assign(({ context, event }, stage: RetryStage) => ({
       infrastructureFailures: context.infrastructureFailures + 1,

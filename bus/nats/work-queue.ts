@@ -84,7 +84,7 @@ export class NatsWorkQueue implements WorkQueue {
   }
 
   async enqueue(subject: string, jobId: string, payload: unknown): Promise<EnqueueReceipt> {
-    this.queueFor(subject);
+    this.queueFor(subject); // as in-process: enqueueing on an undeclared queue is a programming error
     const data = encodePayload(payload);
     // Retrying is safe: the job id makes a second copy a server-side duplicate.
     const started = Date.now();

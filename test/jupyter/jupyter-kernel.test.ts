@@ -72,6 +72,7 @@ describe('jupyter kernel pool', () => {
     await kernel.warmUp();
     await waitFor(async () => {
       const now = await ids();
+      console.error("DEBUG ids", warm, now);
       return now.length === 1 && now[0] !== warm;
     }, 'the used kernel to be shut down and one fresh kernel to wait');
   });

@@ -94,6 +94,8 @@ describe('execution statechart', () => {
     run.actor.send({ type: 'EXECUTED', commandId: run.commandId(), result: failed, at: at(3) });
     expect(run.state()).toBe('retrying');
     run.actor.send({ type: 'RETRY_DUE', at: at(3) });
+    expect(run.state()).toBe('retrying'); // one base backoff (10 ms) before asking the generator again
+    run.actor.send({ type: 'RETRY_DUE', at: at(4) });
     expect(run.state()).toBe('generating');
     expect(run.context().errorChain).toMatchObject([{ stage: 'execution', type: 'KeyError', attempt: 1 }]);
     run.actor.send({ type: 'GENERATED', commandId: run.commandId(), code, at: at(4) });

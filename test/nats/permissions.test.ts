@@ -1,8 +1,8 @@
 /**
  * The roles of nats-server.conf, enforced by a real server: a requester can
  * submit but cannot publish an approval decision, an approver can; an
- * executor can pull jobs and claim them in KV but cannot overwrite an
- * execution snapshot.
+ * executor can pull jobs and claim them in KV but cannot enqueue a job or
+ * overwrite an execution snapshot.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,7 +119,7 @@ describe('nats-server.conf roles', () => {
     }
   });
 
-  it('lets an executor pull jobs and claim them, but not overwrite a snapshot', async () => {
+  it('lets an executor pull jobs and claim them, but not enqueue jobs or overwrite a snapshot', async () => {
     await serviceTransport.kv.create(kvKeys.execution(executionId), { state: 'executing' });
     const transport = await createNatsTransport({ servers: server.url, ...executor });
     try {
@@ -132,6 +132,8 @@ describe('nats-server.conf roles', () => {
       }, { concurrency: 1, durable: 'executors-read_only' });
       await serviceTransport.queues.enqueue(subject, 'job-1', { code: 'print(1)' });
       await until(() => jobs.length === 1, 'the job at the executor');
+      // Refused at once (not retried as if the server were away), and no job is injected.
+      await expect(transport.queues.enqueue(subject, 'forged-job', { code: 'caput(...)' })).rejects.toThrow(/permissions violation/i);
       await expect(transport.kv.create(kvKeys.jobClaim('job-1'), { by: 'executor-1' })).resolves.toBeGreaterThan(0);
       const snapshot = await transport.kv.get(kvKeys.execution(executionId));
       expect(snapshot?.value).toEqual({ state: 'executing' });
