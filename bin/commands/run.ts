@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import type { ExecutionRequestInput, ExecutionSummary } from '../../bus/messages.ts';
 import { startService } from '../../actors/service.ts';
 import type { ExecutionHandle, PyexecClient } from '../../actors/client.ts';
+import { createGenerator } from '../../adapters/generators/index.ts';
 import { mockBehaviors } from '../../adapters/generators/mock.ts';
 import { askApproval, closePrompt } from '../approval-prompt.ts';
 import { showApprovalRequest, showEvent, showSummary, summaryJson } from '../display.ts';
@@ -57,6 +58,8 @@ function requestFrom(task: string, options: RunOptions): ExecutionRequestInput {
 async function run(task: string, options: RunOptions): Promise<number> {
   const config = configFrom(options);
   const request = requestFrom(task, options);
+  // Built once up front so that a missing API key is reported before anything starts.
+  if (request.approved_code === undefined) await createGenerator(config, options.generator);
   const service = await startService(config);
   try {
     const handle = await service.client.submit(request);

@@ -19,12 +19,12 @@ export function job(code: string, folder: string, overrides: Partial<ExecuteJob>
   };
 }
 
-/** Ids of the kernels the server runs. */
-export async function runningKernelIds(url: string, token: string): Promise<string[]> {
+/** Ids of the kernels of kernelspec `name` the server runs. */
+export async function runningKernelIds(url: string, token: string, name: string): Promise<string[]> {
   const response = await fetch(new URL('api/kernels', url), { headers: { Authorization: `token ${token}` } });
   if (!response.ok) throw new Error(`GET api/kernels: ${response.status}`);
-  const kernels = (await response.json()) as { id: string }[];
-  return kernels.map((kernel) => kernel.id);
+  const kernels = (await response.json()) as { id: string; name: string }[];
+  return kernels.filter((kernel) => kernel.name === name).map((kernel) => kernel.id);
 }
 
 /** The pid of the process started for kernel `id` (found by its connection file on the command line). */

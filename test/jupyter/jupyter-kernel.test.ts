@@ -24,7 +24,8 @@ afterAll(async () => {
   await jupyter?.stop();
 });
 
-const ids = () => runningKernelIds(jupyter.server.url, jupyter.server.token);
+/** Kernels of the read-only mode (the write-access mode has a pool of its own). */
+const ids = () => runningKernelIds(jupyter.server.url, jupyter.server.token, 'python3-epics-readonly');
 
 describe('jupyter kernel pool', () => {
   it('never lets a variable, an import side effect or a monkeypatch reach the next execution', async () => {
@@ -72,7 +73,6 @@ describe('jupyter kernel pool', () => {
     await kernel.warmUp();
     await waitFor(async () => {
       const now = await ids();
-      console.error("DEBUG ids", warm, now);
       return now.length === 1 && now[0] !== warm;
     }, 'the used kernel to be shut down and one fresh kernel to wait');
   });

@@ -57,8 +57,7 @@ async function shutDown(settings: ServerConnection.ISettings, id: string, connec
   connection.dispose();
   try {
     await KernelAPI.shutdownKernel(id, settings);
-  } catch (e) {
-    console.error('DEBUG shutdown failed', id, e);
+  } catch {
     // Already gone (died, culled, or the server stopped): nothing left to shut down.
   }
 }

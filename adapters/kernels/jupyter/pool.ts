@@ -125,7 +125,7 @@ export class KernelPool {
   private failed(error: Error): void {
     const waiter = this.waiters.shift();
     if (waiter) waiter.reject(error);
-    else this.logger.warn({ err: error.message }, 'warm kernel did not start'); console.error('DEBUG start failed', error);
+    else this.logger.warn({ err: error.message }, 'warm kernel did not start');
   }
 
   private dropWaiting(kernel: LiveKernel): void {
