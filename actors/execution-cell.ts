@@ -12,8 +12,9 @@ import type { StateName } from '../bus/messages.ts';
 import { executionMachine } from '../machines/execution-machine.ts';
 import { commandKey, pendingCommand, type PendingCommand } from '../machines/commands.ts';
 import type { ExecutionContext, ExecutionEvent, ExecutionInput } from '../machines/execution-types.ts';
-import type { ExecutionRecord } from './execution-record.ts';
+import { executionRecordSchema, type ExecutionRecord } from './execution-record.ts';
 import type { RecordedFiles, Transition } from './recorder.ts';
+import { whileUnavailable } from './store-retry.ts';
 
 export interface CellHooks {
   kv: KvStore;
@@ -24,7 +25,10 @@ export interface CellHooks {
   dispatch(cell: ExecutionCell, command: PendingCommand): void;
   dropped(cell: ExecutionCell, reason: string): void;
   failed(cell: ExecutionCell, error: unknown): void;
+  /** A snapshot write found the store unavailable and will be tried again. */
+  retrying(cell: ExecutionCell, error: unknown): void;
 }
+
 
 type ExecutionSnapshot = ReturnType<Actor<typeof executionMachine>['getSnapshot']>;
 
@@ -35,6 +39,7 @@ export class ExecutionCell {
   private lastCommandKey: string | null = null;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
+  private renewalQueued = false;
 
   private constructor(
     readonly executionId: string,
@@ -84,8 +89,13 @@ export class ExecutionCell {
 
   /** Rewrites the record with a fresh lease (same snapshot). */
   renewLease(): Promise<void> {
-    const snapshot = this.actor.getSnapshot();
-    return this.enqueue(() => this.write(snapshot, this.actor.getPersistedSnapshot() as Record<string, unknown>));
+    // One renewal waiting is enough (the chain may be held up by an unavailable store).
+    if (this.renewalQueued) return this.chain;
+    this.renewalQueued = true;
+    return this.enqueue(() => {
+      this.renewalQueued = false;
+      return this.write(this.actor.getSnapshot(), this.actor.getPersistedSnapshot() as Record<string, unknown>);
+    });
   }
 
   stop(): void {
@@ -145,9 +155,44 @@ export class ExecutionCell {
       updated_at: new Date(now).toISOString(),
       snapshot: persisted,
     };
+    await this.writeRecord(record);
+  }
+
+  /**
+   * Writes with compare-and-set, retrying while the store is unavailable.
+   * A write that timed out may still have landed: when its retry then meets
+   * a conflict, the stored record is read back, and if it is this very
+   * write, its revision is adopted instead of giving the execution up.
+   */
+  private async writeRecord(record: ExecutionRecord): Promise<void> {
+    const { kv } = this.hooks;
     const key = kvKeys.execution(this.executionId);
-    this.revision = this.revision === null
-      ? await this.hooks.kv.create(key, record)
-      : await this.hooks.kv.update(key, record, this.revision);
+    let uncertain = false;
+    await whileUnavailable(
+      async () => {
+        try {
+          this.revision = this.revision === null ? await kv.create(key, record) : await kv.update(key, record, this.revision);
+        } catch (error) {
+          if (error instanceof CasConflictError && uncertain && (await this.adoptIfLanded(key, record))) return;
+          throw error;
+        }
+      },
+      (error) => {
+        if (this.stopped) throw error;
+        uncertain = true;
+        this.hooks.retrying(this, error);
+      },
+    );
+  }
+
+  private async adoptIfLanded(key: string, record: ExecutionRecord): Promise<boolean> {
+    const entry = await this.hooks.kv.get(key);
+    const stored = entry ? executionRecordSchema.safeParse(entry.value) : null;
+    const landed = stored?.success === true
+      && stored.data.owner === record.owner
+      && stored.data.updated_at === record.updated_at
+      && stored.data.state === record.state;
+    if (landed && entry) this.revision = entry.revision;
+    return landed;
   }
 }

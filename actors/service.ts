@@ -33,6 +33,10 @@ export interface ServiceOptions {
   warmKernel?: boolean;
   executorConcurrency?: number;
   supervisorId?: string;
+  /** Run an executor actor in this process (default true); on NATS executors are usually their own processes. */
+  executor?: boolean;
+  /** Ownership lease of the supervisor's executions (default: Supervisor's). */
+  leaseMs?: number;
 }
 
 export interface PyexecService {
@@ -47,31 +51,34 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const transport = options.transport ?? createMemoryTransport({ stateDir: config.service.state_dir });
   const generators = options.generators ?? generatorCache(config, logger);
   const analyzer = options.analyzer ?? (await createAnalyzer(config));
-  const kernel = options.kernel ?? (await createKernel(config, { warm: options.warmKernel ?? true, logger }));
+  const withExecutor = options.executor ?? true;
+  const kernel = options.kernel ?? (withExecutor ? await createKernel(config, { warm: options.warmKernel ?? true, logger }) : null);
 
-  const supervisor = new Supervisor({ transport, config, logger, id: options.supervisorId ?? 'embedded' });
+  const supervisor = new Supervisor({ transport, config, logger, id: options.supervisorId ?? 'embedded', leaseMs: options.leaseMs });
   const generatorActor = startGeneratorActor({ bus: transport.bus, generators, logger });
   const analyzerActor = startAnalyzerActor({ bus: transport.bus, analyzer, logger });
   await supervisor.start();
-  const executor = await startExecutorActor({
-    transport,
-    modes: Object.keys(config.execution.modes),
-    kernelFor: () => kernel,
-    concurrency: options.executorConcurrency ?? 2,
-    heartbeatMs: executionHeartbeatMs,
-    logger,
-  });
+  const executor = kernel && withExecutor
+    ? await startExecutorActor({
+        transport,
+        modes: Object.keys(config.execution.modes),
+        kernelFor: () => kernel,
+        concurrency: options.executorConcurrency ?? 2,
+        heartbeatMs: executionHeartbeatMs,
+        logger,
+      })
+    : null;
 
   return {
     client: new PyexecClient(transport),
     supervisor,
     transport,
     stop: async () => {
-      await executor.stop();
+      await executor?.stop();
       await supervisor.stop();
       await generatorActor.unsubscribe();
       await analyzerActor.unsubscribe();
-      if (!options.kernel) await kernel.close();
+      if (!options.kernel) await kernel?.close();
       if (!options.transport) await transport.close();
     },
   };

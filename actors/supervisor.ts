@@ -75,6 +75,7 @@ export class Supervisor {
   private readonly leaseMs: number;
   private resultSubscription: { unsubscribe(): Promise<void> } | null = null;
   private leaseTimer: NodeJS.Timeout | null = null;
+  private maintaining = false;
 
   constructor(private readonly options: SupervisorOptions) {
     this.id = options.id ?? `supervisor-${randomUUID().slice(0, 8)}`;
@@ -125,6 +126,7 @@ export class Supervisor {
         this.options.logger.warn({ executionId: cell.executionId }, `dropped: ${reason}`);
       },
       failed: (cell, error) => this.options.logger.error({ executionId: cell.executionId, err: error }, 'execution step failed'),
+      retrying: (cell, error) => this.options.logger.warn({ executionId: cell.executionId, err: error }, 'snapshot write retried: store unavailable'),
     };
   }
 
@@ -196,8 +198,10 @@ export class Supervisor {
       await publishProtocolError(this.options.transport.bus, job.subject, `${what} refused: execution ${executionId} has already finished (${record.data.outcome})`, executionId);
       return job.ack();
     }
-    // Hosted by another supervisor: let the queue hand it to another consumer.
-    await job.nak(250);
+    // Hosted by another supervisor (or by one that died, until its lease
+    // expires and someone takes over): hand it back to the queue, waiting
+    // longer each time so the deliveries outlast a lease.
+    await job.nak(Math.min(this.leaseMs / 2, 250 * 2 ** (job.deliveryCount - 1)));
   }
 
   private onResult(subject: string, data: unknown): void {
@@ -259,11 +263,15 @@ export class Supervisor {
   }
 
   private async maintainLeases(): Promise<void> {
+    if (this.maintaining) return; // the store is slow or away: the round still running is enough
+    this.maintaining = true;
     try {
       await Promise.all([...this.cells.values()].map((cell) => cell.renewLease()));
       await this.takeOver();
     } catch (error) {
       this.options.logger.warn({ err: error }, 'lease maintenance failed');
+    } finally {
+      this.maintaining = false;
     }
   }
 }

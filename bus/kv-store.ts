@@ -48,3 +48,15 @@ export class CasConflictError extends Error {
     this.name = 'CasConflictError';
   }
 }
+
+/**
+ * The store could not be reached (timeout, lost connection, no JetStream
+ * leader for the moment). The write may or may not have landed; retrying is
+ * the caller's choice. Never a refusal (that is CasConflictError or another error).
+ */
+export class KvUnavailableError extends Error {
+  constructor(operation: string, key: string, cause: unknown) {
+    super(`KV ${operation} of ${key} failed: the store is unavailable (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+    this.name = 'KvUnavailableError';
+  }
+}

@@ -94,6 +94,9 @@ const approvalModeSchema = z
   .enum(['disabled', 'all_code', 'control_writes', 'epics_writes'])
   .transform((mode) => (mode === 'epics_writes' ? 'control_writes' : mode));
 
+/** An nkey user public key: `U` and 55 more base32 characters. */
+const publicUserKey = z.string().regex(/^U[A-Z2-7]{55}$/, 'must be an nkey user public key (U followed by 55 base32 characters)');
+
 const approvalSchema = z
   .object({
     global_mode: z.enum(['disabled', 'selective', 'all_capabilities']).default('selective'),
@@ -111,8 +114,16 @@ const approvalSchema = z
       .default({ python_execution: { enabled: true, mode: 'control_writes' } }),
     /** Time a human has to decide before the execution ends as `expired`. */
     deadline_seconds: secondsSchema.default(3600),
+    /** A decision counts only when signed by a key in `approvers` (docs/review.md). */
+    require_signed_decisions: z.boolean().default(false),
+    /** Public nkeys (ed25519, `U…`) of approvers, as printed by `pyexec keys create`. */
+    approvers: z.array(publicUserKey).default([]),
   })
-  .strict();
+  .strict()
+  .refine(
+    (approval) => !approval.require_signed_decisions || approval.approvers.length > 0,
+    { message: 'require_signed_decisions needs at least one key in approval.approvers', path: ['approvers'] },
+  );
 
 const defaultWritePatterns = [
   String.raw`\bcaput\s*\(`,
@@ -205,6 +216,29 @@ const serviceSchema = z
   })
   .strict();
 
+const uiUserSchema = z
+  .object({
+    name: z.string().min(1).regex(/^[A-Za-z0-9._@-]+$/, 'may hold only letters, digits, ".", "_", "@" and "-"'),
+    /** `scrypt$N$r$p$salt$hash` (base64url), as printed by `pyexec keys hash-password`; never the password. */
+    password_hash: z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/, 'must be a scrypt hash from `pyexec keys hash-password`'),
+    /** `approver` may decide; `viewer` (or any other role) may only look. */
+    roles: z.array(z.enum(['approver', 'viewer'])).default(['viewer']),
+  })
+  .strict();
+
+/** The operators' review page (`pyexec serve --ui`). */
+const uiSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8321),
+    users: z.array(uiUserSchema).default([]),
+    /** Seed file of the key the page signs decisions with (`pyexec keys create`); null: unsigned. */
+    signing_key_file: z.string().min(1).nullable().default(null),
+    /** Idle time after which a login expires. */
+    session_idle_seconds: secondsSchema.default(8 * 3600),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     python_executor: pythonExecutorSchema.default(pythonExecutorSchema.parse({})),
@@ -215,6 +249,7 @@ export const configSchema = z
     limits: limitsSchema.default(limitsSchema.parse({})),
     retry: retrySchema.default(retrySchema.parse({})),
     service: serviceSchema.default(serviceSchema.parse({})),
+    ui: uiSchema.default(uiSchema.parse({})),
   })
   .strict();
 

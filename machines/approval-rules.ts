@@ -3,16 +3,67 @@
  * the sha256 of the exact code that was analysed, and to the deadline; any
  * other decision (stale id, other code, late, replayed) is refused with a
  * reason that goes to the audit trail.
+ *
+ * Where the policy lists approver keys, a decision also has to be signed
+ * (ed25519 nkey) by one of them over decisionSigningPayload(). Checking a
+ * signature is deterministic computation on the event and the snapshot, so
+ * it stays here, in the pure rules: every supervisor that restores the
+ * snapshot judges a decision the same way, with the key list the execution
+ * was created under.
  */
+import { fromPublic } from '@nats-io/nkeys';
 import type { ApprovalDecision } from '../bus/messages.ts';
 import type { ExecutionContext } from './execution-types.ts';
 
+/** Version tag of the signed text; a new layout gets a new tag. */
+export const decisionSigningVersion = 'pyexec-decision-v1';
+
+/**
+ * The exact bytes an approver signs: a JSON array (unambiguous, easy to
+ * rebuild in any language) of the version tag, execution id, approval id,
+ * code sha256, verdict, decision time and approver name, UTF-8 encoded.
+ */
+export function decisionSigningPayload(
+  decision: Pick<ApprovalDecision, 'execution_id' | 'approval_id' | 'code_sha256' | 'verdict' | 'decided_at' | 'approver'>,
+): Uint8Array {
+  const fields = [
+    decisionSigningVersion,
+    decision.execution_id,
+    decision.approval_id,
+    decision.code_sha256,
+    decision.verdict,
+    decision.decided_at,
+    decision.approver,
+  ];
+  return new TextEncoder().encode(JSON.stringify(fields));
+}
+
+/** Why a signed decision does not come from a listed approver key, or null when it does. */
+export function signatureRefusal(approverKeys: readonly string[], decision: ApprovalDecision): string | null {
+  if (!decision.signature || !decision.public_key) return 'unsigned decision (signed decisions are required)';
+  if (!approverKeys.includes(decision.public_key)) return `signed by a key that is not an approver (${decision.public_key})`;
+  try {
+    const signature = Buffer.from(decision.signature, 'base64url');
+    if (!fromPublic(decision.public_key).verify(decisionSigningPayload(decision), signature)) {
+      return 'the signature does not match the decision (execution, approval, code, verdict, time, approver)';
+    }
+  } catch (error) {
+    return `the signature cannot be checked: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  return null;
+}
+
 export function refusalReason(
-  context: Pick<ExecutionContext, 'approval' | 'decision' | 'executionId'>,
+  context: Pick<ExecutionContext, 'approval' | 'decision' | 'executionId' | 'policy'>,
   decision: ApprovalDecision,
   at: string,
 ): string | null {
   if (decision.execution_id !== context.executionId) return 'the decision names another execution';
+  const approverKeys = context.policy.approverKeys;
+  if (approverKeys) {
+    const refusal = signatureRefusal(approverKeys, decision);
+    if (refusal) return refusal;
+  }
   if (context.decision !== null && context.decision.approvalId === decision.approval_id) {
     return 'a decision for this approval was already taken (replay)';
   }

@@ -21,6 +21,8 @@ export interface ExecutionPolicy {
   approvalDeadlineMs: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** When set, a decision counts only when signed by one of these nkeys (config approval.approvers). */
+  approverKeys?: string[];
 }
 
 export interface ExecutionInput {

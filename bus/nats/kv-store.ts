@@ -6,10 +6,10 @@
  */
 import { JetStreamApiCodes, JetStreamApiError, StorageType, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, KvWatchInclude, type KV, type KvEntry as NatsKvEntry } from '@nats-io/kv';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { errors, type NatsConnection } from '@nats-io/transport-node';
 import type { KvChange, KvEntry, KvStore, KvWatch } from '../kv-store.ts';
-import { CasConflictError } from '../kv-store.ts';
-import { decodePayload, encodePayload } from './payload.ts';
+import { CasConflictError, KvUnavailableError } from '../kv-store.ts';
+import { causedBy, decodePayload, encodePayload } from './payload.ts';
 
 export interface NatsKvOptions {
   bucket: string;
@@ -42,12 +42,12 @@ export class NatsKvStore implements KvStore {
   }
 
   async get(key: string): Promise<KvEntry | null> {
-    return toEntry(await this.kv.get(key));
+    return toEntry(await unavailableAs('get', key, () => this.kv.get(key)));
   }
 
   async create(key: string, value: unknown): Promise<number> {
     try {
-      return await this.kv.create(key, encodePayload(value));
+      return await unavailableAs('create', key, () => this.kv.create(key, encodePayload(value)));
     } catch (error) {
       if (isWrongLastSequence(error)) throw new CasConflictError(key, null);
       throw error;
@@ -56,7 +56,7 @@ export class NatsKvStore implements KvStore {
 
   async update(key: string, value: unknown, expectedRevision: number): Promise<number> {
     try {
-      return await this.kv.update(key, encodePayload(value), expectedRevision);
+      return await unavailableAs('update', key, () => this.kv.update(key, encodePayload(value), expectedRevision));
     } catch (error) {
       if (isWrongLastSequence(error)) throw new CasConflictError(key, expectedRevision);
       throw error;
@@ -64,15 +64,17 @@ export class NatsKvStore implements KvStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.kv.delete(key);
+    await unavailableAs('delete', key, () => this.kv.delete(key));
   }
 
   async keys(prefix = ''): Promise<string[]> {
-    const found: string[] = [];
-    for await (const key of await this.kv.keys(subjectFilterFor(prefix))) {
-      if (key.startsWith(prefix)) found.push(key);
-    }
-    return found.sort();
+    return unavailableAs('keys', `${prefix}*`, async () => {
+      const found: string[] = [];
+      for await (const key of await this.kv.keys(subjectFilterFor(prefix))) {
+        if (key.startsWith(prefix)) found.push(key);
+      }
+      return found.sort();
+    });
   }
 
   async watch(prefix: string, onChange: (change: KvChange) => void): Promise<KvWatch> {
@@ -101,6 +103,25 @@ export class NatsKvStore implements KvStore {
 function toEntry(entry: NatsKvEntry | null): KvEntry | null {
   if (!entry || entry.operation !== 'PUT') return null;
   return { key: entry.key, value: decodePayload(entry.string()), revision: entry.revision };
+}
+
+/**
+ * Timeouts, a lost connection and "no JetStream leader right now" (503)
+ * become KvUnavailableError, so callers can tell them from refusals.
+ */
+async function unavailableAs<T>(operation: string, key: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isUnavailable(error)) throw new KvUnavailableError(operation, key, error);
+    throw error;
+  }
+}
+
+function isUnavailable(error: unknown): boolean {
+  if (causedBy(error, errors.PermissionViolationError)) return false;
+  if (error instanceof JetStreamApiError) return error.status === 503;
+  return causedBy(error, errors.TimeoutError) || causedBy(error, errors.NoRespondersError) || causedBy(error, errors.ConnectionError);
 }
 
 function isWrongLastSequence(error: unknown): boolean {

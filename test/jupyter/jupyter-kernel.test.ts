@@ -108,7 +108,8 @@ describe('jupyter kernel pool', () => {
   it('reports a kernel that dies during the execution and replaces it', async () => {
     const died = await kernel.execute(job('import os\nos._exit(3)', jupyter.folder('exit')));
     expect(died.status).toBe('runtime_error');
-    expect(died.error?.type).toBe('KernelDied');
+    expect(died.error?.type).toBe('ProcessExited');
+    expect(died.error?.message).toContain('status 3');
     const next = await kernel.execute(job('results = {"ok": True}', jupyter.folder('after-exit')));
     expect(next.results).toEqual({ ok: true });
   });

@@ -45,7 +45,7 @@ export function kernelspecFor(mode: string, config: ExecutionModeConfig, options
       // Set after the mode's environment: a mode cannot turn the guard off by naming these.
       PYEXEC_MODE: mode,
       PYEXEC_ALLOWS_WRITES: config.allows_writes ? '1' : '0',
-      PYTHONPATH: kernelPythonPath.join(':'),
+      PYTHONPATH: [...kernelPythonPath, config.environment.PYTHONPATH].filter(Boolean).join(':'),
       MPLBACKEND: 'Agg',
       MPLCONFIGDIR: matplotlibConfigDir,
       PYTHONDONTWRITEBYTECODE: '1',

@@ -4,13 +4,17 @@
  * not answer within the grace period the caller kills it), the caller
  * cancelled, the kernel died (the server restarts dead kernels and tells the
  * client, which cancels the request), or the connection to the server was lost.
+ *
+ * pyexec's server configuration adds how the dead process ended to the
+ * "restarting" status message (`pyexec_exit_status`: the exit code, or minus
+ * the signal number); other servers leave it null.
  */
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
 
 export type CellEnd =
   | { kind: 'replied'; reply: KernelMessage.IExecuteReplyMsg['content'] }
   | { kind: 'timeout' | 'cancelled'; answeredInterrupt: boolean }
-  | { kind: 'died' }
+  | { kind: 'died'; exitStatus: number | null }
   | { kind: 'disconnected' };
 
 export interface RunCellOptions {
@@ -34,11 +38,12 @@ export async function runCell(connection: Kernel.IKernelConnection, options: Run
     stop_on_error: true,
   });
   if (options.onIOPub) future.onIOPub = options.onIOPub;
+  const watch = watchConnection(connection, options);
   const replied = future.done.then(
     (reply): CellEnd => ({ kind: 'replied', reply: reply.content }),
-    (): CellEnd => (connection.connectionStatus === 'disconnected' ? { kind: 'disconnected' } : { kind: 'died' }),
+    // Cancelled by a restart: the status message with the exit status may still be on its way.
+    () => nextTurn().then((): CellEnd => (connection.connectionStatus === 'disconnected' ? { kind: 'disconnected' } : watch.died())),
   );
-  const watch = watchConnection(connection, options);
   try {
     const first = await Promise.race([replied, watch.ended]);
     if (first.kind !== 'timeout' && first.kind !== 'cancelled') return first;
@@ -54,19 +59,33 @@ function watchConnection(connection: Kernel.IKernelConnection, options: RunCellO
   const ended = new Promise<CellEnd>((resolve) => {
     settle = resolve;
   });
-  const onStatus = (_: unknown, status: Kernel.Status) => deathStatuses.has(status) && settle({ kind: 'died' });
+  let exitStatus: number | null = null;
+  const died = (): CellEnd => ({ kind: 'died', exitStatus });
+  const onIOPub = (_: unknown, message: KernelMessage.IIOPubMessage) => {
+    if (message.header.msg_type !== 'status') return;
+    const content = message.content as { execution_state?: unknown; pyexec_exit_status?: unknown };
+    if (content.execution_state !== 'restarting') return;
+    if (typeof content.pyexec_exit_status === 'number') exitStatus = content.pyexec_exit_status;
+    settle(died());
+  };
+  const onStatus = (_: unknown, status: Kernel.Status) => {
+    if (deathStatuses.has(status)) void nextTurn().then(() => settle(died()));
+  };
   const onConnection = (_: unknown, status: Kernel.ConnectionStatus) =>
     status === 'disconnected' && settle({ kind: 'disconnected' });
   const onAbort = () => settle({ kind: 'cancelled', answeredInterrupt: false });
   const timer = setTimeout(() => settle({ kind: 'timeout', answeredInterrupt: false }), options.timeoutMs);
+  connection.iopubMessage.connect(onIOPub);
   connection.statusChanged.connect(onStatus);
   connection.connectionStatusChanged.connect(onConnection);
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   return {
     ended,
+    died,
     stop: () => {
       clearTimeout(timer);
+      connection.iopubMessage.disconnect(onIOPub);
       connection.statusChanged.disconnect(onStatus);
       connection.connectionStatusChanged.disconnect(onConnection);
       options.signal?.removeEventListener('abort', onAbort);
@@ -89,3 +108,5 @@ async function interrupt(connection: Kernel.IKernelConnection, replied: Promise<
   clearTimeout(timer);
   return answer?.kind === 'replied';
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -5,6 +5,7 @@
  * ExecuteResult. The kernel is never used again, whatever happened.
  */
 import { readFile } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import { z } from 'zod';
 import { executeResultSchema, type ExecuteJob, type ExecuteResult, type NotebookOutput } from '../../../bus/messages.ts';
@@ -108,7 +109,7 @@ function decide(job: ExecuteJob, end: CellEnd, report: Report | null): Outcome {
     case 'cancelled':
       return failure('timeout', 'Cancelled', 'the execution was cancelled and the kernel stopped');
     case 'died':
-      return failure('runtime_error', 'KernelDied', 'the kernel process ended before reporting its results (a crash, os._exit, or a resource limit)');
+      return processEnd(end.exitStatus);
     case 'disconnected':
       return failure('infrastructure', 'KernelUnavailable', 'lost the connection to the Jupyter server');
     case 'replied':
@@ -126,6 +127,25 @@ function fromReply(job: ExecuteJob, reply: Extract<CellEnd, { kind: 'replied' }>
   if (report === null) return failure('runtime_error', 'InvalidReport', 'the kernel did not report the results of the code');
   if (report.error) return { status: 'runtime_error', results: null, error: report.error, figures };
   return { status: 'succeeded', results: report.results, error: undefined, figures };
+}
+
+const signalMeanings: Record<string, string> = {
+  SIGSEGV: 'a segmentation fault',
+  SIGBUS: 'a bus error',
+  SIGABRT: 'an abort',
+  SIGFPE: 'a floating-point exception',
+  SIGILL: 'an illegal instruction',
+  SIGXCPU: 'the CPU time limit (limits.cpu_seconds)',
+  SIGKILL: 'SIGKILL (out of memory, or the CPU time hard limit)',
+};
+
+/** The kernel process ended mid-execution: exit code >= 0, or minus the signal number (subprocess's convention). */
+function processEnd(exitStatus: number | null): Outcome {
+  const before = 'before reporting its results';
+  if (exitStatus === null) return failure('runtime_error', 'ProcessExited', `the kernel process ended ${before} (its exit status was lost)`);
+  if (exitStatus >= 0) return failure('runtime_error', 'ProcessExited', `the kernel process exited with status ${exitStatus} ${before}`);
+  const name = Object.entries(constants.signals).find(([, number]) => number === -exitStatus)?.[0] ?? `signal ${-exitStatus}`;
+  return failure('runtime_error', 'ProcessCrashed', `the kernel process was ended by ${signalMeanings[name] ?? name} ${before}`);
 }
 
 function failure(status: ExecuteResult['status'], type: string, message: string): Outcome {

@@ -39,29 +39,23 @@ def _end_process_group():
         os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
-class CappedStream:
-    """Forwards writes to the kernel's stream until `cap` bytes, then drops
-    them, so a 1 GB print never crosses the wire. One byte past the cap goes
-    through so the executor (which keeps `cap` bytes) sees the cut."""
+class CappedWrite:
+    """Replaces a kernel stream's `write` until `cap` bytes, then drops, so a
+    1 GB print never crosses the wire. Set on the stream instance, it also
+    catches what ipykernel forwards from file descriptors 1 and 2. One byte
+    past the cap goes through so the executor (which keeps `cap`) sees the cut."""
 
-    def __init__(self, inner, cap):
-        self._inner = inner
+    def __init__(self, write, cap):
+        self._write = write
         self._remaining = cap + 1
 
-    def write(self, text):
+    def __call__(self, text):
         if self._remaining > 0 and text:
             # Slice before encoding: never encode more than the allowance.
             piece = text[: self._remaining].encode("utf-8", "backslashreplace")[: self._remaining]
             self._remaining -= len(piece)
-            self._inner.write(piece.decode("utf-8", "ignore"))
+            self._write(piece.decode("utf-8", "ignore"))
         return len(text)
-
-    def writelines(self, lines):
-        for line in lines:
-            self.write(line)
-
-    def __getattr__(self, name):
-        return getattr(self._inner, name)
 
 
 def begin(folder, attempt, output_cap_bytes, memory_mb, cpu_seconds, max_processes):
@@ -70,17 +64,18 @@ def begin(folder, attempt, output_cap_bytes, memory_mb, cpu_seconds, max_process
     os.chdir(folder)
     ipython.user_ns["context"] = harness.load_context(folder)
     ipython.user_ns.pop("results", None)
-    _job.update(folder=folder, attempt=attempt, streams=(sys.stdout, sys.stderr))
-    sys.stdout = CappedStream(sys.stdout, output_cap_bytes)
-    sys.stderr = CappedStream(sys.stderr, output_cap_bytes)
+    os.environ["HOME"] = folder
+    _job.update(folder=folder, attempt=attempt)
+    for stream in (sys.stdout, sys.stderr):
+        stream.write = CappedWrite(stream.write, output_cap_bytes)
     harness.limit_resources(memory_mb, cpu_seconds, max_processes)
 
 
 def finish():
     """Collects what the execution left and publishes the report."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    sys.stdout, sys.stderr = _job["streams"]
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+        vars(stream).pop("write", None)
     try:
         results, figures, error = harness.collect(get_ipython().user_ns, _job["folder"], _job["attempt"])
     except BaseException as exc:  # noqa: B902 - a broken result or figure is the code's error

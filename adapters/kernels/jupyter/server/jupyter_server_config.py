@@ -7,6 +7,9 @@
 # - The token comes from PYEXEC_JUPYTER_TOKEN and is removed from the
 #   environment here, so kernels (which inherit the server's environment) do
 #   not see it in os.environ.
+# - When a kernel dies the "restarting" status message also carries how its
+#   process ended (pyexec_exit_status: exit code, or minus the signal number),
+#   so an execution can say "exited with status 3" or "segmentation fault".
 # - IOPub rate limits off: they silently drop output; pyexec caps output in the
 #   kernel instead and reports truncation.
 # - No server-side culling: the pyexec pool owns its kernels' lifetimes.
@@ -14,8 +17,10 @@
 #   second instead of three, so the execution waiting on it ends quickly.
 # - A kernel asked to shut down gets one second before its process group is
 #   killed: pyexec throws kernels away after one execution, often busy ones.
+import json
 import os
 
+from jupyter_server.base.zmqhandlers import serialize_msg_to_ws_v1
 from jupyter_server.services.kernels.handlers import ZMQChannelsHandler
 
 c = get_config()  # noqa: F821 (provided by traitlets when loading this file)
@@ -28,6 +33,29 @@ if os.environ.get("PYEXEC_JUPYTER_NODELAY", "1") != "0":
         return _open(self, *args, **kwargs)
 
     ZMQChannelsHandler.open = _open_without_nagle
+
+
+
+def _exit_status(handler):
+    kernel = handler.kernel_manager.get_kernel(handler.kernel_id)
+    process = getattr(getattr(kernel, "provisioner", None), "process", None)
+    return None if process is None else process.poll()
+
+
+def _on_kernel_restarted(self):
+    self.log.warning("kernel %s restarted", self.kernel_id)
+    iopub = self.channels.get("iopub", None)
+    if iopub and not iopub.closed():
+        iopub.flush()  # everything the dead kernel sent goes out first
+    msg = self.session.msg("status", {"execution_state": "restarting", "pyexec_exit_status": _exit_status(self)})
+    if self.subprotocol == "v1.kernel.websocket.jupyter.org":
+        self.write_message(serialize_msg_to_ws_v1(msg, "iopub", self.session.pack), binary=True)
+    else:
+        msg["channel"] = "iopub"
+        self.write_message(json.dumps(msg, default=str))
+
+
+ZMQChannelsHandler.on_kernel_restarted = _on_kernel_restarted
 
 _token = os.environ.pop("PYEXEC_JUPYTER_TOKEN", None)
 if _token is not None:

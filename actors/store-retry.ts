@@ -1,0 +1,25 @@
+/**
+ * Calls to the KV store that must not be lost to a passing outage: while the
+ * store is unavailable (timeout, reconnecting, no JetStream leader) the call
+ * is repeated with a growing pause. Refusals (CasConflictError and the rest)
+ * are not retried. A retried write may have landed the first time; callers
+ * that create or compare-and-set recognise their own write when they meet a
+ * conflict afterwards.
+ */
+import { KvUnavailableError } from '../bus/kv-store.ts';
+
+const firstPauseMs = 100;
+const maxPauseMs = 2_000;
+
+/** `onRetry` is told of every failed attempt; it may throw to give up. */
+export async function whileUnavailable<T>(call: () => Promise<T>, onRetry: (error: KvUnavailableError) => void): Promise<T> {
+  for (let pauseMs = firstPauseMs; ; pauseMs = Math.min(maxPauseMs, pauseMs * 2)) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof KvUnavailableError)) throw error;
+      onRetry(error);
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }
+}

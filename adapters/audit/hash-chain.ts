@@ -1,0 +1,113 @@
+/**
+ * The hash chain of an audit trail, as pure functions over text. Each record
+ * carries its sequence number, the hash of the record before it (`prev`) and
+ * its own hash: sha256 of its canonical JSON without `hash`. Editing a record
+ * changes its hash; removing one breaks the next record's `prev`. The first
+ * line is the folder's creation record (written by the store, without chain
+ * fields): it is record 0 and its hash is that of its canonical JSON.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const auditRecordSchema = z
+  .object({
+    seq: z.number().int().positive(),
+    at: z.string().datetime({ offset: true }),
+    event: z.string().min(1),
+    prev: hex64,
+    hash: hex64,
+  })
+  .catchall(z.unknown());
+export type AuditRecord = z.infer<typeof auditRecordSchema>;
+
+const genesisSchema = z.object({ event: z.literal('folder_created'), execution_id: z.string(), at: z.string() }).catchall(z.unknown());
+
+/** What a caller appends: the event name and its fields (chain fields are added). */
+export type AuditEntry = { event: string } & Record<string, unknown>;
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+export interface ChainReading {
+  /** Every line that parsed as JSON, record 0 (the folder's creation) included. */
+  records: Array<Record<string, unknown>>;
+  /** The last record that continues the chain correctly (null when even record 0 is unusable). */
+  head: ChainHead | null;
+  /** One sentence per break in the chain; empty when it is intact. */
+  problems: string[];
+}
+
+/** JSON with object keys sorted at every level, so a hash does not depend on key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+function hashOf(record: Record<string, unknown>): string {
+  const { hash: _hash, ...body } = record;
+  return sha256(canonicalJson(body));
+}
+
+/** The record that follows `head`. Chain fields win over same-named fields of the entry. */
+export function nextRecord(head: ChainHead, entry: AuditEntry, at: string): AuditRecord {
+  const body = { ...entry, at: typeof entry.at === 'string' ? entry.at : at, seq: head.seq + 1, prev: head.hash };
+  const record = { ...body, hash: '' };
+  record.hash = hashOf(body);
+  return auditRecordSchema.parse(record);
+}
+
+/** Reads audit.jsonl text and checks every link of the chain. */
+export function readChain(text: string): ChainReading {
+  const lines = text.split('\n');
+  const complete = text.endsWith('\n') ? lines.slice(0, -1) : lines;
+  const problems: string[] = [];
+  const records: Array<Record<string, unknown>> = [];
+  let head: ChainHead | null = null;
+  complete.forEach((line, index) => {
+    const where = `line ${index + 1}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      problems.push(`${where}: not a JSON record${index === complete.length - 1 && !text.endsWith('\n') ? ' (a torn last write?)' : ''}`);
+      return;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      problems.push(`${where}: not a JSON object`);
+      return;
+    }
+    const object = value as Record<string, unknown>;
+    records.push(object);
+    if (index === 0) {
+      if (genesisSchema.safeParse(object).success) head = { seq: 0, hash: sha256(canonicalJson(object)) };
+      else problems.push(`${where}: the first record must be the folder's creation record (folder_created with execution_id)`);
+      return;
+    }
+    const record = auditRecordSchema.safeParse(object);
+    if (!record.success) {
+      problems.push(`${where}: missing or malformed chain fields (${record.error.issues.map((issue) => issue.path.join('.') || 'record').join(', ')})`);
+      return;
+    }
+    const { seq, prev, hash } = record.data;
+    if (hashOf(object) !== hash) problems.push(`${where} (seq ${seq}): edited — its content does not match its hash`);
+    if (head && prev !== head.hash) problems.push(`${where} (seq ${seq}): does not follow the record before it (a record was removed, inserted or edited)`);
+    if (head && seq !== head.seq + 1) problems.push(`${where}: sequence jumps from ${head.seq} to ${seq}`);
+    head = { seq, hash };
+  });
+  if (complete.length === 0 || (complete.length === 1 && complete[0] === '')) problems.push('the audit trail is empty');
+  return { records, head, problems };
+}
