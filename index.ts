@@ -1,0 +1,42 @@
+/**
+ * pyexec for TypeScript agents: create a service from a configuration, submit
+ * requests, follow them, decide on approvals.
+ *
+ *   const service = await createService(loadConfig());
+ *   const handle = await service.client.submit({ task_objective: 'mean beam current' });
+ *   handle.events.subscribe((event) => console.log(event));
+ *   const summary = await handle.result; // throws a typed ExecutionError otherwise
+ *   await service.stop();
+ */
+export { startService as createService, type PyexecService, type ServiceOptions } from './actors/service.ts';
+export { PyexecClient, type ExecutionHandle, type ExecutionView, type DecisionOptions } from './actors/client.ts';
+export {
+  ExecutionError,
+  GenerationFailedError,
+  AnalysisFailedError,
+  RuntimeFailedError,
+  TimeoutError,
+  RejectedError,
+  CancelledError,
+  ExpiredError,
+  OutcomeUnknownError,
+  ValidationError,
+  type FailureStage,
+} from './actors/errors.ts';
+export { loadConfig, parseConfig, ConfigError } from './config/load.ts';
+export type { Config, ConfigInput } from './config/schema.ts';
+export type {
+  ExecutionRequestInput,
+  ExecutionSummary,
+  ExecutionEvent,
+  AnalysisResult,
+  Finding,
+  ApprovalDecision,
+  Outcome,
+  StateName,
+} from './bus/messages.ts';
+export { createMemoryTransport } from './bus/memory/transport.ts';
+export type { Transport } from './bus/transport.ts';
+export type { CodeGenerator, GenerationInput, GeneratedCode } from './adapters/generators/generator.ts';
+export { GenerationError } from './adapters/generators/generator.ts';
+export type { Kernel } from './adapters/kernels/kernel.ts';

@@ -1,0 +1,101 @@
+/** The programmatic API: a service from a config, handles, typed failures. */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CancelledError,
+  createService,
+  parseConfig,
+  RejectedError,
+  RuntimeFailedError,
+  ValidationError,
+  type ExecutionEvent,
+  type PyexecService,
+} from '../../index.ts';
+import { installFakeEpics } from '../support/fake-epics.ts';
+import { tempDir } from '../support/temp.ts';
+
+const folder = tempDir('pyexec-api-');
+const epics = installFakeEpics(folder.path);
+let service: PyexecService;
+
+beforeAll(async () => {
+  const config = parseConfig({
+    python_executor: { max_execution_retries: 1 },
+    execution: {
+      local: { python_env_path: '/usr/bin/python3' },
+      modes: {
+        read_only: { kernel_name: 'python3', allows_writes: false, environment: epics.environment },
+        write_access: { kernel_name: 'python3', allows_writes: true, requires_approval: true, environment: epics.environment },
+      },
+    },
+    control_system: { writes_enabled: true },
+    service: { executions_root: join(folder.path, 'executions') },
+  });
+  service = await createService(config, { warmKernel: false });
+});
+afterAll(async () => {
+  await service.stop();
+  folder.remove();
+});
+
+function untilState(events: { subscribe: (f: (e: ExecutionEvent) => void) => { unsubscribe(): void } }, state: string): Promise<void> {
+  return new Promise((resolve) => {
+    const subscription = events.subscribe((event) => {
+      if (event.kind === 'state' && event.state === state) {
+        queueMicrotask(() => subscription.unsubscribe());
+        resolve();
+      }
+    });
+  });
+}
+
+describe('programmatic API', () => {
+  it('refuses a request without task_objective, naming the field', async () => {
+    const attempt = service.client.submit({ user_query: 'plot it' } as never);
+    await expect(attempt).rejects.toBeInstanceOf(ValidationError);
+    await expect(attempt).rejects.toThrow(/request\.task_objective/);
+  });
+
+  it('refuses unknown request fields and a bad folder name precisely', async () => {
+    await expect(service.client.submit({ task_objective: 'x', colour: 'red' } as never)).rejects.toThrow(/colour/);
+    await expect(service.client.submit({ task_objective: 'x', execution_folder_name: '../../etc' })).rejects.toThrow(
+      /request\.execution_folder_name: .*\.\./,
+    );
+  });
+
+  it('streams state events and resolves the result', async () => {
+    const handle = await service.client.submit({ task_objective: 'mean', behavior: 'success' });
+    const states: string[] = [];
+    handle.events.subscribe((event) => event.kind === 'state' && states.push(event.state));
+    const summary = await handle.result;
+    expect(summary.results).toMatchObject({ count: 100 });
+    expect(states).toEqual(['generating', 'analyzing', 'executing', 'done']);
+  });
+
+  it('rejects the result with a typed, non-retryable error when the approver rejects', async () => {
+    const handle = await service.client.submit({ task_objective: 'write', behavior: 'epics_write' });
+    await untilState(handle.events, 'awaitingApproval');
+    await handle.reject('not now', { approver: 'operator' });
+    const error = await handle.result.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RejectedError);
+    expect((error as RejectedError).retryable).toBe(false);
+    expect((error as RejectedError).summary.outcome).toBe('rejected');
+    expect(epics.writes()).toEqual([]);
+  });
+
+  it('cancels a pending execution', async () => {
+    const handle = await service.client.submit({ task_objective: 'write', behavior: 'epics_write' });
+    await untilState(handle.events, 'awaitingApproval');
+    await handle.cancel('operator changed their mind');
+    await expect(handle.result).rejects.toBeInstanceOf(CancelledError);
+    expect(epics.writes()).toEqual([]);
+  });
+
+  it('types a runtime failure as retryable, with the error chain', async () => {
+    const handle = await service.client.submit({ task_objective: 'fails', behavior: 'runtime_error' });
+    const error = await handle.result.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RuntimeFailedError);
+    expect((error as RuntimeFailedError).retryable).toBe(true);
+    expect((error as RuntimeFailedError).summary.error_chain[0]).toMatchObject({ stage: 'execution', type: 'IndexError' });
+  });
+});
