@@ -9,6 +9,7 @@
  * is never run again. Results go to KV first (a supervisor that restarts
  * finds them there), then to the execution's result subject.
  */
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import type { Consumer, Job } from '../bus/work-queue.ts';
 import { KernelUnavailableError, type Kernel } from '../adapters/kernels/kernel.ts';
 import type { Logger } from '../adapters/logger.ts';
 import { parseMessage, publishProtocolError } from './protocol.ts';
+import { whileUnavailable } from './store-retry.ts';
 
 /** What of stdout/stderr travels on the bus; the whole text stays in the folder. */
 const wireTextCap = 64 * 1024;
@@ -38,15 +40,27 @@ export interface ExecutorOptions {
 export async function startExecutorActor(options: ExecutorOptions): Promise<{ stop: () => Promise<void> }> {
   const name = options.name ?? `executor@${hostname()}:${process.pid}`;
   const consumers: Consumer[] = [];
+  const inHand = new Set<Promise<void>>();
+  const handle = (job: Job): Promise<void> => {
+    const handled = handleJob(options, name, job).finally(() => inHand.delete(handled));
+    inHand.add(handled);
+    return handled;
+  };
   for (const mode of options.modes) {
     consumers.push(
-      await options.transport.queues.consume(subjects.executeJobs(mode), (job) => handleJob(options, name, job), {
+      await options.transport.queues.consume(subjects.executeJobs(mode), handle, {
         concurrency: options.concurrency,
         durable: `pyexec-executors-${mode}`,
       }),
     );
   }
-  return { stop: async () => void (await Promise.all(consumers.map((consumer) => consumer.stop()))) };
+  return {
+    // No new jobs; the ones in hand run to their end and report (a write job cut short would end `unknown`).
+    stop: async () => {
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
+      await Promise.allSettled([...inHand]);
+    },
+  };
 }
 
 async function handleJob(options: ExecutorOptions, name: string, delivery: Job): Promise<void> {
@@ -58,20 +72,26 @@ async function handleJob(options: ExecutorOptions, name: string, delivery: Job):
     await publishProtocolError(transport.bus, delivery.subject, (error as Error).message);
     return delivery.term();
   }
-  const known = await storedResult(transport, job.command_id);
-  if (known) return finish(transport, delivery, known);
-  if (job.allows_writes && !(await claim(transport, job, name))) {
-    logger.error({ commandId: job.command_id }, 'write job redelivered after a claim without result: reporting it lost');
-    return finish(transport, delivery, await remember(transport, lostResult(job, name)));
-  }
+  // The store may be away for a moment (a server restart, a leader election): a
+  // job is never given up for that, least of all the result of code that ran.
+  const retried = <T>(call: () => Promise<T>) =>
+    whileUnavailable(call, (error) => logger.warn({ commandId: job.command_id, err: error }, 'KV unavailable, retrying'));
   const heartbeat = setInterval(() => void delivery.inProgress().catch(() => {}), options.heartbeatMs);
   try {
-    const result = await runOnKernel(options, name, job);
-    await finish(transport, delivery, await remember(transport, await slimForWire(job, result)));
+    const known = await retried(() => storedResult(transport, job.command_id));
+    if (known) return await finish(transport, delivery, known);
+    if (job.allows_writes && !(await claim(transport, job, name, retried))) {
+      logger.error({ commandId: job.command_id }, 'write job redelivered after a claim without result: reporting it lost');
+      return await finish(transport, delivery, await retried(() => remember(transport, lostResult(job, name))));
+    }
+    const result = await slimForWire(job, await runOnKernel(options, name, job));
+    await finish(transport, delivery, await retried(() => remember(transport, result)));
   } finally {
     clearInterval(heartbeat);
   }
 }
+
+type Retried = <T>(call: () => Promise<T>) => Promise<T>;
 
 async function runOnKernel(options: ExecutorOptions, name: string, job: ExecuteJob): Promise<ExecuteResult> {
   try {
@@ -87,13 +107,22 @@ async function runOnKernel(options: ExecutorOptions, name: string, job: ExecuteJ
   }
 }
 
-async function claim(transport: Transport, job: ExecuteJob, name: string): Promise<boolean> {
+/**
+ * Claims a write job: true when this delivery made the claim. A claim whose
+ * create timed out but landed is recognised by its token, so a retry does
+ * not mistake it for another executor's.
+ */
+async function claim(transport: Transport, job: ExecuteJob, name: string, retried: Retried): Promise<boolean> {
+  const key = kvKeys.jobClaim(job.command_id);
+  const mine = { executor: name, token: randomUUID(), at: new Date().toISOString() };
   try {
-    await transport.kv.create(kvKeys.jobClaim(job.command_id), { executor: name, at: new Date().toISOString() });
+    await retried(() => transport.kv.create(key, mine));
     return true;
   } catch (error) {
-    if (error instanceof CasConflictError) return false;
-    throw error;
+    if (!(error instanceof CasConflictError)) throw error;
+    const stored = await retried(() => transport.kv.get(key));
+    const value = stored?.value;
+    return typeof value === 'object' && value !== null && (value as { token?: unknown }).token === mine.token;
   }
 }
 

@@ -33,8 +33,11 @@ export interface ServiceOptions {
   warmKernel?: boolean;
   executorConcurrency?: number;
   supervisorId?: string;
-  /** Run an executor actor in this process (default true); on NATS executors are usually their own processes. */
-  executor?: boolean;
+  /**
+   * Which of the worker actors run in this process (each default true). On
+   * NATS they may run elsewhere: executors are usually their own processes.
+   */
+  actors?: Partial<Record<'generator' | 'analyzer' | 'executor', boolean>>;
   /** Ownership lease of the supervisor's executions (default: Supervisor's). */
   leaseMs?: number;
 }
@@ -51,12 +54,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const transport = options.transport ?? createMemoryTransport({ stateDir: config.service.state_dir });
   const generators = options.generators ?? generatorCache(config, logger);
   const analyzer = options.analyzer ?? (await createAnalyzer(config));
-  const withExecutor = options.executor ?? true;
+  const withExecutor = options.actors?.executor ?? true;
   const kernel = options.kernel ?? (withExecutor ? await createKernel(config, { warm: options.warmKernel ?? true, logger }) : null);
 
   const supervisor = new Supervisor({ transport, config, logger, id: options.supervisorId ?? 'embedded', leaseMs: options.leaseMs });
-  const generatorActor = startGeneratorActor({ bus: transport.bus, generators, logger });
-  const analyzerActor = startAnalyzerActor({ bus: transport.bus, analyzer, logger });
+  const generatorActor = options.actors?.generator === false ? null : startGeneratorActor({ bus: transport.bus, generators, logger });
+  const analyzerActor = options.actors?.analyzer === false ? null : startAnalyzerActor({ bus: transport.bus, analyzer, logger });
   await supervisor.start();
   const executor = kernel && withExecutor
     ? await startExecutorActor({
@@ -76,8 +79,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
     stop: async () => {
       await executor?.stop();
       await supervisor.stop();
-      await generatorActor.unsubscribe();
-      await analyzerActor.unsubscribe();
+      await generatorActor?.unsubscribe();
+      await analyzerActor?.unsubscribe();
       if (!options.kernel) await kernel?.close();
       if (!options.transport) await transport.close();
     },
@@ -85,7 +88,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
 }
 
 /** Generators are built once per name and reused. */
-function generatorCache(config: Config, logger: Logger): (name: string | undefined) => Promise<CodeGenerator> {
+export function generatorCache(config: Config, logger: Logger): (name: string | undefined) => Promise<CodeGenerator> {
   const built = new Map<string, Promise<CodeGenerator>>();
   return (name) => {
     const key = name ?? config.execution.code_generator;

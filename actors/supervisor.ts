@@ -11,6 +11,7 @@ import {
   cancelRequestSchema,
   executeResultSchema,
   executionRequestSchema,
+  type ApprovalDecision,
   type ExecutionEvent as BusEvent,
   type ExecutionRequest,
   type ExecutionSummary,
@@ -21,7 +22,9 @@ import type { Consumer, Job } from '../bus/work-queue.ts';
 import type { Config } from '../config/schema.ts';
 import type { ExecutionContext, ExecutionPolicy } from '../machines/execution-types.ts';
 import { commandIdFor } from '../machines/execution-rules.ts';
-import { appendAudit, createExecutionFolder } from '../adapters/store/execution-folder.ts';
+import { refusalReason } from '../machines/approval-rules.ts';
+import { createExecutionFolder } from '../adapters/store/execution-folder.ts';
+import { createAuditTrail, type AuditEntry, type AuditTrail } from '../adapters/audit/audit-trail.ts';
 import type { Logger } from '../adapters/logger.ts';
 import { CommandDispatcher } from './command-dispatcher.ts';
 import { ExecutionCell, type CellHooks } from './execution-cell.ts';
@@ -49,6 +52,7 @@ export function policyFrom(config: Config): ExecutionPolicy {
     approvalDeadlineMs: config.approval.deadline_seconds * 1000,
     backoffBaseMs: config.retry.backoff_base_ms,
     backoffMaxMs: config.retry.backoff_max_ms,
+    approverKeys: config.approval.require_signed_decisions ? config.approval.approvers : undefined,
   };
 }
 
@@ -73,6 +77,8 @@ export class Supervisor {
   private readonly consumers: Consumer[] = [];
   private readonly dispatcher: CommandDispatcher;
   private readonly leaseMs: number;
+  /** Hash-chained audit.jsonl per execution, its head anchored in the transport's KV. */
+  readonly audit: AuditTrail;
   private resultSubscription: { unsubscribe(): Promise<void> } | null = null;
   private leaseTimer: NodeJS.Timeout | null = null;
   private maintaining = false;
@@ -80,6 +86,7 @@ export class Supervisor {
   constructor(private readonly options: SupervisorOptions) {
     this.id = options.id ?? `supervisor-${randomUUID().slice(0, 8)}`;
     this.leaseMs = options.leaseMs ?? 15_000;
+    this.audit = createAuditTrail({ kv: options.transport.kv });
     this.dispatcher = new CommandDispatcher(options.transport, options.config, options.logger);
   }
 
@@ -118,7 +125,7 @@ export class Supervisor {
       kv: this.options.transport.kv,
       owner: this.id,
       leaseMs: this.leaseMs,
-      record: (transition) => recordTransition(transition),
+      record: (transition) => recordTransition(transition, this.audit),
       published: (transition, files, revision) => this.publishTransition(transition, files, revision),
       dispatch: (cell, command) => this.dispatcher.dispatch(cell, command),
       dropped: (cell, reason) => {
@@ -143,7 +150,13 @@ export class Supervisor {
       return job.ack(); // a repeated request: the execution exists already
     }
     const folder = await createExecutionFolder(this.options.config.service.executions_root, executionId, request);
-    await appendAudit(folder, { event: 'request', execution_id: executionId, requester: request.requester, task_objective: request.task_objective });
+    await this.audit.append(folder, executionId, {
+      event: 'request',
+      execution_id: executionId,
+      requester: request.requester,
+      task_objective: request.task_objective,
+      approved_code: request.approved_code !== undefined,
+    });
     const cell = ExecutionCell.create(
       { executionId, request: { ...request, execution_id: executionId }, folder, policy: policyFrom(this.options.config), at: now() },
       this.hooks(),
@@ -159,10 +172,30 @@ export class Supervisor {
     if (!decision) return;
     const cell = this.cells.get(decision.execution_id);
     if (cell) {
+      // Recorded as received before the machine judges it; the next record says counted or refused.
+      await this.audit.append(cell.context.folder, decision.execution_id, receivedEntry(decision));
       cell.send({ type: 'DECISION', decision, at: now() });
       return job.ack();
     }
+    if (await this.refuseForFinished(decision)) return job.ack();
     await this.forOtherOwner(job, decision.execution_id, 'decision');
+  }
+
+  /** A decision for a finished execution: refused, and recorded in its audit trail with the reason. */
+  private async refuseForFinished(decision: ApprovalDecision): Promise<boolean> {
+    const { bus, kv } = this.options.transport;
+    const entry = await kv.get(kvKeys.execution(decision.execution_id));
+    const record = entry ? executionRecordSchema.safeParse(entry.value) : null;
+    if (!record?.success || record.data.state !== 'done') return false;
+    const { context } = record.data.snapshot as { context: ExecutionContext };
+    const at = now();
+    const reason = refusalReason(context, decision, at) ?? `the execution has already finished (${record.data.outcome})`;
+    await this.audit.append(context.folder, decision.execution_id, receivedEntry(decision));
+    await this.audit.append(context.folder, decision.execution_id, { event: 'decision_refused', approval_id: decision.approval_id, approver: decision.approver, reason, decided_at: at });
+    const refused: BusEvent = { kind: 'decision_refused', execution_id: decision.execution_id, approval_id: decision.approval_id, approver: decision.approver, reason, at };
+    await bus.publish(subjects.events(decision.execution_id), refused);
+    await publishProtocolError(bus, subjects.decisions, `decision refused: ${reason}`, decision.execution_id);
+    return true;
   }
 
   private async onCancel(job: Job): Promise<void> {
@@ -232,7 +265,6 @@ export class Supervisor {
     await bus.publish(subjects.events(context.executionId), event);
     const refusal = context.refusedDecisions.at(-1);
     if (refusal && refusal.at === context.updatedAt) {
-      await appendAudit(context.folder, { event: 'decision_refused', ...refusal });
       await bus.publish(subjects.events(context.executionId), {
         kind: 'decision_refused',
         execution_id: context.executionId,
@@ -274,6 +306,21 @@ export class Supervisor {
       this.maintaining = false;
     }
   }
+}
+
+/** What the audit keeps of a decision as it arrives: who, what, for which code, and its signature and key. */
+function receivedEntry(decision: ApprovalDecision): AuditEntry {
+  return {
+    event: 'decision_received',
+    approval_id: decision.approval_id,
+    approver: decision.approver,
+    verdict: decision.verdict,
+    reason: decision.reason,
+    code_sha256: decision.code_sha256,
+    decided_at: decision.decided_at,
+    signed_by: decision.public_key ?? null,
+    signature: decision.signature ?? null,
+  };
 }
 
 function describeState({ state, context }: Transition): string {

@@ -12,6 +12,13 @@ import { FolderNameError } from '../adapters/store/folder-name.ts';
 import { analyzeCommand } from './commands/analyze.ts';
 import { manageCommands } from './commands/manage.ts';
 import { runCommand } from './commands/run.ts';
+import { executorCommand } from './commands/executor.ts';
+import { serveCommand } from './commands/serve.ts';
+import { keysCommand } from './commands/keys.ts';
+import { auditCommand } from './commands/audit.ts';
+import { KeyFileError } from '../adapters/signing/decision-keys.ts';
+import { ReviewConfigError } from '../adapters/review-ui/index.ts';
+import { submitCommand } from './commands/submit.ts';
 import { UsageError } from './connection.ts';
 import { exitCodes } from './exit-codes.ts';
 import { InputFileError } from './input-files.ts';
@@ -24,10 +31,15 @@ const program = new Command('pyexec')
 
 program.addCommand(runCommand());
 program.addCommand(analyzeCommand());
+program.addCommand(submitCommand());
 for (const command of manageCommands()) program.addCommand(command);
+program.addCommand(serveCommand());
+program.addCommand(keysCommand());
+program.addCommand(auditCommand());
+program.addCommand(executorCommand());
 for (const command of program.commands) command.exitOverride();
 
-const userErrors = [ConfigError, ValidationError, InputFileError, UsageError, GeneratorConfigError, ExecutionFolderError, FolderNameError];
+const userErrors = [ConfigError, ValidationError, InputFileError, UsageError, GeneratorConfigError, ExecutionFolderError, FolderNameError, KeyFileError, ReviewConfigError];
 
 try {
   await program.parseAsync(process.argv);

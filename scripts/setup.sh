@@ -20,3 +20,11 @@ if ! dpkg -s "${local_kernel_packages[@]}" >/dev/null 2>&1; then
   apt-get update
   apt-get install -y "${local_kernel_packages[@]}"
 fi
+
+# Jupyter kernel tests and benchmarks (test/jupyter, bench/jupyter.bench.ts):
+# Debian's Jupyter Server and IPython kernel, with the scientific stack.
+jupyter_packages=(jupyter-server python3-ipykernel python3-numpy python3-matplotlib python3-pandas)
+if ! dpkg -s "${jupyter_packages[@]}" >/dev/null 2>&1; then
+  apt-get update
+  apt-get install -y "${jupyter_packages[@]}"
+fi

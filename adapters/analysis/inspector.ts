@@ -1,10 +1,11 @@
 /**
- * Second pass of the analysis: visits every node with the scope it is in,
- * resolves calls, attribute and name references, and stores, and records
- * findings and control-system accesses. Severities, line excerpts and policy
- * are applied later; this pass only says what the code does, and where.
+ * Second part of the analysis: takes the imports, calls, attributes and
+ * identifiers the selection query found, each with the scope it is in,
+ * resolves them, and records findings and control-system accesses.
+ * Severities, line excerpts and policy are applied later; this part only says
+ * what the code does, and where.
  */
-import type { SyntaxNode } from './parser.ts';
+import { NodeRoles } from './node-roles.ts';
 import type { PatternMatcher } from './patterns.ts';
 import {
   controlClasses,
@@ -20,20 +21,23 @@ import {
 } from './python-api.ts';
 import { keywordArgument, positionalArguments, qnameOf, Resolver, type StaticText, type Value } from './resolver.ts';
 import type { RuleId } from './rules.ts';
-import { child, namedChildren, type Scope, type ScopeTree } from './scopes.ts';
+import type { Scope, ScopeTree } from './scopes.ts';
+import type { Selection } from './selection.ts';
+import type { SyntaxNode } from './syntax-node.ts';
 
+/** Offsets are into the code (UTF-16 code units): the syntax tree is gone by the time they are turned into lines. */
 export interface RawFinding {
   rule: RuleId;
   message: string;
   /** null: the finding is about the whole file. */
-  node: SyntaxNode | null;
+  index: number | null;
 }
 
 export interface RawAccess {
   access: Access;
   pv: string | null;
   function: string;
-  node: SyntaxNode;
+  index: number;
 }
 
 export interface Inspection {
@@ -51,42 +55,6 @@ const familyWords: Partial<Record<RuleId, string>> = {
   'environment.read': 'which exposes the process environment, where credentials live',
   'escape.introspection': 'which reaches into interpreter internals',
 };
-
-/** Positions where an identifier names something being bound or declared, not read. */
-const bindingParents: ReadonlyMap<string, ReadonlySet<string | null>> = new Map([
-  ['function_definition', new Set(['name'])],
-  ['class_definition', new Set(['name'])],
-  ['default_parameter', new Set(['name'])],
-  ['typed_default_parameter', new Set(['name'])],
-  ['keyword_argument', new Set(['name'])],
-  ['attribute', new Set(['attribute'])],
-  ['assignment', new Set(['left'])],
-  ['augmented_assignment', new Set(['left'])],
-  ['named_expression', new Set(['name'])],
-  ['for_statement', new Set(['left'])],
-  ['for_in_clause', new Set(['left'])],
-]);
-const declarationParents = new Set([
-  'parameters',
-  'lambda_parameters',
-  'typed_parameter',
-  'list_splat_pattern',
-  'dictionary_splat_pattern',
-  'dotted_name',
-  'aliased_import',
-  'global_statement',
-  'nonlocal_statement',
-  'pattern_list',
-  'tuple_pattern',
-  'list_pattern',
-  'as_pattern_target',
-  'keyword_pattern',
-  'case_pattern',
-]);
-const targetWrappers = new Set(['pattern_list', 'tuple_pattern', 'list_pattern', 'parenthesized_expression', 'as_pattern_target']);
-
-/** `f = a if c else b`, `f = a or b`: each branch is still a pure alias. */
-const aliasWrappers = new Set(['conditional_expression', 'boolean_operator', 'parenthesized_expression']);
 
 type PathLocation = 'inside' | 'outside' | 'unknown';
 
@@ -106,115 +74,107 @@ function isControlInstance(value: Value): boolean {
   return (value.kind === 'instance' || value.kind === 'member') && controlClasses.has(value.of);
 }
 
+/** Whether `reference` can report anything about a name with these values (most names: no). */
+function mayMatter(values: readonly Value[]): boolean {
+  return values.some((value) => {
+    const qname = qnameOf(value);
+    if (qname !== null && (familyOf(qname) !== null || controlFunctions.has(qname))) return true;
+    return value.kind === 'member' && controlClasses.has(value.of);
+  });
+}
+
 class Inspector {
   readonly findings: RawFinding[] = [];
   readonly accesses: RawAccess[] = [];
-  private readonly resolver: Resolver;
+  private readonly resolver = new Resolver();
+  private readonly roles: NodeRoles;
 
   constructor(
-    private readonly code: string,
+    private readonly selection: Selection,
     private readonly scopes: ScopeTree,
     private readonly patterns: PatternMatcher,
   ) {
-    this.resolver = new Resolver(code);
-  }
-
-  text(node: SyntaxNode): string {
-    return this.code.slice(node.start, node.end);
+    this.roles = new NodeRoles(selection);
   }
 
   short(node: SyntaxNode): string {
-    const text = this.text(node).replace(/\s+/g, ' ');
+    const text = node.text.replace(/\s+/g, ' ');
     return text.length > 60 ? `${text.slice(0, 57)}...` : text;
   }
 
   report(rule: RuleId, message: string, node: SyntaxNode | null): void {
     // `builtins.eval` reads as `eval` to a person
-    this.findings.push({ rule, message: message.replace(/\bbuiltins\.(?=\w)/g, ''), node });
+    this.findings.push({ rule, message: message.replace(/\bbuiltins\.(?=\w)/g, ''), index: node?.start ?? null });
   }
 
-  visit(node: SyntaxNode, scope: Scope): void {
-    const inner = this.scopes.scopeOf.get(node) ?? scope;
-    switch (node.type) {
-      case 'import_statement':
-      case 'import_from_statement':
-        this.imports(node);
-        break;
-      case 'call':
-        this.call(node, scope);
-        break;
-      case 'attribute':
-        this.attribute(node, scope);
-        break;
-      case 'identifier':
-        this.identifier(node, scope);
-        break;
+  /** Every selected node, in source order, outer before inner. */
+  inspectAll(): void {
+    const { imports, calls, attributes, identifiers } = this.selection;
+    const nodes = [...imports, ...calls, ...attributes, ...identifiers].sort((a, b) => a.start - b.start);
+    for (const node of nodes) {
+      const scope = this.scopes.scopeAt(node);
+      switch (node.type) {
+        case 'import_statement':
+        case 'import_from_statement':
+          this.imports(node);
+          break;
+        case 'call':
+          this.call(node, scope);
+          break;
+        case 'attribute':
+          this.attribute(node, scope);
+          break;
+        case 'identifier':
+          this.identifier(node, scope);
+          break;
+      }
     }
-    for (const c of node.children) this.visit(c, inner);
   }
 
   private imports(node: SyntaxNode): void {
-    const moduleNode = child(node, 'module_name');
+    const moduleNode = node.child('module_name');
     if (moduleNode?.type === 'relative_import') return;
-    const module = moduleNode === undefined ? null : this.text(moduleNode).replace(/\s+/g, '');
+    const module = moduleNode === undefined ? null : moduleNode.text.replace(/\s+/g, '');
     for (const item of node.children) {
       if (item === moduleNode) continue;
-      const nameNode = item.type === 'aliased_import' ? child(item, 'name') : item.type === 'dotted_name' ? item : undefined;
+      const nameNode = item.type === 'aliased_import' ? item.child('name') : item.type === 'dotted_name' ? item : undefined;
       const qname =
-        item.type === 'wildcard_import' ? module : nameNode === undefined ? null : module === null ? this.text(nameNode) : `${module}.${this.text(nameNode)}`;
+        item.type === 'wildcard_import' ? module : nameNode === undefined ? null : module === null ? nameNode.text : `${module}.${nameNode.text}`;
       if (qname === null) continue;
       const rule = familyOf(qname);
       if (rule !== null) this.report(rule, `imports ${qname}, ${familyWords[rule] ?? ''}`.trim(), item);
     }
   }
 
-  private isCallee(node: SyntaxNode): boolean {
-    return node.parent?.type === 'call' && node.field === 'function';
-  }
-
-  private isChainObject(node: SyntaxNode): boolean {
-    return node.parent?.type === 'attribute' && node.field === 'object';
-  }
-
-  /** `x = <node>`: a pure alias, followed where the alias is used. */
-  private isAliasSource(node: SyntaxNode): boolean {
-    let current = node;
-    while (current.parent !== null && aliasWrappers.has(current.parent.type)) current = current.parent;
-    const parent = current.parent;
-    return (parent?.type === 'assignment' && current.field === 'right') || (parent?.type === 'named_expression' && current.field === 'value');
-  }
-
-  private isStoreTarget(node: SyntaxNode): boolean {
-    let current = node;
-    while (current.parent !== null && targetWrappers.has(current.parent.type)) current = current.parent;
-    const parent = current.parent;
-    if (parent === null) return false;
-    if (parent.type === 'delete_statement') return true;
-    return bindingParents.get(parent.type)?.has(current.field) === true && parent.type !== 'attribute' && parent.type !== 'keyword_argument';
-  }
-
   private identifier(node: SyntaxNode, scope: Scope): void {
-    const name = this.text(node);
-    const parent = node.parent;
-    if (parent === null) return;
-    if (bindingParents.get(parent.type)?.has(node.field) === true || declarationParents.has(parent.type)) return;
-    if (name === '__builtins__') this.report('escape.introspection', 'uses __builtins__, which reaches every built-in function', node);
-    if (this.isCallee(node) || this.isChainObject(node)) return;
-    this.reference(node, this.resolver.lookup(name, scope));
+    const name = node.text;
+    const builtins = name === '__builtins__';
+    if (this.roles.isCallee(node) || this.roles.isChainObject(node)) {
+      if (builtins) this.reportBuiltins(node);
+      return;
+    }
+    const values = this.resolver.lookup(name, scope);
+    if ((!builtins && !mayMatter(values)) || this.roles.isDeclaration(node)) return;
+    if (builtins) this.reportBuiltins(node);
+    this.reference(node, values);
+  }
+
+  private reportBuiltins(node: SyntaxNode): void {
+    this.report('escape.introspection', 'uses __builtins__, which reaches every built-in function', node);
   }
 
   private attribute(node: SyntaxNode, scope: Scope): void {
-    const attributeNode = child(node, 'attribute');
-    const objectNode = child(node, 'object');
+    const attributeNode = node.child('attribute');
+    const objectNode = node.child('object');
     if (attributeNode === undefined || objectNode === undefined) return;
-    const name = this.text(attributeNode);
+    const name = attributeNode.text;
     if (escapeAttributes.has(name)) this.report('escape.introspection', `uses .${name}, which reaches into interpreter internals`, node);
     if (name === '__dict__' && this.resolver.resolve(objectNode, scope).some((v) => v.kind === 'ref')) {
       this.report('escape.introspection', `reads the namespace of ${this.short(objectNode)} through __dict__`, node);
     }
-    if (this.isStoreTarget(node)) return this.store(node, objectNode, name, scope);
+    if (this.roles.isStoreTarget(node)) return this.store(node, objectNode, name, scope);
     const values = this.resolver.resolve(node, scope);
-    if (this.isCallee(node) || this.isChainObject(node)) {
+    if (this.roles.isCallee(node) || this.roles.isChainObject(node)) {
       for (const value of values) this.controlAttributeRead(node, value);
       return;
     }
@@ -223,7 +183,7 @@ class Inspector {
 
   /** A name or attribute read as a value (not called): `map(caput, ...)`, `os.environ["X"]`. */
   private reference(node: SyntaxNode, values: Value[]): void {
-    const alias = this.isAliasSource(node);
+    const alias = this.roles.isAliasSource(node);
     for (const value of values) {
       const qname = qnameOf(value);
       if (qname === null) continue;
@@ -272,7 +232,7 @@ class Inspector {
   }
 
   private access(access: Access, pvs: Array<string | null>, fn: string, node: SyntaxNode, explanation?: string): void {
-    for (const pv of pvs) this.accesses.push({ access, pv, function: fn, node });
+    for (const pv of pvs) this.accesses.push({ access, pv, function: fn, index: node.start });
     const named = pvs.filter((pv): pv is string => pv !== null);
     const verb = access === 'write' ? 'writes' : 'reads';
     const what =
@@ -283,8 +243,8 @@ class Inspector {
   }
 
   private call(node: SyntaxNode, scope: Scope): void {
-    const callee = child(node, 'function');
-    const args = child(node, 'arguments');
+    const callee = node.child('function');
+    const args = node.child('arguments');
     if (callee === undefined) return;
     const values = this.resolver.resolve(callee, scope);
     let unplaced = false;
@@ -351,9 +311,9 @@ class Inspector {
 
   private pvArguments(spec: ControlFunction['pvArg'], args: SyntaxNode | undefined, scope: Scope): Array<string | null> {
     if (spec === null) return [null];
-    const arg = positionalArguments(args)[spec.index] ?? keywordArgument(args, spec.keyword, this.code);
+    const arg = positionalArguments(args)[spec.index] ?? keywordArgument(args, spec.keyword);
     if (arg === undefined) return [null];
-    const items = spec.many && (arg.type === 'list' || arg.type === 'tuple') ? namedChildren(arg) : [arg];
+    const items = spec.many && (arg.type === 'list' || arg.type === 'tuple') ? arg.children : [arg];
     const pvs = items.flatMap((item) => this.resolver.stringValues(item, scope)).map((text) => (text?.complete === true ? text.value : null));
     return pvs.length > 0 ? pvs : [null];
   }
@@ -383,13 +343,13 @@ class Inspector {
 
   private fileOpen(qname: string, node: SyntaxNode, args: SyntaxNode | undefined, modeIndex: number, path: StaticText[] | null, scope: Scope): void {
     const positional = positionalArguments(args);
-    const modeNode = positional[modeIndex] ?? keywordArgument(args, qname === 'os.open' ? 'flags' : 'mode', this.code);
+    const modeNode = positional[modeIndex] ?? keywordArgument(args, qname === 'os.open' ? 'flags' : 'mode');
     const writing = this.opensForWriting(qname, modeNode);
     if (writing === 'no') return;
     let locations: PathLocation[];
     if (path !== null) locations = path.map((text) => classifyPath(text));
     else {
-      const pathNode = positional[0] ?? keywordArgument(args, qname === 'os.open' ? 'path' : 'file', this.code);
+      const pathNode = positional[0] ?? keywordArgument(args, qname === 'os.open' ? 'path' : 'file');
       locations = pathNode === undefined ? ['unknown'] : this.resolver.stringValues(pathNode, scope).map(classifyPath);
     }
     const location = worstLocation(locations);
@@ -404,7 +364,7 @@ class Inspector {
   private opensForWriting(qname: string, modeNode: SyntaxNode | undefined): 'yes' | 'no' | 'maybe' {
     if (modeNode === undefined) return 'no';
     if (qname === 'os.open') {
-      const flags = this.text(modeNode);
+      const flags = modeNode.text;
       if (/O_(WRONLY|RDWR|CREAT|APPEND|TRUNC)/.test(flags)) return 'yes';
       return /^\s*(os\.)?O_RDONLY\s*$/.test(flags) ? 'no' : 'maybe';
     }
@@ -427,14 +387,14 @@ class Inspector {
   }
 
   private matchPatterns(node: SyntaxNode, callee: SyntaxNode, values: Value[], args: SyntaxNode | undefined, scope: Scope): void {
-    const written = this.text(callee).replace(/\s+/g, '');
+    const written = callee.text.replace(/\s+/g, '');
     const candidates = [`${written}(`, ...values.map(qnameOf).filter((q): q is string => q !== null).map((q) => `${q}(`)];
     const match = this.patterns.match(candidates);
     if (match === null) return;
     const unknown = values.find((v): v is Extract<Value, { kind: 'unknown' }> => v.kind === 'unknown');
     const why = unknown === undefined ? `${written} is not a name the analyzer knows` : `the analyzer could not resolve ${written}: ${unknown.why}`;
     const pvs = this.pvArguments({ index: 0, keyword: 'pvname', many: false }, args, scope);
-    for (const pv of pvs) this.accesses.push({ access: match.access, pv, function: written, node });
+    for (const pv of pvs) this.accesses.push({ access: match.access, pv, function: written, index: node.start });
     this.report(
       match.access === 'write' ? 'control.pattern_write' : 'control.pattern_read',
       `${this.short(node)} matches the configured ${match.access} pattern /${match.pattern}/ and ${why}; it is treated as a control-system ${match.access}`,
@@ -443,12 +403,11 @@ class Inspector {
   }
 }
 
-export function inspect(root: SyntaxNode, code: string, scopes: ScopeTree, patterns: PatternMatcher): Inspection {
-  const inspector = new Inspector(code, scopes, patterns);
-  inspector.visit(root, scopes.module);
+export function inspect(selection: Selection, scopes: ScopeTree, patterns: PatternMatcher): Inspection {
+  const inspector = new Inspector(selection, scopes, patterns);
+  inspector.inspectAll();
   if (!scopes.module.bindings.has('results')) {
     inspector.report('results.not_assigned', 'the code never assigns the `results` dict, so the execution will return no results', null);
   }
   return { findings: inspector.findings, accesses: inspector.accesses };
 }
-

@@ -7,9 +7,9 @@
  * the inspector can report it instead of passing it silently.
  */
 import { builtinNames } from './python-names.ts';
-import type { SyntaxNode } from './parser.ts';
-import { controlFactories, normalizeQname } from './python-api.ts';
-import { child, namedChildren, type Binding, type Scope } from './scopes.ts';
+import type { SyntaxNode } from './syntax-node.ts';
+import { controlClasses, controlFactories, normalizeQname } from './python-api.ts';
+import type { Binding, Scope } from './scopes.ts';
 
 /** A string known at analysis time; `complete: false` means only its beginning is known (f-strings). */
 export interface StaticText {
@@ -27,6 +27,14 @@ export type Value =
   /** A function or class defined in the analysed code. */
   | { kind: 'local'; name: string }
   | { kind: 'unknown'; why: string };
+
+/**
+ * Instances whose first argument the analysis reads later (PV names, paths,
+ * strings). Other calls' arguments are not resolved for their result: most
+ * calls in generated code are numpy, pandas and plotting, and following their
+ * arguments would only cost time.
+ */
+const textCarriers: ReadonlySet<string> = new Set(['builtins.str', 'pathlib.Path', ...controlClasses.keys()]);
 
 /** Enough to follow any realistic alias chain; more is a sign of a pathological file. */
 const maxValues = 12;
@@ -86,15 +94,15 @@ export function qnameOf(value: Value): string | null {
 
 export function positionalArguments(args: SyntaxNode | undefined): SyntaxNode[] {
   if (args === undefined || args.type !== 'argument_list') return [];
-  return namedChildren(args).filter((c) => c.type !== 'keyword_argument' && c.type !== 'list_splat' && c.type !== 'dictionary_splat');
+  return args.children.filter((c) => c.type !== 'keyword_argument' && c.type !== 'list_splat' && c.type !== 'dictionary_splat');
 }
 
-export function keywordArgument(args: SyntaxNode | undefined, keyword: string, code: string): SyntaxNode | undefined {
+export function keywordArgument(args: SyntaxNode | undefined, keyword: string): SyntaxNode | undefined {
   if (args === undefined) return undefined;
   for (const c of args.children) {
     if (c.type !== 'keyword_argument') continue;
-    const name = child(c, 'name');
-    if (name !== undefined && code.slice(name.start, name.end) === keyword) return child(c, 'value');
+    const name = c.child('name');
+    if (name !== undefined && name.text === keyword) return c.child('value');
   }
   return undefined;
 }
@@ -106,21 +114,15 @@ export class Resolver {
   private readonly resolved = new Map<SyntaxNode, Value[]>();
   private depth = 0;
 
-  constructor(private readonly code: string) {}
-
-  text(node: SyntaxNode): string {
-    return this.code.slice(node.start, node.end);
-  }
-
   /** The literal text of a string expression, or its known beginning. */
   staticText(node: SyntaxNode): StaticText | null {
     if (node.type === 'parenthesized_expression') {
-      const inner = namedChildren(node)[0];
+      const inner = node.children[0];
       return inner === undefined ? null : this.staticText(inner);
     }
     if (node.type === 'concatenated_string') {
       let value = '';
-      for (const part of namedChildren(node)) {
+      for (const part of node.children) {
         const text = this.staticText(part);
         if (text === null) return value === '' ? null : { value, complete: false };
         value += text.value;
@@ -132,7 +134,7 @@ export class Resolver {
     let value = '';
     for (const part of node.children) {
       if (part.type === 'interpolation') return { value, complete: false };
-      if (part.type === 'string_content' || part.type === 'escape_sequence') value += this.text(part);
+      if (part.type === 'string_content' || part.type === 'escape_sequence') value += part.text;
     }
     return { value, complete: true };
   }
@@ -223,15 +225,15 @@ export class Resolver {
   /** What iterating over `node` may yield. */
   private elements(node: SyntaxNode, scope: Scope): Value[] {
     if (node.type === 'list' || node.type === 'tuple' || node.type === 'set' || node.type === 'expression_list') {
-      return namedChildren(node).flatMap((element) => this.resolve(element, scope));
+      return node.children.flatMap((element) => this.resolve(element, scope));
     }
     if (node.type === 'parenthesized_expression') {
-      const inner = namedChildren(node)[0];
+      const inner = node.children[0];
       if (inner !== undefined) return this.elements(inner, scope);
     }
     if (node.type === 'identifier' && this.depth < maxDepth) {
       // `pvs = [PV("A"), PV("B")]; for pv in pvs:` iterates the list literal
-      const found = this.bindingsOf(this.text(node), scope);
+      const found = this.bindingsOf(node.text, scope);
       if ('bindings' in found && found.bindings.every((b) => b.kind === 'expr')) {
         this.depth++;
         try {
@@ -254,7 +256,7 @@ export class Resolver {
   }
 
   private excerpt(node: SyntaxNode): string {
-    const text = this.text(node).replace(/\s+/g, ' ');
+    const text = node.text.replace(/\s+/g, ' ');
     return text.length > 40 ? `${text.slice(0, 37)}...` : text;
   }
 
@@ -276,12 +278,12 @@ export class Resolver {
   private compute(node: SyntaxNode, scope: Scope): Value[] {
     switch (node.type) {
       case 'identifier':
-        return this.lookup(this.text(node), scope);
+        return this.lookup(node.text, scope);
       case 'attribute': {
-        const object = child(node, 'object');
-        const attribute = child(node, 'attribute');
+        const object = node.child('object');
+        const attribute = node.child('attribute');
         if (object === undefined || attribute === undefined) break;
-        const name = this.text(attribute);
+        const name = attribute.text;
         return this.resolve(object, scope).map((value) => this.attributeOf(value, name));
       }
       case 'call':
@@ -291,19 +293,19 @@ export class Resolver {
         return [{ kind: 'instance', of: 'builtins.str', text: this.staticText(node) }];
       case 'parenthesized_expression':
       case 'await': {
-        const inner = namedChildren(node)[0];
+        const inner = node.children[0];
         return inner === undefined ? [] : this.resolve(inner, scope);
       }
       case 'named_expression': {
-        const value = child(node, 'value');
+        const value = node.child('value');
         return value === undefined ? [] : this.resolve(value, scope);
       }
       case 'conditional_expression': {
-        const [whenTrue, , whenFalse] = namedChildren(node);
+        const [whenTrue, , whenFalse] = node.children;
         return [whenTrue, whenFalse].flatMap((branch) => (branch === undefined ? [] : this.resolve(branch, scope)));
       }
       case 'boolean_operator':
-        return namedChildren(node).flatMap((operand) => this.resolve(operand, scope));
+        return node.children.flatMap((operand) => this.resolve(operand, scope));
       case 'binary_operator':
         return this.binary(node, scope);
       case 'lambda':
@@ -332,11 +334,11 @@ export class Resolver {
   }
 
   private binary(node: SyntaxNode, scope: Scope): Value[] {
-    const left = child(node, 'left');
-    const right = child(node, 'right');
-    const operator = child(node, 'operator');
+    const left = node.child('left');
+    const right = node.child('right');
+    const operator = node.child('operator');
     if (left === undefined || right === undefined || operator === undefined) return [];
-    const op = this.text(operator);
+    const op = operator.text;
     const lefts = this.resolve(left, scope);
     const rightText = this.stringValues(right, scope)[0] ?? null;
     return lefts.map((value): Value => {
@@ -349,22 +351,21 @@ export class Resolver {
   }
 
   private callResult(node: SyntaxNode, scope: Scope): Value[] {
-    const callee = child(node, 'function');
-    const args = child(node, 'arguments');
+    const callee = node.child('function');
+    const args = node.child('arguments');
     if (callee === undefined) return [];
     return this.resolve(callee, scope).flatMap((value) => this.called(value, args, scope));
   }
 
   private called(value: Value, args: SyntaxNode | undefined, scope: Scope): Value[] {
-    const positional = positionalArguments(args);
     const firstText = (keyword: string): StaticText | null => {
-      const arg = positional[0] ?? keywordArgument(args, keyword, this.code);
+      const arg = positionalArguments(args)[0] ?? keywordArgument(args, keyword);
       return arg === undefined ? null : (this.stringValues(arg, scope)[0] ?? null);
     };
     switch (value.kind) {
       case 'ref': {
         const qname = value.qname;
-        if (qname === 'builtins.getattr') return this.getattrResult(positional, scope);
+        if (qname === 'builtins.getattr') return this.getattrResult(positionalArguments(args), scope);
         if (qname === 'builtins.__import__' || qname === 'importlib.import_module') {
           const module = firstText('name');
           if (module?.complete === true) return [{ kind: 'ref', qname: normalizeQname(module.value) }];
@@ -372,7 +373,7 @@ export class Resolver {
         }
         const made = controlFactories.get(qname);
         if (made !== undefined) return [{ kind: 'instance', of: made, text: firstText('pvname') }];
-        return [{ kind: 'instance', of: qname, text: firstText('') }];
+        return [{ kind: 'instance', of: qname, text: textCarriers.has(qname) ? firstText('') : null }];
       }
       case 'member':
         // pathlib keeps what is known of the path (an absolute start stays absolute)

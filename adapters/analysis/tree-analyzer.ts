@@ -9,47 +9,40 @@ import { z } from 'zod';
 import type { AnalysisResult, Finding, PvAccess } from '../../bus/messages.ts';
 import type { Config } from '../../config/schema.ts';
 import type { CodeAnalyzer } from './analyzer.ts';
+import type { Tree } from 'web-tree-sitter';
 import { inspect, type RawAccess, type RawFinding } from './inspector.ts';
-import { parsePython, type ParseLimits, type SyntaxNode } from './parser.ts';
+import { parsePython, type ParseLimits } from './parser.ts';
 import { compilePatterns, type PatternMatcher } from './patterns.ts';
 import { decide } from './policy.ts';
 import { severityTable, type RuleId, type SeverityTable } from './rules.ts';
 import { collectScopes } from './scopes.ts';
+import { select } from './selection.ts';
 import { SourceLines } from './source-lines.ts';
+import { SyntaxTree, type SyntaxNode } from './syntax-node.ts';
 
 export const analyzerName = 'tree-sitter-python';
 
 const codeSchema = z.string({ error: 'the code to analyse must be a string' });
 
 /** A finding before severities: `index` is its offset in the code, null for the whole file. */
-interface Located {
-  rule: RuleId;
-  message: string;
-  index: number | null;
-}
-
-function locate(raw: RawFinding): Located {
-  return { rule: raw.rule, message: raw.message, index: raw.node?.start ?? null };
-}
+type Located = RawFinding;
 
 const wholeFile = (rule: RuleId, message: string): Located => ({ rule, message, index: null });
 
-/** First few ERROR or missing nodes, in source order. */
-function syntaxErrors(root: SyntaxNode, code: string, limit: number): RawFinding[] {
+/** First few ERROR or missing nodes in source order, leaving out those inside an ERROR already reported. */
+function syntaxErrors(errors: readonly SyntaxNode[], limit: number): RawFinding[] {
   const found: RawFinding[] = [];
-  const stack: SyntaxNode[] = [root];
-  while (stack.length > 0 && found.length < limit) {
-    const node = stack.pop() as SyntaxNode;
-    if (node.missing) {
-      found.push({ rule: 'syntax.error', message: `invalid syntax: "${node.type}" is missing`, node });
-      continue;
-    }
+  let reportedEnd = -1;
+  for (const node of errors) {
+    if (found.length >= limit) break;
+    if (node.start < reportedEnd) continue;
     if (node.type === 'ERROR') {
-      const text = code.slice(node.start, Math.min(node.end, node.start + 40)).replace(/\s+/g, ' ');
-      found.push({ rule: 'syntax.error', message: `invalid syntax near "${text}"`, node });
-      continue;
+      const text = node.text.slice(0, 40).replace(/\s+/g, ' ');
+      found.push({ rule: 'syntax.error', message: `invalid syntax near "${text}"`, index: node.start });
+      reportedEnd = node.end;
+    } else {
+      found.push({ rule: 'syntax.error', message: `invalid syntax: "${node.type}" is missing`, index: node.start });
     }
-    for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i] as SyntaxNode);
   }
   return found;
 }
@@ -95,7 +88,7 @@ export class TreeAnalyzer implements CodeAnalyzer {
       found.push({ rule: 'syntax.nul_byte', message: 'the code contains a NUL byte, which Python refuses in source code', index: nul });
     }
     // NUL bytes become spaces so the rest of the code is still analysed (same offsets)
-    const parsed = await parsePython(nul === -1 ? code : code.replaceAll('\0', ' '), this.limits);
+    const parsed = await parsePython(nul === -1 ? code : code.replaceAll('\0', ' '), this.limits, (tree) => this.inspectTree(tree, code));
     switch (parsed.kind) {
       case 'timeout':
         found.push(this.limitFinding(`parsing took longer than ${this.limits.timeoutMs} ms (analysis.parse_timeout_ms)`));
@@ -109,13 +102,18 @@ export class TreeAnalyzer implements CodeAnalyzer {
           index: parsed.index,
         });
         return { found, accesses: [], syntaxValid: false };
-      case 'parsed': {
-        const errors = parsed.hasError ? syntaxErrors(parsed.root, code, 3) : [];
-        const inspection = inspect(parsed.root, code, collectScopes(parsed.root, code), this.patterns);
-        found.push(...[...errors, ...inspection.findings].map(locate));
-        return { found, accesses: inspection.accesses, syntaxValid: errors.length === 0 && nul === -1 };
-      }
+      case 'parsed':
+        found.push(...parsed.result.found);
+        return { found, accesses: parsed.result.accesses, syntaxValid: parsed.result.syntaxValid && nul === -1 };
     }
+  }
+
+  /** Runs while the wasm tree is alive; what it returns holds offsets, not nodes. */
+  private inspectTree(tree: Tree, code: string): { found: Located[]; accesses: RawAccess[]; syntaxValid: boolean } {
+    const selection = select(tree, new SyntaxTree(code));
+    const errors = tree.rootNode.hasError ? syntaxErrors(selection.errors, 3) : [];
+    const inspection = inspect(selection, collectScopes(selection), this.patterns);
+    return { found: [...errors, ...inspection.findings], accesses: inspection.accesses, syntaxValid: errors.length === 0 };
   }
 
   private limitFinding(message: string): Located {
@@ -134,7 +132,7 @@ export class TreeAnalyzer implements CodeAnalyzer {
       findings.push({ rule: f.rule, severity: this.severities[f.rule], message: f.message, line, column, excerpt: lines.excerpt(line) });
     }
     findings.sort((a, b) => a.line - b.line || a.column - b.column);
-    const toPv = (a: RawAccess): PvAccess => ({ pv: a.pv, function: a.function, line: lines.position(a.node.start).line });
+    const toPv = (a: RawAccess): PvAccess => ({ pv: a.pv, function: a.function, line: lines.position(a.index).line });
     const reads = accesses.filter((a) => a.access === 'read').map(toPv);
     const writes = accesses.filter((a) => a.access === 'write').map(toPv);
     const decision = decide(this.config, { findings, reads, writes });

@@ -62,16 +62,17 @@ function hashOf(record: Record<string, unknown>): string {
   return sha256(canonicalJson(body));
 }
 
-/** The record that follows `head`. Chain fields win over same-named fields of the entry. */
+/** The record that follows `head`. An entry's own `seq`, `prev` or `hash` is overridden by the chain's. */
 export function nextRecord(head: ChainHead, entry: AuditEntry, at: string): AuditRecord {
-  const body = { ...entry, at: typeof entry.at === 'string' ? entry.at : at, seq: head.seq + 1, prev: head.hash };
-  const record = { ...body, hash: '' };
-  record.hash = hashOf(body);
-  return auditRecordSchema.parse(record);
+  const { event, at: given, seq: _seq, prev: _prev, hash: _hash, ...fields } = entry;
+  // Read order in the file: what happened first, the chain fields last.
+  const body = { seq: head.seq + 1, at: typeof given === 'string' ? given : at, event, ...fields, prev: head.hash };
+  return auditRecordSchema.parse({ ...body, hash: hashOf(body) });
 }
 
 /** Reads audit.jsonl text and checks every link of the chain. */
 export function readChain(text: string): ChainReading {
+  if (text === '') return { records: [], head: null, problems: ['the audit trail is empty'] };
   const lines = text.split('\n');
   const complete = text.endsWith('\n') ? lines.slice(0, -1) : lines;
   const problems: string[] = [];
@@ -108,6 +109,5 @@ export function readChain(text: string): ChainReading {
     if (head && seq !== head.seq + 1) problems.push(`${where}: sequence jumps from ${head.seq} to ${seq}`);
     head = { seq, hash };
   });
-  if (complete.length === 0 || (complete.length === 1 && complete[0] === '')) problems.push('the audit trail is empty');
   return { records, head, problems };
 }

@@ -1,19 +1,22 @@
 /** `pyexec list | watch | approve | reject | cancel`: executions already submitted. */
 import { Command } from 'commander';
-import type { ExecutionHandle } from '../../actors/client.ts';
+import { ValidationError } from '../../actors/errors.ts';
+import type { ExecutionHandle, PyexecClient } from '../../actors/client.ts';
+import { readKeyFile, type ApproverKey } from '../../adapters/signing/decision-keys.ts';
 import { connect, type Connection } from '../connection.ts';
 import { showEvent, showSummary, summaryJson } from '../display.ts';
 import { exitCodeFor, exitCodeHelp } from '../exit-codes.ts';
-import { withCommonOptions, type CommonOptions } from '../options.ts';
+import { withConnectionOptions, type ConnectionOptions } from '../options.ts';
 
-interface ManageOptions extends CommonOptions {
+interface ManageOptions extends ConnectionOptions {
   json?: boolean;
   reason?: string;
   approver?: string;
   wait?: boolean;
+  key?: string;
 }
 
-async function withConnection(options: CommonOptions, work: (connection: Connection) => Promise<number>): Promise<void> {
+async function withConnection(options: ConnectionOptions, work: (connection: Connection) => Promise<number>): Promise<void> {
   const connection = await connect(options);
   try {
     process.exitCode = await work(connection);
@@ -23,7 +26,7 @@ async function withConnection(options: CommonOptions, work: (connection: Connect
 }
 
 /** Follows an execution to its end and reports it like `run` does. */
-async function followToEnd(handle: ExecutionHandle, json: boolean | undefined): Promise<number> {
+export async function followToEnd(handle: ExecutionHandle, json: boolean | undefined): Promise<number> {
   const started = performance.now();
   const subscription = handle.events.subscribe((event) => showEvent(event, started));
   const summary = await handle.settled;
@@ -34,7 +37,7 @@ async function followToEnd(handle: ExecutionHandle, json: boolean | undefined): 
 }
 
 function listCommand(): Command {
-  return withCommonOptions(new Command('list').description('list executions with their state').option('--json', 'print JSON')).action(
+  return withConnectionOptions(new Command('list').description('list executions with their state').option('--json', 'print JSON')).action(
     (options: ManageOptions) =>
       withConnection(options, async ({ client }) => {
         const views = await client.list();
@@ -53,7 +56,7 @@ function listCommand(): Command {
 }
 
 function watchCommand(): Command {
-  return withCommonOptions(new Command('watch').description('follow an execution until it ends').argument('<id>', 'execution id').option('--json', 'print the summary as JSON'))
+  return withConnectionOptions(new Command('watch').description('follow an execution until it ends').argument('<id>', 'execution id').option('--json', 'print the summary as JSON'))
     .addHelpText('after', exitCodeHelp)
     .action((id: string, options: ManageOptions) => withConnection(options, async ({ client }) => followToEnd(client.watch(id), options.json)));
 }
@@ -63,23 +66,39 @@ function decisionCommand(verdict: 'approve' | 'reject'): Command {
     .description(verdict === 'approve' ? 'approve the pending approval of an execution' : 'reject the pending approval of an execution')
     .argument('<id>', 'execution id')
     .option('--approver <name>', 'who decides (default: $USER)')
+    .option('--key <file>', 'sign the decision with this approver key (`pyexec keys create`; needed with approval.require_signed_decisions)')
     .option('--json', 'print the summary as JSON');
   if (verdict === 'reject') command.requiredOption('--reason <text>', 'why it is rejected (kept in the audit trail)');
   else command.option('--reason <text>', 'note kept in the audit trail');
-  return withCommonOptions(command)
+  return withConnectionOptions(command)
     .addHelpText('after', exitCodeHelp)
-    .action((id: string, options: ManageOptions) =>
-      withConnection(options, async ({ client, hostsService }) => {
+    .action((id: string, options: ManageOptions) => {
+      // Read first: a bad key file is reported before anything connects.
+      const key = options.key === undefined ? null : readKeyFile(options.key);
+      return withConnection(options, async ({ client, hostsService }) => {
         const handle = client.watch(id);
-        await client.decide(id, verdict, options.reason ?? '', options.approver ?? process.env.USER ?? 'cli');
+        const approver = options.approver ?? process.env.USER ?? 'cli';
+        if (key) await publishSigned(client, key, id, verdict, options.reason ?? '', approver);
+        else await client.decide(id, verdict, options.reason ?? '', approver);
         process.stderr.write(`${verdict === 'approve' ? 'approval' : 'rejection'} sent for ${id}\n`);
         return hostsService ? followToEnd(handle, options.json) : 0;
-      }),
-    );
+      });
+    });
+}
+
+/** Like client.decide, signed: bound to the approval pending now and the hash of its code. */
+async function publishSigned(client: PyexecClient, key: ApproverKey, id: string, verdict: 'approve' | 'reject', reason: string, approver: string): Promise<void> {
+  const view = await client.get(id);
+  const pending = view?.context.approval;
+  if (!view || view.record.state !== 'awaitingApproval' || !pending) {
+    throw new ValidationError(`execution_id: execution ${id} is not waiting for approval (state ${view?.record.state ?? 'unknown'})`);
+  }
+  const decided_at = new Date().toISOString();
+  await client.publishDecision(key.sign({ execution_id: id, approval_id: pending.approvalId, code_sha256: pending.codeSha256, verdict, reason, approver, decided_at }));
 }
 
 function cancelCommand(): Command {
-  return withCommonOptions(new Command('cancel').description('cancel an execution').argument('<id>', 'execution id').option('--reason <text>', 'why'))
+  return withConnectionOptions(new Command('cancel').description('cancel an execution').argument('<id>', 'execution id').option('--reason <text>', 'why'))
     .action((id: string, options: ManageOptions) =>
       withConnection(options, async ({ client, hostsService }) => {
         const handle = client.watch(id);

@@ -11,7 +11,7 @@ import { exitCodeFor, exitCodeHelp } from '../exit-codes.ts';
 import { readCodeFile, readJsonObject } from '../input-files.ts';
 import { configFrom, withCommonOptions, type CommonOptions } from '../options.ts';
 
-interface RunOptions extends CommonOptions {
+export interface RunOptions extends CommonOptions {
   code?: string;
   generator?: string;
   behavior?: string;
@@ -42,7 +42,7 @@ export function runCommand(): Command {
     });
 }
 
-function requestFrom(task: string, options: RunOptions): ExecutionRequestInput {
+export function requestFrom(task: string, options: RunOptions): ExecutionRequestInput {
   return {
     task_objective: task,
     user_query: options.query ?? task,

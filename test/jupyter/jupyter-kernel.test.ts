@@ -3,10 +3,11 @@
  * execution (nothing leaks from one to the next), timeouts that interrupt and
  * then kill, dead kernels replaced, output caps, the mode's kernelspec.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJupyterKernel, type JupyterKernel } from '../../adapters/kernels/jupyter/index.ts';
+import { KernelUnavailableError } from '../../adapters/kernels/kernel.ts';
 import { startTestJupyterServer, type TestJupyterServer } from '../support/jupyter-server.ts';
 import { isAlive, job, kernelPid, runningKernelIds, waitFor } from './helpers.ts';
 
@@ -116,6 +117,8 @@ describe('jupyter kernel pool', () => {
 
   it('replaces a warm kernel that dies while it waits', async () => {
     await kernel.warmUp();
+    // The kernel of the previous execution may still be shutting down.
+    await waitFor(async () => (await ids()).length === 1, 'one warm kernel and no other');
     const [warm] = await ids();
     if (warm === undefined) throw new Error('no warm kernel');
     process.kill(kernelPid(warm), 'SIGKILL');
@@ -159,6 +162,14 @@ describe('jupyter kernel pool', () => {
     const allowed = await kernel.execute(job(write, writeFolder, { mode: 'write_access', allows_writes: true }));
     expect(allowed.status).toBe('succeeded');
     expect(allowed.results).toEqual({ wrote: 'written' });
+  });
+
+  it('refuses to run the code when the kernel cannot prepare the folder (infrastructure)', async () => {
+    const missing = join(jupyter.root, 'never-created');
+    const attempt = kernel.execute(job(`open("ran", "w").write("yes")\nresults = {}`, missing));
+    await expect(attempt).rejects.toBeInstanceOf(KernelUnavailableError);
+    await expect(attempt).rejects.toThrow(/could not prepare the execution/);
+    expect(existsSync(join(jupyter.root, 'ran'))).toBe(false);
   });
 
   it('does not show the server token to the code', async () => {

@@ -210,7 +210,11 @@ describe('pyexec_harness as a module (as a Jupyter kernel imports it)', () => {
       '    print("refused:", isinstance(refused, PermissionError))',
       'print(pyexec_harness.to_jsonable({"s": {2, 1}, "c": 1j}))',
     ].join('\n');
-    const output = execFileSync(testPython, ['-c', script], { cwd: root.path, encoding: 'utf8' });
+    const output = execFileSync(testPython, ['-c', script], {
+      cwd: root.path,
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    });
     expect(output).toBe("refused: True\n{'s': [1, 2], 'c': {'real': 0.0, 'imag': 1.0}}\n");
   });
 });

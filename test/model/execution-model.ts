@@ -7,7 +7,7 @@
  * serialised coarsely — only what decides future behaviour — so the graph is
  * finite. Paths cover every edge of that graph.
  */
-import { getAdjacencyMap, getShortestPaths, type AdjacencyMap } from '@xstate/graph';
+import { getAdjacencyMap, getShortestPaths, type AdjacencyMap, type AdjacencyValue } from '@xstate/graph';
 import { createActor, getNextSnapshot, type SnapshotFrom } from 'xstate';
 import { executionRequestSchema, type StateName } from '../../bus/messages.ts';
 import { executionMachine } from '../../machines/execution-machine.ts';
@@ -63,6 +63,16 @@ export interface ModelSettings {
   /** Whether jobs of an execution mode run with writes allowed (only those can be `lost`). */
   allowsWrites: (mode: string) => boolean;
 }
+
+/** What the environment does when the path has nothing more to say. */
+export const defaultLabels: Record<StateName, Label | null> = {
+  generating: 'GENERATED:ok',
+  analyzing: 'ANALYZED',
+  awaitingApproval: 'DECISION:approve',
+  executing: 'EXECUTED',
+  retrying: 'RETRY_DUE',
+  done: null,
+};
 
 export const modelEpoch = '2026-01-01T00:00:00.000Z';
 const plusMs = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
@@ -201,12 +211,12 @@ export class ExecutionModel {
     return getAdjacencyMap(executionMachine, this.traversal(root));
   }
 
-  /** Every edge of the graph of every root, as `<source key> --<label>-->`. */
-  edges(roots: readonly ModelRoot[]): Set<string> {
-    const edges = new Set<string>();
+  /** Every edge of the graph of every root (`<source key> --<label>-->`) with the key it leads to. */
+  edges(roots: readonly ModelRoot[]): Map<string, string> {
+    const edges = new Map<string, string>();
     for (const root of roots) {
       for (const [sourceKey, { transitions }] of Object.entries(this.adjacency(root))) {
-        for (const { event } of Object.values(transitions)) edges.add(edgeId(sourceKey, this.labelOf(event)));
+        for (const { event, state } of transitionsOf(transitions)) edges.set(edgeId(sourceKey, this.labelOf(event)), this.keyOf(state));
       }
     }
     return edges;
@@ -226,7 +236,7 @@ export class ExecutionModel {
         if (!prefix) throw new Error(`no shortest path to ${sourceKey}`);
         // The library's steps start with the initial snapshot under the event `xstate.init`.
         const head = prefix.steps.slice(1).map((step) => this.labelOf(step.event));
-        for (const { event } of Object.values(transitions)) paths.push({ root, labels: [...head, this.labelOf(event)] });
+        for (const { event } of transitionsOf(transitions)) paths.push({ root, labels: [...head, this.labelOf(event)] });
       }
     }
     return withoutPrefixes(paths);
@@ -234,15 +244,34 @@ export class ExecutionModel {
 
   /** Runs a path through the pure machine with concrete events. */
   replay(path: ModelPath, executionId: string): ModelStep[] {
-    const actor = createActor(executionMachine, { input: this.input(path.root, executionId) });
-    let source = actor.getSnapshot();
+    let source = this.initialSnapshot(path.root, executionId);
     return path.labels.map((label) => {
-      const event = this.eventFor(label, source);
-      const target = getNextSnapshot(executionMachine, source, event);
-      const step = { sourceKey: this.keyOf(source), source, label, event, targetKey: this.keyOf(target), target };
-      source = target;
+      const step = this.step(source, label);
+      source = step.target;
       return step;
     });
+  }
+
+  step(source: ModelSnapshot, label: Label): ModelStep {
+    const event = this.eventFor(label, source);
+    const target = getNextSnapshot(executionMachine, source, event);
+    return { sourceKey: this.keyOf(source), source, label, event, targetKey: this.keyOf(target), target };
+  }
+
+  /**
+   * The path followed by what the environment does once its script is used
+   * up (good code, real analysis, approval, the real kernel, the retry timer),
+   * up to `done`: the whole run the real system must show.
+   */
+  complete(path: ModelPath, executionId: string): { initial: ModelSnapshot; steps: ModelStep[] } {
+    const initial = this.initialSnapshot(path.root, executionId);
+    const steps = this.replay(path, executionId);
+    for (let last = steps.at(-1)?.target ?? initial, label = defaultLabels[last.value as StateName]; label !== null; label = defaultLabels[last.value as StateName]) {
+      const step = this.step(last, label);
+      steps.push(step);
+      last = step.target;
+    }
+    return { initial, steps };
   }
 
   initialSnapshot(root: ModelRoot, executionId: string): ModelSnapshot {
@@ -287,4 +316,8 @@ function withoutPrefixes(paths: readonly ModelPath[]): ModelPath[] {
 
 function isPrefix(short: readonly Label[], long: readonly Label[]): boolean {
   return short.length < long.length && short.every((label, index) => long[index] === label);
+}
+
+function transitionsOf(transitions: AdjacencyValue<ModelSnapshot, ExecutionEvent>['transitions']) {
+  return Object.values<{ event: ExecutionEvent; state: ModelSnapshot }>(transitions);
 }

@@ -55,12 +55,18 @@ export async function discardLiveKernel(settings: ServerConnection.ISettings, ke
 async function shutDown(settings: ServerConnection.ISettings, id: string, connection: Kernel.IKernelConnection) {
   await settledConnection(connection, 5000);
   connection.dispose();
-  try {
-    await KernelAPI.shutdownKernel(id, settings);
-  } catch {
-    // Already gone (died, culled, or the server stopped): nothing left to shut down.
+  // A kernel the server is restarting may refuse the first request; a gone kernel (404) does not throw.
+  for (let attempt = 1; attempt <= shutdownAttempts; attempt++) {
+    try {
+      await KernelAPI.shutdownKernel(id, settings);
+      return;
+    } catch {
+      if (attempt < shutdownAttempts) await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
   }
 }
+
+const shutdownAttempts = 3;
 
 /**
  * After the server restarts a dead kernel, the client reconnects on its own

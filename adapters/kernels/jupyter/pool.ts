@@ -58,19 +58,20 @@ export class KernelPool {
     await Promise.all([...this.starts]);
   }
 
-  /** A ready kernel for one execution, started now if none waits. Never handed out twice. */
+  /**
+   * A ready kernel for one execution, started now if none waits. Never handed
+   * out twice. The pool refills when the kernel is retired, not now: a kernel
+   * starting next to the execution would take CPU from it.
+   */
   take(): Promise<LiveKernel> {
     if (this.closed) return Promise.reject(new KernelUnavailableError('the kernel pool is closed'));
     this.lastTakenAt = performance.now();
     const kernel = this.takeReady();
-    const taken = kernel
-      ? Promise.resolve(kernel)
-      : new Promise<LiveKernel>((resolve, reject) => {
-          this.waiters.push({ resolve, reject });
-          this.startOne();
-        });
-    this.refill();
-    return taken;
+    if (kernel) return Promise.resolve(kernel);
+    return new Promise<LiveKernel>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.startOne();
+    });
   }
 
   /** Shuts down a kernel that served its execution (in the background) and refills the pool. */

@@ -21,6 +21,8 @@ export interface RunCellOptions {
   code: string;
   /** Hidden bookkeeping cells: no execute_input, no history. */
   silent: boolean;
+  /** Default: not when silent. */
+  storeHistory?: boolean;
   timeoutMs: number;
   interruptGraceMs: number;
   onIOPub?: (message: KernelMessage.IIOPubMessage) => void;
@@ -33,7 +35,7 @@ export async function runCell(connection: Kernel.IKernelConnection, options: Run
   const future = connection.requestExecute({
     code: options.code,
     silent: options.silent,
-    store_history: !options.silent,
+    store_history: options.storeHistory ?? !options.silent,
     allow_stdin: false,
     stop_on_error: true,
   });

@@ -42,10 +42,11 @@ export async function runJob(
   executor: string,
   signal?: AbortSignal,
 ): Promise<ExecuteResult> {
-  await begin(kernel, job, limits);
   const startedAt = performance.now();
   const cell = new CellOutputs(limits.outputCapBytes, join(job.folder, 'figures'), job.attempt);
-  const end = await runCell(kernel.connection, {
+  // Both requests leave at once (one round trip less); a failed `begin` aborts the code's request.
+  const prepared = begin(kernel, job, limits);
+  const ran = runCell(kernel.connection, {
     code: job.code,
     silent: false,
     timeoutMs: job.timeout_seconds * 1000,
@@ -53,6 +54,13 @@ export async function runJob(
     onIOPub: cell.onIOPub,
     signal,
   });
+  try {
+    await prepared;
+  } catch (error) {
+    await ran;
+    throw error;
+  }
+  const end = await ran;
   if (end.kind === 'disconnected') throw new KernelUnavailableError(`lost the connection to the Jupyter server while kernel ${kernel.id} ran the code`);
   const report = end.kind === 'replied' ? await finish(kernel, limits) : null;
   const outcome = decide(job, end, report);
@@ -77,10 +85,12 @@ export async function runJob(
   });
 }
 
+/** Sends the hidden `begin` request now; resolves when it succeeded. */
 async function begin(kernel: LiveKernel, job: ExecuteJob, limits: JobLimits): Promise<void> {
   const args = [job.folder, job.attempt, limits.outputCapBytes, limits.memoryMb, limits.cpuSeconds, limits.maxProcesses];
   const code = `__import__("pyexec_jupyter").begin(*__import__("json").loads(${JSON.stringify(JSON.stringify(args))}))`;
-  const end = await runCell(kernel.connection, bookkeeping(code, limits));
+  // Not silent: only a visible request that fails aborts the requests queued behind it.
+  const end = await runCell(kernel.connection, { ...bookkeeping(code, limits), silent: false, storeHistory: false });
   if (end.kind === 'replied' && end.reply.status === 'ok') return;
   const detail = end.kind === 'replied' && end.reply.status === 'error' ? `${end.reply.ename}: ${end.reply.evalue}` : end.kind;
   throw new KernelUnavailableError(

@@ -6,10 +6,10 @@ Standard library only, Python >= 3.8. Usable three ways:
   (JSON) from stdin, runs it in this process, writes the report (JSON) to
   file descriptor 3. stdout and stderr are the caller's pipes.
 * ``python3 pyexec_harness.py serve --socket PATH`` (the warm local kernel): a
-  fork server. Heavy modules are imported once; each job is run by a forked
-  child whose stdout, stderr and report channel are connections to the
-  caller's Unix socket. Control messages are JSON lines: requests on stdin,
-  events on file descriptor 3.
+  fork server. Heavy modules are imported once; each job is run by a child
+  forked ahead of time (a warmed-up spare), whose stdout, stderr and report
+  channel are connections to the caller's Unix socket. Control messages are
+  JSON lines: requests on stdin, events on file descriptor 3.
 * ``import pyexec_harness`` inside another kernel (Jupyter): ``prepare_namespace``
   before the code, ``collect`` after it, ``install_write_guard`` for read-only
   kernels.
@@ -543,8 +543,22 @@ def main_run():
 # fork server
 
 
+def _render_probe_figure():
+    """Draws and encodes a small figure: loads fonts and the Agg paths code will use."""
+    if "matplotlib.pyplot" not in sys.modules:
+        return
+    plt = sys.modules["matplotlib.pyplot"]
+    figure = plt.figure()
+    axes = figure.gca()
+    axes.plot([0, 1], [0, 1], label="probe")
+    axes.set_title("probe")
+    axes.legend()
+    figure.savefig(io.BytesIO(), format="png")
+    plt.close("all")
+
+
 def _preload():
-    """Imports the heavy modules once and renders a figure, so children start warm."""
+    """Imports the heavy modules once, so children start warm."""
     for name in HEAVY_MODULES:
         try:
             __import__(name)
@@ -554,22 +568,58 @@ def _preload():
         import matplotlib
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        figure = plt.figure()
-        figure.gca().plot([0, 1], [0, 1])
-        figure.savefig(io.BytesIO(), format="png")
-        plt.close("all")
+        import matplotlib.pyplot  # noqa: F401 - preloaded for the children
+    _render_probe_figure()
     # Preloaded objects move to the permanent generation: a collection in a
     # child does not touch them, so their pages stay shared (copy-on-write).
     gc.collect()
     gc.freeze()
 
 
+class _WarmUpInterrupted(Exception):
+    pass
+
+
+def _warm_up():
+    """The spare's warm-up, cut short by SIGUSR1 when a job arrives meanwhile.
+    The server sends that signal once, so the handler raises at most once."""
+    state = {"warming": True}
+
+    def interrupt(signum, frame):
+        if state["warming"]:
+            state["warming"] = False
+            raise _WarmUpInterrupted()
+
+    signal.signal(signal.SIGUSR1, interrupt)
+    try:
+        _render_probe_figure()
+        state["warming"] = False
+    except Exception:  # noqa: BLE001 - interrupted or failed, warming up is optional
+        state["warming"] = False
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+
+
+def _read_all(fd):
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
 class _ForkServer:
+    """Keeps one spare child forked ahead of time, so a job waits for neither the
+    fork nor the copy-on-write faults of a first figure: the spare renders a
+    probe figure while idle (touching, hence copying, the pages that drawing
+    needs), then blocks until it is handed a job."""
+
     def __init__(self, socket_path):
         self.socket_path = socket_path
-        self.children = {}  # pid -> token
+        self.children = {}  # pid -> token, for children running a job
+        self.spare = None  # (pid, write end of its job pipe)
         self.events = os.fdopen(REPORT_FD, "w", buffering=1)
         self.wake_read, wake_write = os.pipe()
         os.set_blocking(wake_write, False)
@@ -577,16 +627,18 @@ class _ForkServer:
         signal.set_wakeup_fd(wake_write)
         # Ctrl-C in a terminal reaches the whole foreground group; the caller decides when we stop.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        self.requests = os.fdopen(0, "rb", buffering=0)
+        # Inherited by spares: a "job arrived" signal before they listen for it is dropped, not fatal.
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)
         self.pending = b""
 
     def emit(self, **event):
-        self.events.write(json.dumps(event) + "\n")
+        self.events.write(_json_dumps(event) + "\n")
 
     def serve(self):
         selector = selectors.DefaultSelector()
         selector.register(0, selectors.EVENT_READ, "requests")
         selector.register(self.wake_read, selectors.EVENT_READ, "children")
+        self.fork_spare()
         self.emit(event="ready", pid=os.getpid(), preloaded=[m for m in HEAVY_MODULES if m in sys.modules])
         while True:
             for key, _ in selector.select():
@@ -605,30 +657,59 @@ class _ForkServer:
         while b"\n" in self.pending:
             line, self.pending = self.pending.split(b"\n", 1)
             if line.strip():
-                self.handle(json.loads(line))
+                self.handle(line)
         self.reap()
         return True
 
-    def handle(self, request):
-        token = request["token"]
-        try:
-            pid = os.fork()
-        except OSError as exc:
-            self.emit(event="fork_failed", token=token, message=str(exc))
+    def handle(self, line):
+        token = json.loads(line)["token"]
+        if self.spare is None and not self.fork_spare():
+            self.emit(event="fork_failed", token=token, message="cannot fork a child")
             return
-        if pid == 0:
-            self.become_child(token, request["spec"])
+        pid, job_pipe = self.spare
+        self.spare = None
+        try:
+            os.kill(pid, signal.SIGUSR1)  # stop warming up: a job is here
+            view = memoryview(line)
+            while len(view):
+                view = view[os.write(job_pipe, view):]
+        except OSError as exc:
+            # The spare died meanwhile; reap() reports nothing for it, the caller runs elsewhere.
+            self.emit(event="fork_failed", token=token, message="spare child gone: %s" % exc)
+            return
+        finally:
+            os.close(job_pipe)
         self.children[pid] = token
         self.emit(event="forked", token=token, pid=pid)
+        self.fork_spare()
+
+    def fork_spare(self):
+        job_read, job_write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(job_read)
+            os.close(job_write)
+            return False
+        if pid == 0:
+            os.close(job_write)
+            self.become_spare(job_read)
+        os.close(job_read)
+        self.spare = (pid, job_write)
+        return True
 
     def reap(self):
-        while self.children:
+        while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
+            if self.spare is not None and self.spare[0] == pid:
+                os.close(self.spare[1])
+                self.spare = None
+                continue
             token = self.children.pop(pid, None)
             if token is None:
                 continue
@@ -636,25 +717,21 @@ class _ForkServer:
             signal_number = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
             self.emit(event="exited", token=token, pid=pid, exit_code=exit_code, signal=signal_number)
 
-    def become_child(self, token, spec):
-        """In the forked child: own process group, streams to the caller, then the job."""
+    def become_spare(self, job_read):
+        """In the forked child: own process group, warm up, wait for a job, run it."""
         try:
             os.setsid()
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            channels = {}
-            for name in ("stdout", "stderr", "report"):
-                connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                connection.connect(self.socket_path)
-                connection.sendall(("%s %s\n" % (token, name)).encode("ascii"))
-                connection.shutdown(socket.SHUT_RD)
-                channels[name] = connection.detach()
-            os.dup2(channels["stdout"], 1)
-            os.dup2(channels["stderr"], 2)
-            os.dup2(channels["report"], REPORT_FD)
-            os.closerange(REPORT_FD + 1, 65536)
-            _run_and_report(spec)
+            _warm_up()
+            request = _read_all(job_read)
+            # The server's SIGUSR1 came before the job, so it has been delivered (and ignored) by now.
+            signal.signal(signal.SIGUSR1, signal.SIG_DFL)
+            if not request:
+                os._exit(0)  # the server is gone: no job will come
+            request = json.loads(request)
+            self.run_child(request["token"], request["spec"])
         except BaseException:  # noqa: B902 - whatever happens, the child never returns to the server loop
             try:
                 traceback.print_exc()
@@ -662,9 +739,25 @@ class _ForkServer:
                 os._exit(70)
         os._exit(0)
 
+    def run_child(self, token, spec):
+        """Streams to the caller's socket (introduced by the token), then the job."""
+        channels = {}
+        for name in ("stdout", "stderr", "report"):
+            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            connection.connect(self.socket_path)
+            connection.sendall(("%s %s\n" % (token, name)).encode("ascii"))
+            connection.shutdown(socket.SHUT_RD)
+            channels[name] = connection.detach()
+        os.dup2(channels["stdout"], 1)
+        os.dup2(channels["stderr"], 2)
+        os.dup2(channels["report"], REPORT_FD)
+        os.closerange(REPORT_FD + 1, 65536)
+        _run_and_report(spec)
+
     def shutdown(self):
         """The caller is gone: nothing it started may outlive it."""
-        for pid in list(self.children):
+        pids = list(self.children) + ([self.spare[0]] if self.spare is not None else [])
+        for pid in pids:
             try:
                 os.killpg(pid, signal.SIGKILL)
             except OSError:

@@ -13,9 +13,11 @@ executor brackets the user's cell with two hidden calls:
 """
 
 import atexit
+import importlib.util
 import os
 import signal
 import sys
+import time
 
 import pyexec_harness as harness
 from IPython import get_ipython
@@ -28,8 +30,34 @@ _job = {}
 def load_ipython_extension(ipython):
     if os.environ.get("PYEXEC_ALLOWS_WRITES") != "1":
         harness.install_write_guard()
+    _protect_protocol()
     harness._preload()
     atexit.register(_end_process_group)
+
+
+def _protect_protocol():
+    """The code shares this interpreter with the kernel: a monkeypatched
+    json.dumps must not break the kernel's messages. jupyter_client's packer
+    gets a private copy of the json module."""
+    import jupyter_client.session
+
+    spec = importlib.util.find_spec("json")
+    private_json = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(private_json)
+    jupyter_client.session.json = private_json
+
+
+def _flushing_exit(real_exit):
+    """os._exit skips the flush of the kernel's output: what the code printed
+    just before would never reach the client."""
+
+    def _exit(status):
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        time.sleep(0.1)  # the messages leave through zmq's own thread
+        real_exit(status)
+
+    return _exit
 
 
 def _end_process_group():
@@ -68,6 +96,7 @@ def begin(folder, attempt, output_cap_bytes, memory_mb, cpu_seconds, max_process
     _job.update(folder=folder, attempt=attempt)
     for stream in (sys.stdout, sys.stderr):
         stream.write = CappedWrite(stream.write, output_cap_bytes)
+    os._exit = _flushing_exit(os._exit)
     harness.limit_resources(memory_mb, cpu_seconds, max_processes)
 
 

@@ -1,2 +1,0 @@
-import { resolvePython } from '/work/main/adapters/kernels/local/index.ts';
-console.log(await resolvePython(null));

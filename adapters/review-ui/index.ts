@@ -1,0 +1,27 @@
+/** The review page as `pyexec serve --ui` starts it: settings from config, checked before anything listens. */
+import type { Transport } from '../../bus/transport.ts';
+import type { Config } from '../../config/schema.ts';
+import type { Logger } from '../logger.ts';
+import { readKeyFile } from '../signing/decision-keys.ts';
+import { startReviewServer, type ReviewServer } from './server.ts';
+
+export type { ReviewServer } from './server.ts';
+export { startReviewServer } from './server.ts';
+
+export class ReviewConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReviewConfigError';
+  }
+}
+
+export async function startReviewPage(config: Config, transport: Transport, logger: Logger, overrides: { port?: number; host?: string } = {}): Promise<ReviewServer> {
+  if (config.ui.users.length === 0) throw new ReviewConfigError('the review page needs operators: add ui.users to the configuration (docs/review.md)');
+  const signer = config.ui.signing_key_file ? readKeyFile(config.ui.signing_key_file) : null;
+  if (config.approval.require_signed_decisions && (!signer || !config.approval.approvers.includes(signer.publicKey))) {
+    throw new ReviewConfigError(
+      `approval.require_signed_decisions is on, so the page must sign: set ui.signing_key_file to a key whose public key is in approval.approvers${signer ? ` (${signer.publicKey} is not)` : ''}`,
+    );
+  }
+  return startReviewServer({ transport, config, logger, signer, ...overrides });
+}

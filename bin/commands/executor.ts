@@ -1,0 +1,67 @@
+/**
+ * `pyexec executor --nats URL`: a kernel executor process, one per host. It
+ * consumes the execution-job queue of each mode it serves (`--mode`, all
+ * configured modes by default), `--concurrency` jobs at once, on the kernel
+ * the configuration chooses. Runs until SIGINT/SIGTERM; jobs in hand finish
+ * first.
+ */
+import { Command } from 'commander';
+import { subjects } from '../../bus/subjects.ts';
+import { startExecutorActor } from '../../actors/executor-actor.ts';
+import { executionHeartbeatMs, queueOptions } from '../../actors/queues.ts';
+import { createKernel } from '../../adapters/kernels/index.ts';
+import { createLogger } from '../../adapters/logger.ts';
+import { openTransport, UsageError } from '../connection.ts';
+import { configFrom, withConnectionOptions, type ConnectionOptions } from '../options.ts';
+import { untilSignalled } from '../process-lifetime.ts';
+import { positive } from './serve.ts';
+
+interface ExecutorOptions extends ConnectionOptions {
+  mode?: string[];
+  concurrency: string;
+  name?: string;
+}
+
+export function executorCommand(): Command {
+  return withConnectionOptions(
+    new Command('executor')
+      .description('run a kernel executor: consume execution jobs from NATS and run them')
+      .option('--mode <modes...>', 'execution modes to serve (default: every mode in the configuration)')
+      .option('--concurrency <n>', 'jobs run at once', '1')
+      .option('--name <name>', 'name reported in results (default: executor@host:pid)'),
+  ).action(async (options: ExecutorOptions) => {
+    await runExecutor(options);
+  });
+}
+
+async function runExecutor(options: ExecutorOptions): Promise<void> {
+  if (!options.nats) throw new UsageError('pyexec executor works against a NATS server: give --nats URL (or PYEXEC_NATS_URL)');
+  const config = configFrom(options);
+  const configured = Object.keys(config.execution.modes);
+  const modes = options.mode ?? configured;
+  const unknown = modes.filter((mode) => !configured.includes(mode));
+  if (unknown.length > 0) throw new UsageError(`--mode: ${unknown.join(', ')} not in the configuration's execution.modes (${configured.join(', ')})`);
+  const concurrency = positive(options.concurrency, '--concurrency');
+  const logger = createLogger(config.service.log_level);
+  const kernel = await createKernel(config, { warm: true, logger });
+  const { transport } = await openTransport(options, config, { name: `pyexec executor (${modes.join(', ')})`, logger });
+  try {
+    for (const mode of modes) await transport.queues.declare(subjects.executeJobs(mode), queueOptions.execution);
+    const executor = await startExecutorActor({
+      transport,
+      modes,
+      kernelFor: () => kernel,
+      concurrency,
+      heartbeatMs: executionHeartbeatMs,
+      logger,
+      name: options.name,
+    });
+    process.stderr.write(`pyexec executor: ready (${modes.join(', ')}, concurrency ${concurrency})\n`);
+    const signal = await untilSignalled();
+    process.stderr.write(`pyexec executor: ${signal}, stopping\n`);
+    await executor.stop();
+  } finally {
+    await transport.close();
+    await kernel.close();
+  }
+}

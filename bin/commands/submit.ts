@@ -1,0 +1,49 @@
+/**
+ * `pyexec submit "TASK"`: publish an execution request and print its id;
+ * with --wait, follow it to the end like `run` (approvals are given with
+ * `pyexec approve`, by anyone allowed to). Against NATS with --nats; on the
+ * embedded default this process hosts the service, so it always waits.
+ */
+import { randomUUID } from 'node:crypto';
+import { Command } from 'commander';
+import { mockBehaviors } from '../../adapters/generators/mock.ts';
+import { connect } from '../connection.ts';
+import { exitCodeHelp } from '../exit-codes.ts';
+import { withConnectionOptions, type ConnectionOptions } from '../options.ts';
+import { followToEnd } from './manage.ts';
+import { requestFrom, type RunOptions } from './run.ts';
+
+interface SubmitOptions extends ConnectionOptions, RunOptions {
+  id?: string;
+  wait?: boolean;
+}
+
+export function submitCommand(): Command {
+  return withConnectionOptions(
+    new Command('submit')
+      .description('submit an execution request and print its id (--wait: follow it to the end)')
+      .argument('<task>', 'the task objective, in words')
+      .option('--id <id>', 'execution id to use (8-64 of a-z, 0-9, -; default: a new UUID)')
+      .option('--code <file>', 'run this code instead of generating it (still analysed; approval still applies)')
+      .option('-g, --generator <name>', 'code generator to use (default: the service configuration)')
+      .option('-b, --behavior <name>', `mock generator behaviour: ${mockBehaviors.join(', ')}`)
+      .option('--context <file>', 'JSON object given to the code as `context` (capability context data)')
+      .option('-q, --query <text>', 'the user query the task came from')
+      .option('--folder-name <name>', 'name for the execution folder (letters, digits, . _ -)')
+      .option('--wait', 'follow the execution to its end and exit with its outcome')
+      .option('--json', 'with --wait: print the summary as JSON'),
+  )
+    .addHelpText('after', exitCodeHelp)
+    .action(async (task: string, options: SubmitOptions) => {
+      const connection = await connect(options);
+      try {
+        const handle = await connection.client.submit({ ...requestFrom(task, options), execution_id: options.id ?? randomUUID() });
+        const follow = options.wait === true || connection.hostsService;
+        // With a JSON summary to come, stdout holds that document alone (it has the id).
+        if (!(follow && options.json)) process.stdout.write(`${handle.id}\n`);
+        process.exitCode = follow ? await followToEnd(handle, options.json) : 0;
+      } finally {
+        await connection.close();
+      }
+    });
+}

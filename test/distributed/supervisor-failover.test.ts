@@ -1,0 +1,157 @@
+/**
+ * kill -9 of the supervisor that owns an execution, in each state it can
+ * be in (generating, analyzing, awaitingApproval, executing): another
+ * supervisor takes the execution over once the lease (2 s here) expires and
+ * finishes it. Nothing is lost and nothing runs twice: the generator is
+ * asked once (a re-issued command gets the answer already computed), the
+ * code runs once, a write is made once.
+ *
+ * Processes: nats-server; two supervisors (`serve --actors supervisor`,
+ * replaced as they are killed); one `serve --actors generator,analyzer`
+ * (paused with SIGSTOP to hold an execution in generating or analyzing);
+ * one executor.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PyexecClient } from '../../actors/client.ts';
+import { createNatsTransport } from '../../bus/nats/transport.ts';
+import type { Transport } from '../../bus/transport.ts';
+import type { StateName } from '../../bus/messages.ts';
+import { NatsServer } from '../support/nats-server.ts';
+import { eventually, PyexecProcess, runPyexec, Site } from './harness.ts';
+
+const leaseSeconds = '2';
+
+describe('supervisor killed with SIGKILL', () => {
+  let server: NatsServer;
+  let site: Site;
+  let transport: Transport;
+  let client: PyexecClient;
+  let workers: PyexecProcess;
+  let executor: PyexecProcess;
+  const supervisors = new Map<string, PyexecProcess>();
+  let supervisorCount = 0;
+
+  const nats = () => ['--nats', server.url];
+  const startSupervisor = async () => {
+    supervisorCount += 1;
+    const id = `supervisor-${supervisorCount}`;
+    supervisors.set(id, await PyexecProcess.start(id, site, ['serve', ...nats(), '--actors', 'supervisor', '--supervisor-id', id, '--lease-seconds', leaseSeconds]));
+  };
+
+  beforeAll(async () => {
+    server = await NatsServer.start();
+    site = new Site();
+    // The first supervisor creates the streams and the KV bucket; the rest start together.
+    await startSupervisor();
+    [workers, executor] = await Promise.all([
+      PyexecProcess.start('workers', site, ['serve', ...nats(), '--actors', 'generator,analyzer']),
+      PyexecProcess.start('executor', site, ['executor', ...nats(), '--concurrency', '2', '--name', 'executor-1']),
+      startSupervisor(),
+    ]);
+    transport = await createNatsTransport({ servers: server.url, name: 'failover-test' });
+    client = new PyexecClient(transport, 'failover-test');
+  });
+
+  afterAll(async () => {
+    await transport?.close();
+    for (const process of [...supervisors.values(), workers, executor]) await process?.kill();
+    await server?.dispose();
+    site?.dispose();
+  });
+
+  /** Waits until the execution is in `state`, kills its owner with SIGKILL and starts a replacement. */
+  async function killOwnerIn(executionId: string, state: StateName): Promise<string> {
+    const owner = await eventually(async () => {
+      const view = await client.get(executionId);
+      return view?.record.state === state ? view.record.owner : undefined;
+    }, `execution ${executionId} in ${state}`);
+    const process = supervisors.get(owner);
+    if (!process) throw new Error(`owner ${owner} is not one of the test's supervisors`);
+    await process.kill();
+    supervisors.delete(owner);
+    void startSupervisor();
+    return owner;
+  }
+
+  /** Waits until a live supervisor owns the execution again. */
+  async function takenOverFrom(executionId: string, dead: string): Promise<string> {
+    return eventually(async () => {
+      const owner = (await client.get(executionId))?.record.owner;
+      return owner && owner !== dead ? owner : undefined;
+    }, `a takeover of ${executionId}`, 30_000);
+  }
+
+  async function finished(executionId: string) {
+    return eventually(async () => {
+      const view = await client.get(executionId);
+      return view?.record.state === 'done' ? view : undefined;
+    }, `execution ${executionId} to finish`);
+  }
+
+  it('finishes an execution whose supervisor died while generating, generating once', async () => {
+    workers.pause(); // the generate command waits at the (stopped) generator
+    try {
+      const handle = await client.submit({ execution_id: 'failover-generating', task_objective: 'read the beam current' });
+      const dead = await killOwnerIn(handle.id, 'generating');
+      await takenOverFrom(handle.id, dead);
+    } finally {
+      workers.resume();
+    }
+    const view = await finished('failover-generating');
+    expect(view.record.outcome).toBe('succeeded');
+    expect(site.generations('failover-generating')).toBe(1);
+    expect(site.count('caget RUN:failover-generating')).toBe(1);
+  });
+
+  it('finishes an execution whose supervisor died while analyzing', async () => {
+    workers.pause();
+    try {
+      const code = 'from epics import caget\nvalue = caget("RUN:failover-analyzing")\nresults = {"value": value}\n';
+      const handle = await client.submit({ execution_id: 'failover-analyzing', task_objective: 'read', approved_code: code });
+      const dead = await killOwnerIn(handle.id, 'analyzing');
+      await takenOverFrom(handle.id, dead);
+    } finally {
+      workers.resume();
+    }
+    const view = await finished('failover-analyzing');
+    expect(view.record.outcome).toBe('succeeded');
+    expect(site.count('caget RUN:failover-analyzing')).toBe(1);
+  });
+
+  it('finishes an execution whose supervisor died while awaiting approval; the approval sent meanwhile counts', async () => {
+    const code = 'from epics import caput\ncaput("SR:TEST:APPROVAL", 1.5)\nresults = {"set": 1.5}\n';
+    const handle = await client.submit({ execution_id: 'failover-approval', task_objective: 'set a corrector', approved_code: code });
+    await killOwnerIn(handle.id, 'awaitingApproval');
+    // Sent while no live supervisor hosts the execution: it waits in the queue for the new owner.
+    const approved = await runPyexec(site, ['approve', handle.id, ...nats(), '--approver', 'operator']);
+    expect(approved.code, approved.stderr).toBe(0);
+    const view = await finished('failover-approval');
+    expect(view.record.outcome).toBe('succeeded');
+    expect(view.context.decision?.approver).toBe('operator');
+    expect(site.count('caput SR:TEST:APPROVAL 1.5')).toBe(1);
+  });
+
+  it('finishes an execution whose supervisor died while executing, without running it again', async () => {
+    const code = [
+      'import time',
+      'from epics import caget, caput',
+      'caget("RUN:failover-executing")',
+      'time.sleep(3)',
+      'caput("SR:TEST:EXECUTING", 2.5)',
+      'results = {"set": 2.5}',
+      '',
+    ].join('\n');
+    const handle = await client.submit({ execution_id: 'failover-executing', task_objective: 'set a corrector slowly', approved_code: code });
+    await eventually(async () => (await client.get(handle.id))?.record.state === 'awaitingApproval', 'the approval request');
+    await client.decide(handle.id, 'approve', 'test', 'operator');
+    await eventually(() => site.count('caget RUN:failover-executing') === 1, 'the code to start');
+    // The result is published while its owner is dead: the new owner finds it in KV.
+    const dead = await killOwnerIn(handle.id, 'executing');
+    await takenOverFrom(handle.id, dead);
+    const view = await finished('failover-executing');
+    expect(view.record.outcome).toBe('succeeded');
+    expect(view.context.result?.results).toEqual({ set: 2.5 });
+    expect(site.count('caget RUN:failover-executing')).toBe(1);
+    expect(site.count('caput SR:TEST:EXECUTING 2.5')).toBe(1);
+  });
+});
