@@ -87,7 +87,9 @@ export class PyexecClient {
         events.complete();
         void subscription.unsubscribe();
       }
-    });
+    })
+      // The store is away for a moment (a server restart): the live events still tell the end.
+      .catch(() => {});
     const result = settled.then((summary) => {
       const error = errorForSummary(summary);
       if (error) throw error;

@@ -75,8 +75,9 @@ export class ExecutionCell {
     return this.chain;
   }
 
+  /** Late answers (after a cancel or the end) are dropped: a finished execution takes no events. */
   send(event: ExecutionEvent): void {
-    if (!this.stopped) this.actor.send(event);
+    if (!this.stopped && this.actor.getSnapshot().status === 'active') this.actor.send(event);
   }
 
   get state(): StateName {

@@ -107,6 +107,8 @@ export const executionMachine = setup({
     scheduleRegeneration: assign(({ context, event }) => ({
       // One base backoff before asking again: an LLM is not hammered in a tight loop.
       retry: scheduleRetry(context, 'generating', event.at, 'new code after a failed attempt', 1),
+      // Infrastructure retries are counted per stage: new code starts a fresh count.
+      infrastructureFailures: 0,
     })),
     scheduleInfrastructureRetry: assign(({ context, event }, stage: RetryStage) => ({
       infrastructureFailures: context.infrastructureFailures + 1,

@@ -28,3 +28,9 @@ if ! dpkg -s "${jupyter_packages[@]}" >/dev/null 2>&1; then
   apt-get update
   apt-get install -y "${jupyter_packages[@]}"
 fi
+
+# Review page tests (test/review): Debian's Chromium, driven headless by playwright-core.
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update
+  apt-get install -y chromium
+fi

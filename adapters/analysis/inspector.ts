@@ -5,6 +5,7 @@
  * Severities, line excerpts and policy are applied later; this part only says
  * what the code does, and where.
  */
+import { words } from './name-occurrences.ts';
 import { NodeRoles } from './node-roles.ts';
 import type { PatternMatcher } from './patterns.ts';
 import {
@@ -23,7 +24,7 @@ import { keywordArgument, positionalArguments, qnameOf, Resolver, type StaticTex
 import type { RuleId } from './rules.ts';
 import type { Scope, ScopeTree } from './scopes.ts';
 import type { Selection } from './selection.ts';
-import type { SyntaxNode } from './syntax-node.ts';
+import type { SyntaxNode, SyntaxTree } from './syntax-node.ts';
 
 /** Offsets are into the code (UTF-16 code units): the syntax tree is gone by the time they are turned into lines. */
 export interface RawFinding {
@@ -90,6 +91,7 @@ class Inspector {
   private readonly roles: NodeRoles;
 
   constructor(
+    private readonly syntax: SyntaxTree,
     private readonly selection: Selection,
     private readonly scopes: ScopeTree,
     private readonly patterns: PatternMatcher,
@@ -109,8 +111,8 @@ class Inspector {
 
   /** Every selected node, in source order, outer before inner. */
   inspectAll(): void {
-    const { imports, calls, attributes, identifiers } = this.selection;
-    const nodes = [...imports, ...calls, ...attributes, ...identifiers].sort((a, b) => a.start - b.start);
+    const { imports, calls, attributes } = this.selection;
+    const nodes = [...imports, ...calls, ...attributes, ...this.identifiersThatMayMatter()].sort((a, b) => a.start - b.start);
     for (const node of nodes) {
       const scope = this.scopes.scopeAt(node);
       switch (node.type) {
@@ -129,6 +131,17 @@ class Inspector {
           break;
       }
     }
+  }
+
+  /** Identifiers whose name may matter where they stand; the others are never looked up in the tree. */
+  private identifiersThatMayMatter(): SyntaxNode[] {
+    const found: SyntaxNode[] = [];
+    for (const word of words(this.syntax.code)) {
+      if (word.name !== '__builtins__' && !mayMatter(this.resolver.lookup(word.name, this.scopes.scopeAt(word)))) continue;
+      const node = this.syntax.nodeAt(word.start, word.end, 'identifier');
+      if (node !== null) found.push(node);
+    }
+    return found;
   }
 
   private imports(node: SyntaxNode): void {
@@ -403,8 +416,8 @@ class Inspector {
   }
 }
 
-export function inspect(selection: Selection, scopes: ScopeTree, patterns: PatternMatcher): Inspection {
-  const inspector = new Inspector(selection, scopes, patterns);
+export function inspect(syntax: SyntaxTree, selection: Selection, scopes: ScopeTree, patterns: PatternMatcher): Inspection {
+  const inspector = new Inspector(syntax, selection, scopes, patterns);
   inspector.inspectAll();
   if (!scopes.module.bindings.has('results')) {
     inspector.report('results.not_assigned', 'the code never assigns the `results` dict, so the execution will return no results', null);

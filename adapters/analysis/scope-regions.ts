@@ -7,6 +7,9 @@
 import type { ScopeOpener } from './selection.ts';
 import type { SyntaxNode } from './syntax-node.ts';
 
+/** A node, or a stretch of text known to hold one (an identifier). */
+export type Span = SyntaxNode | { readonly start: number; readonly end: number };
+
 interface Region<S> {
   opener: ScopeOpener;
   start: number;
@@ -15,7 +18,7 @@ interface Region<S> {
   scope: S;
 }
 
-function contains<S>(region: Region<S>, node: SyntaxNode): boolean {
+function contains<S>(region: Region<S>, node: Span): boolean {
   if (node === region.opener.node || node.start < region.start || node.start >= region.end) return false;
   // a call or attribute on a comprehension starts where it does but is outside it
   return node.start > region.start || node.end <= region.end;
@@ -42,7 +45,7 @@ export class ScopeRegions<S> {
     }
   }
 
-  scopeAt(node: SyntaxNode): S {
+  scopeAt(node: Span): S {
     let low = 0;
     let high = this.regions.length - 1;
     while (low <= high) {

@@ -9,7 +9,7 @@
  * of its function, lambda or class, or the whole comprehension.
  */
 import type { ScopeOpener, Selection } from './selection.ts';
-import { ScopeRegions } from './scope-regions.ts';
+import { ScopeRegions, type Span } from './scope-regions.ts';
 import type { SyntaxNode } from './syntax-node.ts';
 
 /** How a name got its value; resolved lazily by the resolver. */
@@ -33,7 +33,7 @@ export interface Scope {
 export interface ScopeTree {
   readonly module: Scope;
   /** The innermost scope a node is in (a definition itself is in the scope around it). */
-  scopeAt(node: SyntaxNode): Scope;
+  scopeAt(node: Span): Scope;
 }
 
 const sequenceTypes = new Set(['tuple', 'list', 'expression_list', 'pattern_list', 'tuple_pattern', 'list_pattern']);

@@ -1,9 +1,10 @@
 /**
  * What the rules look at, selected from the wasm tree by one tree-sitter
  * query: a single call returns the scopes, the statements that bind names,
- * imports, calls, attributes, identifiers and syntax errors, where copying
- * the tree would cost several wasm calls per node. Everything else is read on
- * demand from the selected nodes. Each list is in source order.
+ * imports, calls and attributes, where copying the tree would
+ * cost several wasm calls per node. Everything else is read on demand from
+ * the selected nodes. Identifiers are too many to select for the few that
+ * matter: see name-occurrences.ts. Each list is in source order.
  */
 import { Query, type Language, type QueryCapture, type Tree } from 'web-tree-sitter';
 import { SyntaxTree, type SyntaxNode } from './syntax-node.ts';
@@ -24,7 +25,6 @@ export interface Selection {
   imports: SyntaxNode[];
   calls: SyntaxNode[];
   attributes: SyntaxNode[];
-  identifiers: SyntaxNode[];
   /** Expressions in the `function` position of a call. */
   callees: Set<SyntaxNode>;
   /** Expressions in the `object` position of an attribute (`epics` in `epics.caput`). */
@@ -33,8 +33,6 @@ export interface Selection {
   storeRoots: SyntaxNode[];
   /** Values of assignments and named expressions, before looking into `a if c else b`. */
   aliasRoots: SyntaxNode[];
-  /** ERROR and missing nodes. */
-  errors: SyntaxNode[];
 }
 
 /** One pattern per line; the first capture of a match says what it is. */
@@ -45,13 +43,15 @@ const patterns = `
 [(list_comprehension) (set_comprehension) (dictionary_comprehension) (generator_expression)] @comprehension
 [(import_statement) (import_from_statement)] @import
 [(global_statement) (named_expression) (for_statement) (for_in_clause) (with_item) (except_clause)] @binding
-(assignment left: (_) @store) @assignment
-(assignment right: (_) @alias)
+(assignment left: (_) @store right: (_)? @alias) @assignment
 (named_expression value: (_) @alias)
 [(augmented_assignment left: (_) @store) (for_statement left: (_) @store) (for_in_clause left: (_) @store) (delete_statement (_) @store)]
-(call function: (_) @callee) @call
-(attribute object: (_) @object) @attribute
-(identifier) @identifier
+(call function: (_) @callee arguments: (_) @arguments) @call
+(attribute object: (_) @object attribute: (identifier) @name) @attribute
+`;
+
+/** Only run on trees with errors: most code parses, and every pattern costs. */
+const errorPatterns = `
 (ERROR) @ERROR
 (MISSING) @missing
 `;
@@ -64,15 +64,20 @@ const capturedTypes: ReadonlyMap<string, string> = new Map([
   ['assignment', 'assignment'],
   ['call', 'call'],
   ['attribute', 'attribute'],
-  ['identifier', 'identifier'],
   ['ERROR', 'ERROR'],
 ]);
 
-let compiled: { language: Language; query: Query } | undefined;
+const capturedNode = (syntax: SyntaxTree, capture: QueryCapture) => syntax.node(capture.node, capturedTypes.get(capture.name));
 
-function selectionQuery(language: Language): Query {
-  if (compiled?.language !== language) compiled = { language, query: new Query(language, patterns) };
-  return compiled.query;
+const compiled = new Map<string, { language: Language; query: Query }>();
+
+function query(language: Language, source: string): Query {
+  let entry = compiled.get(source);
+  if (entry?.language !== language) {
+    entry = { language, query: new Query(language, source) };
+    compiled.set(source, entry);
+  }
+  return entry.query;
 }
 
 function emptySelection(): Selection {
@@ -82,23 +87,26 @@ function emptySelection(): Selection {
     imports: [],
     calls: [],
     attributes: [],
-    identifiers: [],
     callees: new Set(),
     chainObjects: new Set(),
     storeRoots: [],
     aliasRoots: [],
-    errors: [],
   };
 }
 
 const bySource = (a: SyntaxNode, b: SyntaxNode) => a.start - b.start;
 
+function childOf(parent: SyntaxNode, field: string, child: SyntaxNode): SyntaxNode {
+  parent.knowChild(field, child);
+  return child;
+}
+
 export function select(tree: Tree, syntax: SyntaxTree): Selection {
   const selection = emptySelection();
-  const node = (capture: QueryCapture) => syntax.node(capture.node, capturedTypes.get(capture.name));
-  for (const match of selectionQuery(tree.language).matches(tree.rootNode)) {
-    // the node a pattern is about comes first, then the child it names, if any
-    const [first, second] = match.captures;
+  const node = (capture: QueryCapture) => capturedNode(syntax, capture);
+  for (const match of query(tree.language, patterns).matches(tree.rootNode)) {
+    // the node a pattern is about comes first, then the children it names, if any
+    const [first, second, third] = match.captures;
     if (first === undefined) continue;
     switch (first.name) {
       case 'function':
@@ -124,7 +132,8 @@ export function select(tree: Tree, syntax: SyntaxTree): Selection {
         break;
       case 'assignment':
         selection.bindings.push(node(first));
-        if (second !== undefined) selection.storeRoots.push(node(second));
+        if (second !== undefined) selection.storeRoots.push(childOf(node(first), 'left', node(second)));
+        if (third !== undefined) selection.aliasRoots.push(childOf(node(first), 'right', node(third)));
         break;
       case 'store':
         selection.storeRoots.push(node(first));
@@ -134,25 +143,28 @@ export function select(tree: Tree, syntax: SyntaxTree): Selection {
         break;
       case 'call':
         selection.calls.push(node(first));
-        if (second !== undefined) selection.callees.add(node(second));
+        if (second !== undefined) selection.callees.add(childOf(node(first), 'function', node(second)));
+        if (third !== undefined) childOf(node(first), 'arguments', node(third));
         break;
       case 'attribute':
         selection.attributes.push(node(first));
-        if (second !== undefined) selection.chainObjects.add(node(second));
-        break;
-      case 'identifier':
-        selection.identifiers.push(node(first));
-        break;
-      case 'ERROR':
-      case 'missing':
-        selection.errors.push(node(first));
+        if (second !== undefined) selection.chainObjects.add(childOf(node(first), 'object', node(second)));
+        if (third !== undefined) childOf(node(first), 'attribute', node(third));
         break;
     }
   }
   // matches come in the order the query finishes them: put each list back in source order
-  for (const list of [selection.bindings, selection.imports, selection.calls, selection.attributes, selection.identifiers, selection.errors]) {
+  for (const list of [selection.bindings, selection.imports, selection.calls, selection.attributes]) {
     list.sort(bySource);
   }
   selection.scopes.sort((a, b) => a.body.start - b.body.start || b.node.end - a.node.end);
   return selection;
+}
+
+/** ERROR and missing nodes, in source order. */
+export function selectErrors(tree: Tree, syntax: SyntaxTree): SyntaxNode[] {
+  return query(tree.language, errorPatterns)
+    .captures(tree.rootNode)
+    .map((capture) => capturedNode(syntax, capture))
+    .sort(bySource);
 }

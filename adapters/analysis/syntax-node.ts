@@ -14,7 +14,18 @@ export class SyntaxTree {
   private readonly nodes = new Map<number, SyntaxNode>();
 
   /** `code` is the text the offsets refer to (UTF-16 code units). */
-  constructor(readonly code: string) {}
+  constructor(
+    readonly code: string,
+    private readonly root: Node,
+  ) {}
+
+  /** The node of `type` spanning exactly [start, end), if there is one. */
+  nodeAt(start: number, end: number, type: string): SyntaxNode | null {
+    const raw = this.root.descendantForIndex(start, end);
+    if (raw === null || raw.startIndex !== start) return null;
+    const node = this.node(raw);
+    return node.type === type && node.end === end ? node : null;
+  }
 
   /** The one SyntaxNode of a wasm node; `type` seeds the cache when the caller already knows it. */
   node(raw: Node, type?: string): SyntaxNode {
@@ -34,7 +45,7 @@ export class SyntaxNode {
   private cachedEnd: number | undefined;
   private cachedChildren: SyntaxNode[] | undefined;
   private cachedParent: SyntaxNode | null | undefined;
-  private readonly fields = new Map<string, SyntaxNode | undefined>();
+  private fields: Map<string, SyntaxNode | undefined> | undefined;
 
   constructor(
     private readonly tree: SyntaxTree,
@@ -45,6 +56,13 @@ export class SyntaxNode {
 
   knowType(type: string): void {
     this.cachedType = type;
+  }
+
+  /** Records a child the caller already has (from a query match), sparing a wasm call. */
+  knowChild(field: string, child: SyntaxNode): void {
+    this.fields ??= new Map();
+    this.fields.set(field, child);
+    child.cachedParent ??= this;
   }
 
   get type(): string {
@@ -76,6 +94,7 @@ export class SyntaxNode {
 
   /** The child in a grammar field (`function`, `left`, ...); the first one when the field repeats. */
   child(field: string): SyntaxNode | undefined {
+    this.fields ??= new Map();
     if (!this.fields.has(field)) {
       const raw = this.raw.childForFieldName(field);
       this.fields.set(field, raw === null ? undefined : this.adopt(raw));

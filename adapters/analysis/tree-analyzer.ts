@@ -16,7 +16,7 @@ import { compilePatterns, type PatternMatcher } from './patterns.ts';
 import { decide } from './policy.ts';
 import { severityTable, type RuleId, type SeverityTable } from './rules.ts';
 import { collectScopes } from './scopes.ts';
-import { select } from './selection.ts';
+import { select, selectErrors } from './selection.ts';
 import { SourceLines } from './source-lines.ts';
 import { SyntaxTree, type SyntaxNode } from './syntax-node.ts';
 
@@ -110,9 +110,10 @@ export class TreeAnalyzer implements CodeAnalyzer {
 
   /** Runs while the wasm tree is alive; what it returns holds offsets, not nodes. */
   private inspectTree(tree: Tree, code: string): { found: Located[]; accesses: RawAccess[]; syntaxValid: boolean } {
-    const selection = select(tree, new SyntaxTree(code));
-    const errors = tree.rootNode.hasError ? syntaxErrors(selection.errors, 3) : [];
-    const inspection = inspect(selection, collectScopes(selection), this.patterns);
+    const syntax = new SyntaxTree(code, tree.rootNode);
+    const selection = select(tree, syntax);
+    const errors = tree.rootNode.hasError ? syntaxErrors(selectErrors(tree, syntax), 3) : [];
+    const inspection = inspect(syntax, selection, collectScopes(selection), this.patterns);
     return { found: [...errors, ...inspection.findings], accesses: inspection.accesses, syntaxValid: errors.length === 0 };
   }
 

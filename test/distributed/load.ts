@@ -16,15 +16,22 @@ export async function submitAll(client: PyexecClient, ids: string[], gapMs: numb
 
 /** Waits until every execution is done; reading through an outage (the store may be away for a moment). */
 export async function allFinished(client: PyexecClient, ids: string[], timeoutMs: number): Promise<ExecutionRecord[]> {
-  return eventually(async () => {
-    try {
-      const records = (await client.list()).map((view) => view.record);
-      const done = records.filter((record) => ids.includes(record.execution_id) && record.state === 'done');
-      return done.length === ids.length ? done : undefined;
-    } catch {
-      return undefined;
-    }
-  }, `all ${ids.length} executions to finish`, timeoutMs);
+  let seen: ExecutionRecord[] = [];
+  try {
+    return await eventually(async () => {
+      try {
+        seen = (await client.list()).map((view) => view.record).filter((record) => ids.includes(record.execution_id));
+        const done = seen.filter((record) => record.state === 'done');
+        return done.length === ids.length ? done : undefined;
+      } catch {
+        return undefined;
+      }
+    }, `all ${ids.length} executions to finish`, timeoutMs);
+  } catch (error) {
+    const missing = ids.filter((id) => !seen.some((record) => record.execution_id === id));
+    const unfinished = seen.filter((record) => record.state !== 'done').map((record) => `${record.execution_id}: ${record.state} (${record.owner})`);
+    throw new Error(`${(error as Error).message}\nnever recorded: ${missing.join(', ') || 'none'}\nunfinished: ${unfinished.join(', ') || 'none'}`);
+  }
 }
 
 /** How often each execution's code ran. */

@@ -43,7 +43,9 @@ describe('nats-server restarted under load', () => {
       setTimeout(() => void server.restart(), 1_500);
     };
     await submitAll(client, ids, 50, 15, outage);
-    const records = await allFinished(client, ids, 120_000);
+    const records = await allFinished(client, ids, 60_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${processes.map((process) => `--- ${process.name}\n${process.output()}`).join('\n')}`);
+    });
     expect(records.map((record) => record.outcome)).toEqual(ids.map(() => 'succeeded'));
     const runs = runsPerExecution(site, ids);
     expect([...runs.entries()].filter(([, count]) => count !== 1)).toEqual([]);

@@ -133,3 +133,21 @@ describe('execution statechart', () => {
     expect(run.context().outcome).toBe('cancelled');
   });
 });
+
+describe('infrastructure retries', () => {
+  it('are counted per stage: new code after a runtime error starts a fresh count', () => {
+    const run = start();
+    run.actor.send({ type: 'GENERATED', commandId: run.commandId(), code, at: at(1) });
+    run.actor.send({ type: 'ANALYZED', commandId: run.commandId(), analysis: analysis(code), at: at(2) });
+    run.actor.send({ type: 'EXECUTED', commandId: run.commandId(), result: executeResult(run.commandId(), { status: 'infrastructure', results: null }), at: at(3) });
+    expect(run.context().infrastructureFailures).toBe(1);
+    run.actor.send({ type: 'RETRY_DUE', at: at(4) });
+    const failed = executeResult(run.commandId(), { status: 'runtime_error', results: null, error: { type: 'ValueError', message: 'bad' } });
+    run.actor.send({ type: 'EXECUTED', commandId: run.commandId(), result: failed, at: at(5) });
+    expect(run.state()).toBe('retrying');
+    expect(run.context().infrastructureFailures).toBe(0);
+    run.actor.send({ type: 'RETRY_DUE', at: at(6) });
+    run.actor.send({ type: 'GENERATION_FAILED', commandId: run.commandId(), kind: 'infrastructure', errorType: 'APIConnectionError', message: 'down', at: at(7) });
+    expect(run.state()).toBe('retrying');
+  });
+});

@@ -21,11 +21,15 @@ export const behaviorOf: Record<CodeKind, MockBehavior> = {
   bad: 'syntax_error',
 };
 
-/** What the real kernel reports for each kind (the write runs against the fake `epics`). */
-export const kernelStatusOf: Record<Exclude<CodeKind, 'bad'>, ExecutionStatus> = {
+/**
+ * What the real kernel reports for each kind (the write runs against the
+ * fake `epics`); code that fails analysis never reaches it.
+ */
+export const kernelStatusOf: Record<CodeKind, ExecutionStatus | null> = {
   ok: 'succeeded',
   runtime_error: 'runtime_error',
   write: 'succeeded',
+  bad: null,
 };
 
 export interface CodeCatalogue {

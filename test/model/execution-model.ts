@@ -9,7 +9,7 @@
  */
 import { getAdjacencyMap, getShortestPaths, type AdjacencyMap, type AdjacencyValue } from '@xstate/graph';
 import { createActor, getNextSnapshot, type SnapshotFrom } from 'xstate';
-import { executionRequestSchema, type StateName } from '../../bus/messages.ts';
+import { executionRequestSchema, type ExecutionStatus, type StateName } from '../../bus/messages.ts';
 import { executionMachine } from '../../machines/execution-machine.ts';
 import { commandIdFor } from '../../machines/execution-rules.ts';
 import type { ExecutionEvent, ExecutionInput, ExecutionPolicy, RetryStage } from '../../machines/execution-types.ts';
@@ -164,8 +164,7 @@ export class ExecutionModel {
       case 'EXECUTED':
       case 'EXECUTED:infrastructure':
       case 'EXECUTED:lost': {
-        const codeKind = this.required(kind, label);
-        const status = label === 'EXECUTED' ? kernelStatusOf[codeKind === 'bad' ? 'runtime_error' : codeKind] : label === 'EXECUTED:lost' ? 'lost' : 'infrastructure';
+        const status = label === 'EXECUTED' ? this.kernelStatus(this.required(kind, label)) : label === 'EXECUTED:lost' ? 'lost' : 'infrastructure';
         const result = {
           command_id: id('executing'),
           execution_id: context.executionId,
@@ -300,6 +299,12 @@ export class ExecutionModel {
     const label = this.labels.get(event);
     if (!label) throw new Error(`an event the model did not produce: ${JSON.stringify(event)}`);
     return label;
+  }
+
+  private kernelStatus(kind: CodeKind): ExecutionStatus {
+    const status = kernelStatusOf[kind];
+    if (status === null) throw new Error(`code of kind ${kind} reached the kernel in the model`);
+    return status;
   }
 
   private required(kind: CodeKind | null, label: Label): CodeKind {

@@ -2,9 +2,10 @@
  * The environment of one model path around the real service: a generator,
  * an analyzer wrapper and a kernel wrapper that do what the path prescribes
  * when they are called, and a watcher of the execution's events that plays
- * the approver, the clock's victims and the caller. Once the path's labels
- * are used up, the environment behaves well (good code, real analysis,
- * approval, real kernel), so every path finishes.
+ * the approver and the caller who cancels. Deadlines and due retries need no
+ * one: the supervisor's own timers fire them. Once the path's labels are used
+ * up, the environment behaves well (good code, real analysis, approval, real
+ * kernel), so every path finishes.
  *
  * CANCEL is made deterministic by holding the component that was called
  * until the cancellation has ended the execution; the real analyzer and the
@@ -26,10 +27,7 @@ export class Script {
 
   constructor(private readonly steps: readonly Pick<ModelStep, 'label' | 'source'>[]) {}
 
-  /**
-   * The next label, which must belong to `state`; null once the path is used
-   * up.
-   */
+  /** The next label, which must belong to `state`; null once the path is used up. */
   take(state: StateName): Label | null {
     this.passDueRetry(state);
     const step = this.next();

@@ -20,8 +20,6 @@ export { writeKernelspecs } from './kernelspecs.ts';
 export interface JupyterKernelOptions {
   config: Config;
   logger?: Logger;
-  /** Kernels started ahead per mode; default config.execution.jupyter.pool_size. */
-  poolSize?: number;
 }
 
 export interface JupyterKernel extends Kernel {
@@ -45,7 +43,7 @@ export function createJupyterKernel(options: JupyterKernelOptions): JupyterKerne
       new KernelPool({
         settings,
         kernelName: mode.kernel_name,
-        size: options.poolSize ?? jupyter.pool_size,
+        size: jupyter.pool_size,
         idleMs: jupyter.pool_idle_seconds * 1000,
         startTimeoutMs: jupyter.start_timeout_seconds * 1000,
         logger,

@@ -92,7 +92,7 @@ async function select(id) {
   const detail = document.getElementById('detail');
   const reasonDraft = detail.querySelector('textarea')?.value ?? '';
   detail.hidden = false;
-  detail.replaceChildren(...renderDetail(view, reasonDraft));
+  detail.replaceChildren(...renderDetail(view, reasonDraft).flat(2).filter(Boolean));
   for (const row of document.querySelectorAll('#executions tbody tr')) row.classList.toggle('selected', row.dataset.id === id);
 }
 
