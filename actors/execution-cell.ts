@@ -40,6 +40,8 @@ export class ExecutionCell {
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   private renewalQueued = false;
+  /** The last transition whose snapshot is in the store: what a re-issued command is derived from. */
+  private lastWritten: Transition | null = null;
 
   private constructor(
     readonly executionId: string,
@@ -99,6 +101,17 @@ export class ExecutionCell {
     });
   }
 
+  /**
+   * Issues the pending command of the last persisted state again (after a
+   * lost connection: a request, reply or result may be gone). Commands carry
+   * idempotency ids, so where the first one arrived this is a no-op.
+   */
+  reissueCommand(): void {
+    void this.enqueue(async () => {
+      if (this.lastWritten && !this.stopped) this.hooks.dispatch(this, pendingCommand(this.lastWritten.state, this.lastWritten.context));
+    });
+  }
+
   stop(): void {
     this.stopped = true;
     this.actor.stop();
@@ -119,6 +132,7 @@ export class ExecutionCell {
     const transition: Transition = { previous, state: snapshot.value as StateName, context: snapshot.context };
     void this.enqueue(async () => {
       await this.write(snapshot, persisted);
+      this.lastWritten = transition;
       const files = await this.hooks.record(transition);
       await this.hooks.published(transition, files, this.revision ?? 0);
       this.issueCommand(transition);

@@ -81,6 +81,7 @@ export class Supervisor {
   readonly audit: AuditTrail;
   private resultSubscription: { unsubscribe(): Promise<void> } | null = null;
   private leaseTimer: NodeJS.Timeout | null = null;
+  private stopReissuing: (() => void) | null = null;
   private maintaining = false;
 
   constructor(private readonly options: SupervisorOptions) {
@@ -98,15 +99,18 @@ export class Supervisor {
     await this.takeOver();
     const durable = 'pyexec-supervisors';
     this.consumers.push(
-      await queues.consume(subjects.requests, (job) => this.onRequest(job), { concurrency: 8, durable: `${durable}-requests` }),
-      await queues.consume(subjects.decisions, (job) => this.onDecision(job), { concurrency: 8, durable: `${durable}-decisions` }),
-      await queues.consume(subjects.cancels, (job) => this.onCancel(job), { concurrency: 8, durable: `${durable}-cancels` }),
+      await queues.consume(subjects.requests, this.retriedSoon((job) => this.onRequest(job)), { concurrency: 8, durable: `${durable}-requests` }),
+      await queues.consume(subjects.decisions, this.retriedSoon((job) => this.onDecision(job)), { concurrency: 8, durable: `${durable}-decisions` }),
+      await queues.consume(subjects.cancels, this.retriedSoon((job) => this.onCancel(job)), { concurrency: 8, durable: `${durable}-cancels` }),
     );
     this.leaseTimer = setInterval(() => void this.maintainLeases(), Math.max(200, this.leaseMs / 3));
+    // Replies and results travel on core NATS, which forgets what it could not deliver during an outage.
+    this.stopReissuing = this.options.transport.onReconnect?.(() => this.reissueCommands()) ?? null;
   }
 
   async stop(): Promise<void> {
     if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.stopReissuing?.();
     await Promise.all(this.consumers.map((consumer) => consumer.stop()));
     await this.resultSubscription?.unsubscribe();
     this.dispatcher.stop();
@@ -134,6 +138,23 @@ export class Supervisor {
       },
       failed: (cell, error) => this.options.logger.error({ executionId: cell.executionId, err: error }, 'execution step failed'),
       retrying: (cell, error) => this.options.logger.warn({ executionId: cell.executionId, err: error }, 'snapshot write retried: store unavailable'),
+    };
+  }
+
+  /**
+   * A handler that fails (the store or server away for a moment) hands its
+   * message back for another try in a second, instead of leaving it to the
+   * queue's ack-wait. Handling a message twice is harmless: each handler
+   * checks what is already recorded.
+   */
+  private retriedSoon(handler: (job: Job) => Promise<void>): (job: Job) => Promise<void> {
+    return async (job) => {
+      try {
+        await handler(job);
+      } catch (error) {
+        this.options.logger.warn({ subject: job.subject, job: job.id, err: error }, 'handling failed, retrying soon');
+        await job.nak(1_000).catch(() => {});
+      }
     };
   }
 
@@ -292,6 +313,11 @@ export class Supervisor {
       await cell.start().catch(() => {});
       await cell.renewLease();
     }
+  }
+
+  private reissueCommands(): void {
+    this.options.logger.info({ executions: this.cells.size }, 'connection back: re-issuing pending commands');
+    for (const cell of this.cells.values()) cell.reissueCommand();
   }
 
   private async maintainLeases(): Promise<void> {

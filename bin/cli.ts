@@ -46,6 +46,9 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? 0 : exitCodes.usage;
+  } else if (refusedByServer(error)) {
+    process.stderr.write(`pyexec: the NATS server refused this for the user given (its role does not allow it): ${refusedByServer(error)}\n`);
+    process.exitCode = exitCodes.usage;
   } else if (userErrors.some((kind) => error instanceof kind)) {
     process.stderr.write(`pyexec: ${(error as Error).message}\n`);
     process.exitCode = exitCodes.usage;
@@ -53,4 +56,12 @@ try {
     process.stderr.write(`pyexec: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   }
+}
+
+/** A NATS permissions violation anywhere in the cause chain: its message, else null. */
+function refusedByServer(error: unknown): string | null {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if (current.name === 'PermissionViolationError' || /permissions violation/i.test(current.message)) return current.message;
+  }
+  return null;
 }

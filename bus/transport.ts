@@ -7,5 +7,11 @@ export interface Transport {
   bus: Bus;
   kv: KvStore;
   queues: WorkQueue;
+  /**
+   * Calls `listener` whenever the connection comes back after it was lost
+   * (core messages sent meanwhile may be gone); returns the unsubscribe.
+   * In-process transports never lose it and need not implement this.
+   */
+  onReconnect?(listener: () => void): () => void;
   close(): Promise<void>;
 }

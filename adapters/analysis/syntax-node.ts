@@ -79,11 +79,6 @@ export class SyntaxNode {
     return this.tree.code.slice(this.start, this.end);
   }
 
-  /** Inserted by the parser to recover from a syntax error. */
-  get missing(): boolean {
-    return this.raw.isMissing;
-  }
-
   /** Named children, comments left out. */
   get children(): SyntaxNode[] {
     this.cachedChildren ??= this.raw.namedChildren

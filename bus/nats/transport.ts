@@ -4,6 +4,7 @@
  * One connection carries all three.
  */
 import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../../adapters/logger.ts';
 import type { Transport } from '../transport.ts';
 import { NatsBus, type HandlerErrorHook } from './bus.ts';
@@ -54,6 +55,7 @@ export async function createNatsTransport(options: NatsTransportOptions): Promis
       bus,
       kv,
       queues,
+      onReconnect: (listener) => onReconnect(connection, listener),
       close: async () => {
         await queues.close();
         await bus.close();
@@ -65,4 +67,14 @@ export async function createNatsTransport(options: NatsTransportOptions): Promis
     await connection.close();
     throw error;
   }
+}
+
+function onReconnect(connection: NatsConnection, listener: () => void): () => void {
+  const statuses = connection.status()[Symbol.asyncIterator]();
+  void (async () => {
+    for (let next = await statuses.next(); !next.done; next = await statuses.next()) {
+      if (next.value.type === 'reconnect') listener();
+    }
+  })();
+  return () => void statuses.return?.();
 }

@@ -159,9 +159,13 @@ export class PyexecProcess {
 }
 
 /** Runs `pyexec ARGS` to its end; returns exit code, stdout and stderr. */
-export function runPyexec(site: Site, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runPyexec(site: Site, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args, '--config', site.configFile], { cwd: site.root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args, '--config', site.configFile], {
+      cwd: site.root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -102,11 +102,11 @@ describe('review page', () => {
     expect(highlighted).toEqual([['4', 'caput("SR:MAG:QF1:CURRENT_SP", 12.5)']]);
 
     // A marker on the window survives only if the page is never reloaded.
-    await page.evaluate(() => Object.assign(window, { notReloaded: true }));
+    await page.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
     await page.fill('[data-testid=reason]', 'scan approved for shift');
     await page.click('[data-testid=approve]');
     await page.waitForSelector('[data-testid=state]:has-text("done: succeeded")', { timeout: 30_000 });
-    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
     expect(await page.$('[data-testid=approve]')).toBeNull();
     expect(await page.textContent('[data-testid=decision]')).toBe('approve by alice: scan approved for shift');
     expect(await page.textContent(`#executions tr[data-id="${id}"]`)).toContain('done: succeeded');
@@ -117,7 +117,7 @@ describe('review page', () => {
 
     const [figure] = await Promise.all([page.waitForEvent('popup'), page.click('[data-testid=figure-link]')]);
     await figure.waitForLoadState();
-    expect(await figure.evaluate(() => document.contentType)).toBe('image/png');
+    expect(await figure.evaluate('document.contentType')).toBe('image/png');
     const width = await page.$eval('.figures img', (image) => (image as unknown as { naturalWidth: number }).naturalWidth);
     expect(width).toBeGreaterThan(100);
 
@@ -142,7 +142,7 @@ describe('review page', () => {
     // The viewer's own session and CSRF token, from inside the page: the role is checked on the server.
     const asViewer = await page.evaluate(async (decision) => {
       const session = (await (await fetch('/api/session')).json()) as { csrf_token: string };
-      const response = await fetch(location.pathname.replace(/\/$/, '') + `/api/executions/${decision.id}/decision`, {
+      const response = await fetch(`/api/executions/${decision.id}/decision`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf_token },
         body: JSON.stringify(decision.body),

@@ -1,0 +1,72 @@
+/**
+ * The roles of nats-server.conf with the whole service: `serve` and
+ * `executor` run as their users, a requester submits with `pyexec submit`,
+ * and when the requester tries `pyexec approve` the server refuses the
+ * decision — the execution keeps waiting — until an approver approves it.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NatsServer } from '../support/nats-server.ts';
+import { eventually, PyexecProcess, runPyexec, Site } from './harness.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const configFile = fileURLToPath(new URL('../../nats-server.conf', import.meta.url));
+const passwords = {
+  PYEXEC_NATS_SERVICE_PASSWORD: 'service-secret',
+  PYEXEC_NATS_REQUESTER_PASSWORD: 'requester-secret',
+  PYEXEC_NATS_APPROVER_PASSWORD: 'approver-secret',
+  PYEXEC_NATS_EXECUTOR_PASSWORD: 'executor-secret',
+};
+const as = (user: string, password: string) => ({ PYEXEC_NATS_USER: user, PYEXEC_NATS_PASSWORD: password });
+const service = as('pyexec-service', passwords.PYEXEC_NATS_SERVICE_PASSWORD);
+const requester = as('pyexec-requester', passwords.PYEXEC_NATS_REQUESTER_PASSWORD);
+const approver = as('pyexec-approver', passwords.PYEXEC_NATS_APPROVER_PASSWORD);
+const executor = as('pyexec-executor', passwords.PYEXEC_NATS_EXECUTOR_PASSWORD);
+
+describe('roles of nats-server.conf with the real processes', () => {
+  let server: NatsServer;
+  let site: Site;
+  const processes: PyexecProcess[] = [];
+
+  beforeAll(async () => {
+    server = await NatsServer.start({ configFile, env: passwords, auth: { user: service.PYEXEC_NATS_USER, pass: service.PYEXEC_NATS_PASSWORD } });
+    site = new Site();
+    const url = { PYEXEC_NATS_URL: server.url };
+    processes.push(await PyexecProcess.start('service', site, ['serve'], { ...url, ...service }));
+    processes.push(await PyexecProcess.start('executor', site, ['executor'], { ...url, ...executor }));
+  });
+
+  afterAll(async () => {
+    for (const process of processes) await process.kill();
+    await server?.dispose();
+    site?.dispose();
+  });
+
+  it('refuses an approval from a requester and takes the one from an approver', async () => {
+    const url = { PYEXEC_NATS_URL: server.url };
+    const codeFile = join(site.root, 'set.py');
+    writeFileSync(codeFile, 'from epics import caput\ncaput("SR:TEST:ROLES", 0.5)\nresults = {"set": 0.5}\n');
+    const submitted = await runPyexec(site, ['submit', 'set a corrector', '--id', 'roles-0001', '--code', codeFile], { ...url, ...requester });
+    expect(submitted.code, submitted.stderr).toBe(0);
+    expect(submitted.stdout.trim()).toBe('roles-0001');
+    await eventually(async () => {
+      const listed = await runPyexec(site, ['list', '--json'], { ...url, ...requester });
+      const rows = JSON.parse(listed.stdout || '[]') as { execution_id: string; state: string }[];
+      return rows.find((row) => row.execution_id === 'roles-0001')?.state === 'awaitingApproval';
+    }, 'the execution to wait for approval');
+
+    const forged = await runPyexec(site, ['approve', 'roles-0001', '--approver', 'mallory'], { ...url, ...requester });
+    expect(forged.code).toBe(2);
+    expect(forged.stderr).toMatch(/refused.*Permissions Violation/i);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(site.count('caput SR:TEST:ROLES 0.5')).toBe(0);
+
+    const approved = await runPyexec(site, ['approve', 'roles-0001', '--approver', 'bob', '--reason', 'checked'], { ...url, ...approver });
+    expect(approved.code, approved.stderr).toBe(0);
+    const watched = await runPyexec(site, ['watch', 'roles-0001', '--json'], { ...url, ...requester });
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(JSON.parse(watched.stdout)).toMatchObject({ execution_id: 'roles-0001', outcome: 'succeeded', results: { set: 0.5 } });
+    expect(site.count('caput SR:TEST:ROLES 0.5')).toBe(1);
+  });
+});
