@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecuteJob, ExecuteResult } from '../../bus/messages.ts';
 import type { Kernel } from '../../adapters/kernels/kernel.ts';
+import { installFakeEpics, writeLogName } from '../support/fake-epics.ts';
 import { tempDir } from '../support/temp.ts';
 
 export interface ContractMode {
@@ -37,42 +38,6 @@ const memoryMb = 2560;
 /** Generous for CI on two busy cores; the point is that it ends, not how fast. */
 const killBoundMs = 15_000;
 
-const fakeEpics = {
-  '__init__.py': `
-import os
-from . import ca
-from .ca import _record
-
-def caput(pvname, value, **kwargs):
-    _record("caput", pvname, value)
-    return 1
-
-def caget(pvname, **kwargs):
-    return 42.0
-
-class PV:
-    def __init__(self, pvname, **kwargs):
-        self.pvname = pvname
-
-    def get(self, **kwargs):
-        return 42.0
-
-    def put(self, value, **kwargs):
-        _record("PV.put", self.pvname, value)
-        return 1
-`,
-  'ca.py': `
-import os
-
-def _record(kind, pvname, value):
-    with open(os.path.join(os.getcwd(), "epics_writes.log"), "a") as handle:
-        handle.write("%s %s %r\\n" % (kind, pvname, value))
-
-def put(chid, value, **kwargs):
-    _record("ca.put", chid, value)
-    return 1
-`,
-};
 
 /** Processes whose process group is `pgid` (from /proc). */
 function processesInGroup(pgid: number): number[] {
@@ -103,16 +68,15 @@ async function eventually(check: () => boolean, timeoutMs = 5000): Promise<boole
 export function runKernelContract(name: string, makeKernel: MakeKernel): void {
   describe(`kernel contract: ${name}`, () => {
     const root = tempDir('pyexec-contract-');
-    const epicsDir = join(root.path, 'site');
+    const epics = installFakeEpics(root.path);
     let kernel: Kernel;
     let jobs = 0;
 
     beforeAll(async () => {
-      mkdirSync(join(epicsDir, 'epics'), { recursive: true });
-      for (const [file, text] of Object.entries(fakeEpics)) writeFileSync(join(epicsDir, 'epics', file), text);
       // Present in the service's environment, so it would leak if the kernel copied it.
       process.env[secretName] = secretValue;
-      const environment = { PYTHONPATH: epicsDir };
+      // No FAKE_EPICS_LOG: each write lands in its own execution folder.
+      const environment = { PYTHONPATH: epics.pythonPath };
       kernel = await makeKernel({
         modes: { read_only: { allows_writes: false, environment }, write_access: { allows_writes: true, environment } },
         outputCapBytes,
@@ -384,7 +348,7 @@ export function runKernelContract(name: string, makeKernel: MakeKernel): void {
           const { job, result } = await run(`${code}\nresults = {"wrote": True}`);
           expect(result.status).toBe('runtime_error');
           expect(result.error?.message).toContain('refused');
-          expect(existsSync(join(job.folder, 'epics_writes.log'))).toBe(false);
+          expect(existsSync(join(job.folder, writeLogName))).toBe(false);
         });
       }
 
@@ -400,7 +364,7 @@ export function runKernelContract(name: string, makeKernel: MakeKernel): void {
           allows_writes: true,
         });
         expectSucceeded(result);
-        expect(readFileSync(join(job.folder, 'epics_writes.log'), 'utf8')).toBe('caput SR:MAG:SET 2.0\n');
+        expect(readFileSync(join(job.folder, writeLogName), 'utf8')).toBe('caput SR:MAG:SET 2.0\n');
       });
     });
 

@@ -8,7 +8,7 @@
  * on the kernel and what the fake `epics` module wrote must be what the
  * model says.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getStateNodes } from '@xstate/graph';
@@ -29,13 +29,12 @@ import { requireTestPython, testPython } from '../kernels/local-python.ts';
 import { buildCatalogue, type CodeKind } from './code-kinds.ts';
 import { ExecutionModel, type ModelPath, type ModelRoot, type ModelStep } from './execution-model.ts';
 import { Script, ScriptedWorld } from './scripted-world.ts';
-import { fakeEpicsModule, writeLogName } from './fake-epics.ts';
+import { installFakeEpics, writeLogName } from '../support/fake-epics.ts';
 
 requireTestPython();
 
 const site = tempDir('pyexec-model-site-');
-mkdirSync(join(site.path, 'epics'));
-writeFileSync(join(site.path, 'epics', '__init__.py'), fakeEpicsModule);
+const epics = installFakeEpics(site.path);
 
 interface PathTimings {
   executionsRoot: string;
@@ -45,7 +44,7 @@ interface PathTimings {
 
 /** Small budgets keep the graph small: two generation and two execution attempts, one infrastructure retry. */
 function configFor(timings: PathTimings): Config {
-  const environment = { PYTHONPATH: site.path };
+  const environment = { PYTHONPATH: epics.pythonPath };
   return parseConfig({
     python_executor: { max_generation_retries: 2, max_execution_retries: 2, execution_timeout_seconds: 30 },
     execution: {

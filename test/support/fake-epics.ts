@@ -1,18 +1,20 @@
 /**
- * A fake pyepics package for tests: caput / PV.put append one line per
- * write to a log file, so a test can count what really ran on "hardware".
- * Put `pythonPath` on the write mode's PYTHONPATH and `logFile` in its
- * FAKE_EPICS_LOG (both through config modes.<mode>.environment).
+ * A fake pyepics package for tests: caput, PV.put and ca.put append one line
+ * per write ("caput PV value") to a log, so a test can tell exactly what
+ * would have reached the hardware. The log is $FAKE_EPICS_LOG when set (one
+ * log across executions), else epics_writes.log in the working folder (the
+ * execution folder). Put `pythonPath` on the mode's PYTHONPATH through
+ * config modes.<mode>.environment.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const moduleSource = `
-import os
+export const writeLogName = 'epics_writes.log';
 
-def _record(kind, pvname, value):
-    with open(os.environ["FAKE_EPICS_LOG"], "a") as handle:
-        handle.write("%s %s %r\\n" % (kind, pvname, value))
+const files = {
+  '__init__.py': `
+from . import ca
+from .ca import _record
 
 def caput(pvname, value, **kwargs):
     _record("caput", pvname, value)
@@ -31,20 +33,36 @@ class PV:
     def put(self, value, **kwargs):
         _record("PV.put", self.pvname, value)
         return 1
-`;
+`,
+  'ca.py': `
+import os
+
+def _record(kind, pvname, value):
+    log = os.environ.get("FAKE_EPICS_LOG") or os.path.join(os.getcwd(), "${writeLogName}")
+    with open(log, "a") as handle:
+        handle.write("%s %s %r\\n" % (kind, pvname, value))
+
+def put(chid, value, **kwargs):
+    _record("ca.put", chid, value)
+    return 1
+`,
+};
 
 export interface FakeEpics {
+  /** The folder to put on PYTHONPATH. */
   pythonPath: string;
   logFile: string;
-  /** Lines written so far, one per write that reached the "hardware". */
+  /** Lines written to the shared log so far, one per write. */
   writes(): string[];
+  /** For config modes.<mode>.environment: PYTHONPATH and the shared log. */
   environment: Record<string, string>;
 }
 
+/** Installs the package under `folder`/site; writes go to `folder`/epics-writes.log. */
 export function installFakeEpics(folder: string): FakeEpics {
   const pythonPath = join(folder, 'site');
   mkdirSync(join(pythonPath, 'epics'), { recursive: true });
-  writeFileSync(join(pythonPath, 'epics', '__init__.py'), moduleSource);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(pythonPath, 'epics', name), text);
   const logFile = join(folder, 'epics-writes.log');
   return {
     pythonPath,
