@@ -12,6 +12,7 @@ import {
   describeZodError,
   executionEventSchema,
   executionRequestSchema,
+  protocolErrorSchema,
   type ApprovalDecision,
   type ExecutionEvent,
   type ExecutionRequestInput,
@@ -31,7 +32,7 @@ export interface ExecutionHandle {
   readonly events: Observable<ExecutionEvent>;
   /** Resolves with the summary when the execution succeeds; rejects with a typed ExecutionError otherwise. */
   readonly result: Promise<ExecutionSummary>;
-  /** Resolves with the summary whatever the outcome. */
+  /** Resolves with the summary whatever the outcome; rejects only when the service refused the request. */
   readonly settled: Promise<ExecutionSummary>;
   approve(options?: DecisionOptions): Promise<void>;
   reject(reason: string, options?: DecisionOptions): Promise<void>;
@@ -69,25 +70,35 @@ export class PyexecClient {
   watch(id: string): ExecutionHandle {
     const events = new ReplaySubject<ExecutionEvent>();
     let settle: (summary: ExecutionSummary) => void = () => {};
-    const settled = new Promise<ExecutionSummary>((resolve) => (settle = resolve));
-    const subscription = this.transport.bus.subscribe(subjects.events(id), (message) => {
-      const event = executionEventSchema.safeParse(message.data);
-      if (!event.success) return;
-      events.next(event.data);
-      if (event.data.kind === 'state' && event.data.summary) {
-        settle(event.data.summary);
-        events.complete();
-        void subscription.unsubscribe();
-      }
-    });
+    let refuse: (error: Error) => void = () => {};
+    const settled = new Promise<ExecutionSummary>((resolve, reject) => ((settle = resolve), (refuse = reject)));
+    settled.catch(() => {}); // a refused request is reported through `result` as well
+    const subscriptions = [
+      this.transport.bus.subscribe(subjects.events(id), (message) => {
+        const event = executionEventSchema.safeParse(message.data);
+        if (!event.success) return;
+        events.next(event.data);
+        const summary = event.data.kind === 'state' ? event.data.summary : undefined;
+        if (summary) end(() => settle(summary));
+      }),
+      // A request the service could not accept never gets a state event: its error says why.
+      this.transport.bus.subscribe(subjects.errors, (message) => {
+        const error = protocolErrorSchema.safeParse(message.data);
+        if (error.success && error.data.execution_id === id && error.data.subject === subjects.requests) {
+          end(() => refuse(new ValidationError(error.data.error)));
+        }
+      }),
+    ];
+    const end = (finish: () => void) => {
+      finish();
+      events.complete();
+      for (const subscription of subscriptions) void subscription.unsubscribe();
+    };
     // An execution that finished before we subscribed: its record has the answer.
-    void this.get(id).then((view) => {
-      if (view?.record.state === 'done') {
-        settle(summaryOf(view.context, `${view.context.folder}/notebook.ipynb`));
-        events.complete();
-        void subscription.unsubscribe();
-      }
-    })
+    void this.get(id)
+      .then((view) => {
+        if (view?.record.state === 'done') end(() => settle(summaryOf(view.context, `${view.context.folder}/notebook.ipynb`)));
+      })
       // The store is away for a moment (a server restart): the live events still tell the end.
       .catch(() => {});
     const result = settled.then((summary) => {

@@ -23,7 +23,7 @@ import type { Config } from '../config/schema.ts';
 import type { ExecutionContext, ExecutionPolicy } from '../machines/execution-types.ts';
 import { commandIdFor } from '../machines/execution-rules.ts';
 import { refusalReason } from '../machines/approval-rules.ts';
-import { createExecutionFolder } from '../adapters/store/execution-folder.ts';
+import { createExecutionFolder, ExecutionFolderError, findExecutionFolder } from '../adapters/store/execution-folder.ts';
 import { createAuditTrail, type AuditEntry, type AuditTrail } from '../adapters/audit/audit-trail.ts';
 import type { Logger } from '../adapters/logger.ts';
 import { CommandDispatcher } from './command-dispatcher.ts';
@@ -170,7 +170,8 @@ export class Supervisor {
     if (this.cells.has(executionId) || (await this.options.transport.kv.get(kvKeys.execution(executionId)))) {
       return job.ack(); // a repeated request: the execution exists already
     }
-    const folder = await createExecutionFolder(this.options.config.service.executions_root, executionId, request);
+    const folder = await this.folderFor(executionId, request);
+    if (folder === null) return job.term();
     await this.audit.append(folder, executionId, {
       event: 'request',
       execution_id: executionId,
@@ -186,6 +187,25 @@ export class Supervisor {
     // Acknowledged only once the first snapshot is in the store: nothing is lost in between.
     await cell.start();
     await job.ack();
+  }
+
+  /**
+   * The execution's folder: new, or the one a previous delivery of this
+   * request created before its process died. A request whose folder cannot be
+   * made is refused on pyexec.errors (the client's handle rejects with it).
+   */
+  private async folderFor(executionId: string, request: ExecutionRequest): Promise<string | null> {
+    const root = this.options.config.service.executions_root;
+    try {
+      return await createExecutionFolder(root, executionId, request);
+    } catch (error) {
+      const existing = error instanceof ExecutionFolderError ? await findExecutionFolder(root, executionId) : null;
+      if (existing) return existing;
+      const reason = `request refused: its execution folder cannot be created under ${root}: ${(error as Error).message}`;
+      this.options.logger.error({ executionId, err: error }, reason);
+      await publishProtocolError(this.options.transport.bus, subjects.requests, reason, executionId);
+      return null;
+    }
   }
 
   private async onDecision(job: Job): Promise<void> {

@@ -99,3 +99,22 @@ describe('programmatic API', () => {
     expect((error as RuntimeFailedError).summary.error_chain[0]).toMatchObject({ stage: 'execution', type: 'IndexError' });
   });
 });
+
+describe('a request the service cannot accept', () => {
+  it('rejects the handle with the reason instead of waiting forever', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const blockedRoot = join(folder.path, 'blocked');
+    mkdirSync(blockedRoot);
+    // The executions root is a file: no folder can be made under it (root ignores permission bits).
+    writeFileSync(join(blockedRoot, 'executions'), 'not a folder');
+    const config = parseConfig({ service: { executions_root: join(blockedRoot, 'executions') } });
+    const blocked = await createService(config, { warmKernel: false });
+    try {
+      const handle = await blocked.client.submit({ task_objective: 'x', behavior: 'success' });
+      await expect(handle.settled).rejects.toBeInstanceOf(ValidationError);
+      await expect(handle.result).rejects.toThrow(/request refused/);
+    } finally {
+      await blocked.stop();
+    }
+  });
+});
