@@ -1,8 +1,11 @@
 /**
  * One execution hosted by a supervisor: its xstate actor, and the strict
  * order of what follows each transition — persist the snapshot with
- * compare-and-set, write the folder's files, publish the state event, then
- * issue the command the new state calls for. A failed compare-and-set means
+ * compare-and-set, append the audit records, write the files someone looks
+ * at next (recorder.ts filesBeforeEvent), publish the state event, then
+ * issue the command the new state calls for. The other attempt notebooks are
+ * written after the command has gone out, one after the other, and all of
+ * them before the execution's last event. A failed compare-and-set means
  * another supervisor owns the execution: this cell stops and is dropped.
  */
 import { createActor, type Actor, type Snapshot } from 'xstate';
@@ -13,14 +16,17 @@ import { executionMachine } from '../machines/execution-machine.ts';
 import { commandKey, pendingCommand, type PendingCommand } from '../machines/commands.ts';
 import type { ExecutionContext, ExecutionEvent, ExecutionInput } from '../machines/execution-types.ts';
 import { executionRecordSchema, type ExecutionRecord } from './execution-record.ts';
-import type { RecordedFiles, Transition } from './recorder.ts';
+import { filesBeforeEvent, type RecordedFiles, type Transition } from './recorder.ts';
 import { whileUnavailable } from './store-retry.ts';
 
 export interface CellHooks {
   kv: KvStore;
   owner: string;
   leaseMs: number;
-  record(transition: Transition): Promise<RecordedFiles>;
+  /** The transition's audit records. */
+  audit(transition: Transition): Promise<void>;
+  /** The transition's notebooks and result files. */
+  writeFiles(transition: Transition): Promise<RecordedFiles>;
   published(transition: Transition, files: RecordedFiles, revision: number): Promise<void>;
   dispatch(cell: ExecutionCell, command: PendingCommand): void;
   dropped(cell: ExecutionCell, reason: string): void;
@@ -38,6 +44,8 @@ export class ExecutionCell {
   private lastState: StateName | null = null;
   private lastCommandKey: string | null = null;
   private chain: Promise<void> = Promise.resolve();
+  /** Attempt notebooks written off the critical path (never rejects: failures are reported). */
+  private files: Promise<void> = Promise.resolve();
   private stopped = false;
   private renewalQueued = false;
   /** The last transition whose snapshot is in the store: what a re-issued command is derived from. */
@@ -117,9 +125,10 @@ export class ExecutionCell {
     this.actor.stop();
   }
 
-  /** Waits for every queued write and publication. */
-  settled(): Promise<void> {
-    return this.chain;
+  /** Waits for every queued write, publication and notebook. */
+  async settled(): Promise<void> {
+    await this.chain;
+    await this.files;
   }
 
   private onSnapshot(snapshot: ExecutionSnapshot): void {
@@ -133,10 +142,27 @@ export class ExecutionCell {
     void this.enqueue(async () => {
       await this.write(snapshot, persisted);
       this.lastWritten = transition;
-      const files = await this.hooks.record(transition);
+      await this.hooks.audit(transition);
+      const filesFirst = filesBeforeEvent(transition);
+      let files: RecordedFiles = { notebookPath: null };
+      if (filesFirst) {
+        await this.files; // the notebooks of earlier transitions come first
+        files = await this.hooks.writeFiles(transition);
+      }
       await this.hooks.published(transition, files, this.revision ?? 0);
       this.issueCommand(transition);
+      if (!filesFirst) this.writeFilesLater(transition);
     });
+  }
+
+  /** After the command is out: its dispatch never waits for notebook I/O. */
+  private writeFilesLater(transition: Transition): void {
+    this.files = this.files
+      .then(() => this.hooks.writeFiles(transition))
+      .then(
+        () => {},
+        (error: unknown) => this.hooks.failed(this, error),
+      );
   }
 
   private issueCommand({ state, context }: Transition): void {

@@ -1,10 +1,14 @@
 /**
  * Writes what an execution leaves behind, after each persisted transition:
- * an attempt notebook per stage (generated, awaiting approval, failed
- * analysis, failed execution, succeeded), the final notebook with the real
- * outputs, results.json, and the audit records a transition makes: the
- * transition itself, a decision counted or refused (and why), the start and
- * end of an execution attempt (hash-chained, adapters/audit).
+ * the audit records a transition makes (the transition itself, a decision
+ * counted or refused and why, the start and end of an execution attempt;
+ * hash-chained, adapters/audit), an attempt notebook per stage (generated,
+ * awaiting approval, failed analysis, failed execution, succeeded), and at
+ * the end the final notebook with the real outputs and results.json.
+ *
+ * The audit records are written before the transition's event and command;
+ * notebooks only where someone looks next (filesBeforeEvent), the others
+ * after the command has gone out (ExecutionCell).
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -56,7 +60,8 @@ async function withOutputs(result: ExecuteResult | null): Promise<ExecuteResult 
   }
 }
 
-async function notebookFor(transition: Transition, stage: AttemptStage | 'final'): Promise<ReturnType<typeof buildNotebook>> {
+/** `result` is the executed attempt with its outputs read back (withOutputs), for the stages that show it. */
+function notebookFor(transition: Transition, stage: AttemptStage | 'final', result: ExecuteResult | null): ReturnType<typeof buildNotebook> {
   const { context, state } = transition;
   const executed = stage === 'failed_execution' || stage === 'succeeded' || stage === 'final';
   return buildNotebook({
@@ -69,7 +74,7 @@ async function notebookFor(transition: Transition, stage: AttemptStage | 'final'
     folder: context.folder,
     analysis: context.analysis,
     approval: approvalStatus(context, state),
-    result: executed ? await withOutputs(context.result) : null,
+    result: executed ? result : null,
     outcome: context.outcome,
     errorChain: context.errorChain,
   });
@@ -106,15 +111,37 @@ export function auditEntriesFor({ previous, state, context }: Transition): Audit
   return entries;
 }
 
-export async function recordTransition(transition: Transition, audit: AuditTrail): Promise<RecordedFiles> {
+/**
+ * Whether a transition's files (and audit anchor) must be in place before its
+ * event is published: a human is asked to look (awaiting approval) or the
+ * execution has ended (the summary points at the final notebook). Other
+ * attempt notebooks are written off the critical path.
+ */
+export function filesBeforeEvent({ state }: Transition): boolean {
+  return state === 'awaitingApproval' || state === 'done';
+}
+
+/**
+ * The transition's audit records, in one append. Their anchor in the store
+ * is waited for where the execution comes to rest (filesBeforeEvent); where
+ * it moves on at once, the anchor follows in the background and coalesces
+ * with the next transition's.
+ */
+export async function auditTransition(transition: Transition, audit: AuditTrail): Promise<void> {
+  const { context } = transition;
+  await audit.appendAll(context.folder, context.executionId, auditEntriesFor(transition), { anchorLater: !filesBeforeEvent(transition) });
+}
+
+/** The transition's attempt notebook, and at the end results.json and the final notebook (written side by side). */
+export async function writeTransitionFiles(transition: Transition): Promise<RecordedFiles> {
   const { context, state } = transition;
-  for (const entry of auditEntriesFor(transition)) await audit.append(context.folder, context.executionId, entry);
   const stage = attemptStage(transition);
-  let notebookPath: string | null = null;
-  if (stage) notebookPath = await writeAttemptNotebook(context.folder, Math.max(1, context.attempt), stage, await notebookFor(transition, stage));
-  if (state === 'done') {
-    if (context.result?.results) await writeResults(context.folder, context.result.results);
-    notebookPath = await writeFinalNotebook(context.folder, await notebookFor(transition, 'final'));
-  }
+  if (stage === null && state !== 'done') return { notebookPath: null };
+  const executed = state === 'done' || stage === 'failed_execution' || stage === 'succeeded';
+  const result = executed ? await withOutputs(context.result) : null;
+  const attempt = stage ? writeAttemptNotebook(context.folder, Math.max(1, context.attempt), stage, notebookFor(transition, stage, result)) : null;
+  if (state !== 'done') return { notebookPath: await attempt };
+  const results = context.result?.results ? writeResults(context.folder, context.result.results) : null;
+  const [notebookPath] = await Promise.all([writeFinalNotebook(context.folder, notebookFor(transition, 'final', result)), attempt, results]);
   return { notebookPath };
 }

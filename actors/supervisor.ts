@@ -31,7 +31,7 @@ import { ExecutionCell, type CellHooks } from './execution-cell.ts';
 import { executionRecordSchema } from './execution-record.ts';
 import { parseMessage, publishProtocolError } from './protocol.ts';
 import { queueOptions } from './queues.ts';
-import { recordTransition, type RecordedFiles, type Transition } from './recorder.ts';
+import { auditTransition, writeTransitionFiles, type RecordedFiles, type Transition } from './recorder.ts';
 
 export interface SupervisorOptions {
   transport: Transport;
@@ -117,6 +117,7 @@ export class Supervisor {
     await Promise.all([...this.cells.values()].map((cell) => cell.settled()));
     for (const cell of this.cells.values()) cell.stop();
     this.cells.clear();
+    await this.audit.flush();
   }
 
   /** Executions this supervisor hosts right now. */
@@ -129,7 +130,8 @@ export class Supervisor {
       kv: this.options.transport.kv,
       owner: this.id,
       leaseMs: this.leaseMs,
-      record: (transition) => recordTransition(transition, this.audit),
+      audit: (transition) => auditTransition(transition, this.audit),
+      writeFiles: writeTransitionFiles,
       published: (transition, files, revision) => this.publishTransition(transition, files, revision),
       dispatch: (cell, command) => this.dispatcher.dispatch(cell, command),
       dropped: (cell, reason) => {

@@ -1,9 +1,11 @@
 /**
- * Picks the kernel the configuration asks for (execution.execution_method).
- * One kernel serves every execution mode: each job names its mode.
+ * Picks the kernel the configuration asks for (execution.execution_method;
+ * `container` is parsed as `jupyter`). One kernel serves every execution
+ * mode: each job names its mode.
  */
 import type { Config } from '../../config/schema.ts';
 import { silentLogger, type Logger } from '../logger.ts';
+import { createJupyterKernel } from './jupyter/index.ts';
 import type { Kernel } from './kernel.ts';
 import { createLocalKernel, localKernelOptions } from './local/index.ts';
 
@@ -19,8 +21,19 @@ export async function createKernel(config: Config, choice: KernelChoice = {}): P
     case 'local':
       return createLocalKernel(localKernelOptions(config, { warm: choice.warm ?? false, logger }));
     case 'jupyter':
-      throw new Error('execution.execution_method: jupyter is not available in this build yet');
+      return startJupyterPool(config, logger);
   }
+}
+
+/**
+ * The Jupyter kernel with its pools filling in the background: the first
+ * execution does not wait for every mode's kernels, and a server that is
+ * down now is retried by each execution (KernelUnavailableError, backoff).
+ */
+function startJupyterPool(config: Config, logger: Logger): Kernel {
+  const kernel = createJupyterKernel({ config, logger });
+  void kernel.warmUp().catch((error: unknown) => logger.warn({ err: String(error) }, 'jupyter warm-up failed; kernels start on demand'));
+  return kernel;
 }
 
 export type { Kernel } from './kernel.ts';

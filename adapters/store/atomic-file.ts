@@ -1,19 +1,29 @@
 /**
- * Atomic file writes: the data goes to a temporary sibling, is flushed to
- * disk, then renamed over the target. A reader sees the old file or the new
- * one, never a partial one; a failure leaves the old file and no temporary.
+ * Atomic file writes: the data goes to a temporary sibling, then is renamed
+ * over the target. A reader sees the old file or the new one, never a
+ * partial one; a failure leaves the old file and no temporary.
+ *
+ * `durable` (the default) also flushes the data to disk before the rename,
+ * so the file survives a power loss. Files that can be rebuilt from the KV
+ * store (the source of truth: notebooks, results, context) skip the flush:
+ * an fsync costs more than the rest of the write, on every transition.
  */
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export interface AtomicWriteOptions {
+  /** Flush to disk before the rename (default true). */
+  durable?: boolean;
+}
+
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const handle = await open(temporary, 'wx', 0o644);
     try {
       await handle.writeFile(data);
-      await handle.sync();
+      if (options.durable ?? true) await handle.sync();
     } finally {
       await handle.close();
     }

@@ -8,9 +8,14 @@
  * (times in UTC, so that names do not depend on the host's zone). The folder
  * is built under a hidden temporary name and renamed into place, so it either
  * exists complete (context.json, attempts/, figures/, audit.jsonl) or not at
- * all; every file in it is written atomically (temp + fsync + rename). Paths
+ * all; every file written later is replaced atomically (temp + rename). Paths
  * are resolved and checked against the root (symlinks included): nothing is
  * ever created outside it.
+ *
+ * No file here is flushed to disk (fsync): the KV store is the source of
+ * truth, and context, results and notebooks can be rebuilt from the
+ * execution's record there; the audit trail's appends were never flushed,
+ * its head is anchored in the KV store instead (adapters/audit).
  *
  * API (the supervisor's calls):
  *   createExecutionFolder(root, executionId, request, now?) → absolute folder path
@@ -22,7 +27,7 @@
  *   writeFinalNotebook(folder, notebook)                    → path of notebook.ipynb
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, open, readdir, realpath, rename, rm } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { describeZodError, executionIdSchema, type ExecutionRequest } from '../../bus/messages.ts';
 import type { Notebook } from '../notebook/nbformat.ts';
@@ -80,8 +85,9 @@ export async function createExecutionFolder(
     await mkdir(building);
     await mkdir(join(building, attemptsDir));
     await mkdir(join(building, figuresDir));
-    await writeFileAtomic(join(building, contextFile), contextText);
-    await writeFileAtomic(join(building, auditFile), auditLine);
+    // Plain writes: nobody sees the folder before the rename below.
+    await writeFile(join(building, contextFile), contextText, { flag: 'wx' });
+    await writeFile(join(building, auditFile), auditLine, { flag: 'wx' });
     // rename() refuses a non-empty target: the existence check comes free of races.
     await rename(building, folder);
   } catch (error) {
@@ -150,12 +156,12 @@ export async function writeFinalNotebook(folder: string, notebook: Notebook): Pr
 
 /** Jupyter's own on-disk style: indent 1, trailing newline. */
 async function writeNotebookFile(path: string, notebook: Notebook): Promise<string> {
-  await writeFileAtomic(path, `${JSON.stringify(notebook, null, 1)}\n`);
+  await writeFileAtomic(path, `${JSON.stringify(notebook, null, 1)}\n`, { durable: false });
   return path;
 }
 
 async function writeJson(path: string, value: unknown, what: string): Promise<string> {
-  await writeFileAtomic(path, toJsonText(value, what));
+  await writeFileAtomic(path, toJsonText(value, what), { durable: false });
   return path;
 }
 

@@ -130,6 +130,13 @@ describe('pyexec bad input', () => {
     expect(nothing.stderr).toContain('is empty');
   });
 
+  it('says exactly which variable to set when the LLM generator has no API key', async () => {
+    const env = { ...process.env, OPENAI_API_KEY: '' };
+    const run = await runCli(['run', 'x', '--generator', 'basic', ...withConfig], { env });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('set the environment variable OPENAI_API_KEY');
+  });
+
   it('says which generators exist for an unknown one, and prints help', async () => {
     const run = await runCli(['run', 'x', '--generator', 'nonexistent', ...withConfig]);
     expect(run.code).toBe(2);

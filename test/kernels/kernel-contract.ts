@@ -129,6 +129,23 @@ export function runKernelContract(name: string, makeKernel: MakeKernel): void {
       expect(result.execution_id).toBe(job.execution_id);
     });
 
+    it('writes results.json and the report with its own json, whatever the code did to the json module', async () => {
+      const code = [
+        'import json, json.encoder',
+        'corrupt = \'"corrupted"\'',
+        'json.dumps = lambda *args, **kwargs: corrupt',
+        'json.JSONEncoder.encode = lambda self, o: corrupt',
+        'json.JSONEncoder.iterencode = lambda self, o, _one_shot=False: iter([corrupt])',
+        'json.encoder.c_make_encoder = None',
+        'json.encoder.encode_basestring_ascii = lambda s: corrupt',
+        'results = {"x": 1, "name": "beam", "patched": json.dumps({}) == corrupt}',
+      ].join('\n');
+      const { job, result } = await run(code);
+      expectSucceeded(result);
+      expect(result.results).toEqual({ x: 1, name: 'beam', patched: true });
+      expect(JSON.parse(readFileSync(join(job.folder, 'results.json'), 'utf8'))).toEqual({ x: 1, name: 'beam', patched: true });
+    });
+
     it('serialises numpy, pandas, datetime, set, complex, bytes and anything else as repr', async () => {
       const code = [
         'import datetime, numpy as np, pandas as pd',

@@ -6,6 +6,7 @@
  */
 import { KernelAPI, KernelConnection, ServerConnection, type Kernel } from '@jupyterlab/services';
 import { KernelUnavailableError } from '../kernel.ts';
+import { silenceJupyterServicesAnnouncements } from './quiet-console.ts';
 
 export interface LiveKernel {
   readonly id: string;
@@ -25,6 +26,7 @@ export async function startLiveKernel(
   name: string,
   timeoutMs: number,
 ): Promise<LiveKernel> {
+  silenceJupyterServicesAnnouncements();
   let model: Kernel.IModel;
   try {
     model = await withTimeout(KernelAPI.startNew({ name }, settings), timeoutMs, 'the server did not start the kernel');

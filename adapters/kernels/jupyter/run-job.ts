@@ -61,15 +61,18 @@ export async function runJob(
     throw error;
   }
   const end = await ran;
+  const tCode = performance.now();
   if (end.kind === 'disconnected') throw new KernelUnavailableError(`lost the connection to the Jupyter server while kernel ${kernel.id} ran the code`);
   const report = end.kind === 'replied' ? await finish(kernel, limits) : null;
+  const tFinish = performance.now();
   const outcome = decide(job, end, report);
   const figures = [...cell.images, ...outcome.figures];
   const outputs: NotebookOutput[] = [...cell.outputs, ...(await figureOutputs(outcome.figures))];
   if (outcome.error && !outputs.some((output) => output.output_type === 'error')) {
     outputs.push({ output_type: 'error', ename: outcome.error.type, evalue: outcome.error.message, traceback: (outcome.error.traceback ?? '').split('\n') });
   }
-  return executeResultSchema.parse({
+  const tOut = performance.now();
+  try { return executeResultSchema.parse({
     command_id: job.command_id,
     execution_id: job.execution_id,
     status: outcome.status,
@@ -82,7 +85,7 @@ export async function runJob(
     error: outcome.error,
     duration_ms: performance.now() - startedAt,
     executor,
-  });
+  }); } finally { (globalThis as any).__phases?.push([tCode - startedAt, tFinish - tCode, tOut - tFinish, performance.now() - tOut]); }
 }
 
 /** Sends the hidden `begin` request now; resolves when it succeeded. */

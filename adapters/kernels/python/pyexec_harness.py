@@ -10,9 +10,9 @@ Standard library only, Python >= 3.8. Usable three ways:
   forked ahead of time (a warmed-up spare), whose stdout, stderr and report
   channel are connections to the caller's Unix socket. Control messages are
   JSON lines: requests on stdin, events on file descriptor 3.
-* ``import pyexec_harness`` inside another kernel (Jupyter): ``prepare_namespace``
-  before the code, ``collect`` after it, ``install_write_guard`` for read-only
-  kernels.
+* ``import pyexec_harness`` inside another kernel (Jupyter): ``preload`` at
+  start, ``prepare_namespace`` before the code, ``collect`` after it,
+  ``install_write_guard`` for read-only kernels.
 
 The report never travels on stdout: generated code owns stdout.
 """
@@ -21,8 +21,8 @@ import datetime
 import decimal
 import faulthandler
 import gc
+import importlib
 import io
-import json
 import linecache
 import math
 import mmap
@@ -42,10 +42,26 @@ REPORT_FD = 3
 MAX_DEPTH = 64
 HEAVY_MODULES = ("numpy", "pandas", "matplotlib")
 MAX_RESULT_BYTES = 64 * 1024 * 1024
-# Bound now: the code may monkeypatch the json module, the report must not care.
-_json_dumps = json.dumps
-_json_load = json.load
 USER_PROCESS_LIMIT = 4096
+
+
+def load_private_json():
+    """A json package of our own, loaded apart from sys.modules["json"].
+
+    The code runs in this interpreter and may monkeypatch json.dumps,
+    json.JSONEncoder or json.encoder; results.json and the report must not
+    care. Binding json.dumps is not enough: it calls into json.encoder, which
+    is shared, so the submodules are loaded afresh too."""
+    shared = {name: sys.modules.pop(name) for name in list(sys.modules) if name == "json" or name.startswith("json.")}
+    try:
+        return importlib.import_module("json")
+    finally:
+        for name in [name for name in sys.modules if name == "json" or name.startswith("json.")]:
+            del sys.modules[name]
+        sys.modules.update(shared)
+
+
+private_json = load_private_json()
 
 
 # --------------------------------------------------------------------------
@@ -75,7 +91,7 @@ def load_context(folder):
     if not os.path.exists(path):
         return AttrDict()
     with open(path, "r", encoding="utf-8") as handle:
-        loaded = _json_load(handle, object_pairs_hook=_attr_hook)
+        loaded = private_json.load(handle, object_pairs_hook=_attr_hook)
     return loaded if isinstance(loaded, AttrDict) else AttrDict(value=loaded)
 
 
@@ -384,7 +400,7 @@ def _convert_scientific(value, depth):
 
 def _key(key):
     converted = to_jsonable(key, MAX_DEPTH)
-    return converted if isinstance(converted, str) else _json_dumps(converted)
+    return converted if isinstance(converted, str) else private_json.dumps(converted)
 
 
 # --------------------------------------------------------------------------
@@ -453,7 +469,7 @@ def collect(namespace, folder, attempt):
         serialised = None
     else:
         serialised = to_jsonable(results)
-        text = _json_dumps(serialised, allow_nan=False)
+        text = private_json.dumps(serialised, allow_nan=False)
         if len(text) > MAX_RESULT_BYTES:
             error = {
                 "type": "ResultsTooLarge",
@@ -494,7 +510,7 @@ def run_job(spec):
 
 
 def _write_report(report):
-    data = _json_dumps(report, allow_nan=False).encode("utf-8")
+    data = private_json.dumps(report, allow_nan=False).encode("utf-8")
     view = memoryview(data)
     while len(view):
         view = view[os.write(REPORT_FD, view):]
@@ -533,7 +549,7 @@ def _run_and_report(spec):
 
 
 def main_run():
-    spec = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    spec = private_json.loads(sys.stdin.buffer.read().decode("utf-8"))
     _run_and_report(spec)
     # The report is out: interpreter teardown would only delay the caller.
     os._exit(0)
@@ -557,7 +573,7 @@ def _render_probe_figure():
     plt.close("all")
 
 
-def _preload():
+def preload():
     """Imports the heavy modules once, so children start warm."""
     for name in HEAVY_MODULES:
         try:
@@ -632,7 +648,7 @@ class _ForkServer:
         self.pending = b""
 
     def emit(self, **event):
-        self.events.write(_json_dumps(event) + "\n")
+        self.events.write(private_json.dumps(event) + "\n")
 
     def serve(self):
         selector = selectors.DefaultSelector()
@@ -662,7 +678,7 @@ class _ForkServer:
         return True
 
     def handle(self, line):
-        token = json.loads(line)["token"]
+        token = private_json.loads(line)["token"]
         if self.spare is None and not self.fork_spare():
             self.emit(event="fork_failed", token=token, message="cannot fork a child")
             return
@@ -730,7 +746,7 @@ class _ForkServer:
             signal.signal(signal.SIGUSR1, signal.SIG_DFL)
             if not request:
                 os._exit(0)  # the server is gone: no job will come
-            request = json.loads(request)
+            request = private_json.loads(request)
             self.run_child(request["token"], request["spec"])
         except BaseException:  # noqa: B902 - whatever happens, the child never returns to the server loop
             try:
@@ -765,7 +781,7 @@ class _ForkServer:
 
 
 def main_serve(socket_path):
-    _preload()
+    preload()
     _ForkServer(socket_path).serve()
 
 

@@ -13,7 +13,6 @@ executor brackets the user's cell with two hidden calls:
 """
 
 import atexit
-import importlib.util
 import os
 import signal
 import sys
@@ -31,20 +30,17 @@ def load_ipython_extension(ipython):
     if os.environ.get("PYEXEC_ALLOWS_WRITES") != "1":
         harness.install_write_guard()
     _protect_protocol()
-    harness._preload()
+    harness.preload()
     atexit.register(_end_process_group)
 
 
 def _protect_protocol():
     """The code shares this interpreter with the kernel: a monkeypatched
-    json.dumps must not break the kernel's messages. jupyter_client's packer
-    gets a private copy of the json module."""
+    json.dumps or json.JSONEncoder must not break the kernel's messages.
+    jupyter_client's packer gets a private copy of the json package."""
     import jupyter_client.session
 
-    spec = importlib.util.find_spec("json")
-    private_json = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(private_json)
-    jupyter_client.session.json = private_json
+    jupyter_client.session.json = harness.load_private_json()
 
 
 def _flushing_exit(real_exit):
