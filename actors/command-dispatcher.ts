@@ -32,7 +32,8 @@ export class CommandDispatcher {
     private readonly logger: Logger,
   ) {}
 
-  dispatch(cell: ExecutionCell, command: PendingCommand): void {
+  /** `reissued`: the command may have run already (after a restore or a lost connection). */
+  dispatch(cell: ExecutionCell, command: PendingCommand, reissued: boolean): void {
     this.clearTimer(cell.executionId);
     const run = (): Promise<void> => {
       switch (command.type) {
@@ -41,7 +42,7 @@ export class CommandDispatcher {
         case 'analyze':
           return this.analyze(cell, command.commandId, command.code);
         case 'execute':
-          return this.execute(cell, command);
+          return this.execute(cell, command, reissued);
         case 'awaitDecision':
           return this.awaitDecision(cell, command.deadline);
         case 'waitUntil':
@@ -97,8 +98,13 @@ export class CommandDispatcher {
     }
   }
 
-  private async execute(cell: ExecutionCell, command: Extract<PendingCommand, { type: 'execute' }>): Promise<void> {
-    const stored = await this.transport.kv.get(kvKeys.jobResult(command.commandId));
+  /**
+   * A re-issued job first looks for its result in KV (it may have finished
+   * while no supervisor listened); a first issue cannot have one, and skips
+   * the lookup.
+   */
+  private async execute(cell: ExecutionCell, command: Extract<PendingCommand, { type: 'execute' }>, reissued: boolean): Promise<void> {
+    const stored = reissued ? await this.transport.kv.get(kvKeys.jobResult(command.commandId)) : null;
     if (stored) {
       const result = executeResultSchema.parse(stored.value);
       cell.send({ type: 'EXECUTED', commandId: command.commandId, result, at: now() });

@@ -28,7 +28,8 @@ export interface CellHooks {
   /** The transition's notebooks and result files. */
   writeFiles(transition: Transition): Promise<RecordedFiles>;
   published(transition: Transition, files: RecordedFiles, revision: number): Promise<void>;
-  dispatch(cell: ExecutionCell, command: PendingCommand): void;
+  /** `reissued`: the command may have been issued before (by this process or another): look for its answer first. */
+  dispatch(cell: ExecutionCell, command: PendingCommand, reissued: boolean): void;
   dropped(cell: ExecutionCell, reason: string): void;
   failed(cell: ExecutionCell, error: unknown): void;
   /** A snapshot write found the store unavailable and will be tried again. */
@@ -50,6 +51,10 @@ export class ExecutionCell {
   private renewalQueued = false;
   /** The last transition whose snapshot is in the store: what a re-issued command is derived from. */
   private lastWritten: Transition | null = null;
+  /** When the last snapshot write landed (it renewed the lease). */
+  private writtenAt = 0;
+  /** A restored execution's first command may have been issued by the supervisor before. */
+  private nextIsReissue: boolean;
 
   private constructor(
     readonly executionId: string,
@@ -62,6 +67,7 @@ export class ExecutionCell {
       ? createActor(executionMachine, { input, snapshot: restored })
       : createActor(executionMachine, { input });
     if (restored) this.lastState = (restored as ExecutionSnapshot).value as StateName;
+    this.nextIsReissue = restored !== null;
   }
 
   /** A new execution: its first snapshot is created in KV (fails if the id exists). */
@@ -98,8 +104,14 @@ export class ExecutionCell {
     return this.actor.getSnapshot().context;
   }
 
-  /** Rewrites the record with a fresh lease (same snapshot). */
+  /**
+   * Rewrites the record with a fresh lease (same snapshot). A cell whose
+   * snapshot was written within the last sixth of a lease skips it: every
+   * transition's write renewed the lease already, and the supervisor renews
+   * every third of a lease.
+   */
   renewLease(): Promise<void> {
+    if (Date.now() - this.writtenAt < this.hooks.leaseMs / 6) return this.chain;
     // One renewal waiting is enough (the chain may be held up by an unavailable store).
     if (this.renewalQueued) return this.chain;
     this.renewalQueued = true;
@@ -116,7 +128,7 @@ export class ExecutionCell {
    */
   reissueCommand(): void {
     void this.enqueue(async () => {
-      if (this.lastWritten && !this.stopped) this.hooks.dispatch(this, pendingCommand(this.lastWritten.state, this.lastWritten.context));
+      if (this.lastWritten && !this.stopped) this.hooks.dispatch(this, pendingCommand(this.lastWritten.state, this.lastWritten.context), true);
     });
   }
 
@@ -169,7 +181,8 @@ export class ExecutionCell {
     const key = commandKey(state, context);
     if (key === this.lastCommandKey || this.stopped) return;
     this.lastCommandKey = key;
-    this.hooks.dispatch(this, pendingCommand(state, context));
+    this.hooks.dispatch(this, pendingCommand(state, context), this.nextIsReissue);
+    this.nextIsReissue = false;
   }
 
   private enqueue(step: () => Promise<void>): Promise<void> {
@@ -197,6 +210,7 @@ export class ExecutionCell {
       snapshot: persisted,
     };
     await this.writeRecord(record);
+    this.writtenAt = now; // the lease just written runs from `now`
   }
 
   /**

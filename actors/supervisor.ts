@@ -83,6 +83,8 @@ export class Supervisor {
   private leaseTimer: NodeJS.Timeout | null = null;
   private stopReissuing: (() => void) | null = null;
   private maintaining = false;
+  /** KV keys of executions seen finished: lease rounds skip them. */
+  private readonly finished = new Set<string>();
 
   constructor(private readonly options: SupervisorOptions) {
     this.id = options.id ?? `supervisor-${randomUUID().slice(0, 8)}`;
@@ -133,7 +135,7 @@ export class Supervisor {
       audit: (transition) => auditTransition(transition, this.audit),
       writeFiles: writeTransitionFiles,
       published: (transition, files, revision) => this.publishTransition(transition, files, revision),
-      dispatch: (cell, command) => this.dispatcher.dispatch(cell, command),
+      dispatch: (cell, command, reissued) => this.dispatcher.dispatch(cell, command, reissued),
       dropped: (cell, reason) => {
         this.cells.delete(cell.executionId);
         this.options.logger.warn({ executionId: cell.executionId }, `dropped: ${reason}`);
@@ -174,13 +176,15 @@ export class Supervisor {
     }
     const folder = await this.folderFor(executionId, request);
     if (folder === null) return job.term();
-    await this.audit.append(folder, executionId, {
+    const requested: AuditEntry = {
       event: 'request',
       execution_id: executionId,
       requester: request.requester,
       task_objective: request.task_objective,
       approved_code: request.approved_code !== undefined,
-    });
+    };
+    // Its anchor follows in the background, coalesced with the first transitions'.
+    await this.audit.appendAll(folder, executionId, [requested], { anchorLater: true });
     const cell = ExecutionCell.create(
       { executionId, request: { ...request, execution_id: executionId }, folder, policy: policyFrom(this.options.config), at: now() },
       this.hooks(),
@@ -317,15 +321,25 @@ export class Supervisor {
         at: refusal.at,
       } satisfies BusEvent);
     }
-    if (state === 'done') this.cells.delete(context.executionId);
+    if (state === 'done') {
+      this.cells.delete(context.executionId);
+      this.finished.add(kvKeys.execution(context.executionId));
+    }
   }
 
-  /** Restores non-final executions that are ours (same id) or whose owner's lease has expired. */
+  /**
+   * Restores non-final executions that are ours (same id) or whose owner's
+   * lease has expired. Executions known to be finished, and those hosted
+   * here, are not read again: a finished one never runs again, and without
+   * this every round read every execution ever stored.
+   */
   private async takeOver(): Promise<void> {
     const { kv } = this.options.transport;
     for (const key of await kv.keys(kvKeys.executionPrefix)) {
+      if (this.finished.has(key) || this.cells.has(key.slice(kvKeys.executionPrefix.length))) continue;
       const entry = await kv.get(key);
       const record = entry ? executionRecordSchema.safeParse(entry.value) : null;
+      if (record?.success && record.data.state === 'done') this.finished.add(key);
       if (!entry || !record?.success || record.data.state === 'done' || this.cells.has(record.data.execution_id)) continue;
       const expired = Date.parse(record.data.lease_until) < Date.now();
       if (record.data.owner !== this.id && !expired) continue;

@@ -28,6 +28,11 @@ import { NatsServer } from '../test/support/nats-server.ts';
 import { noopKernel } from './noop-kernel.ts';
 import { sample, summarize } from './stats.ts';
 
+interface Throughput {
+  perSecond: number;
+  cpuMsPerExecution: number;
+}
+
 const cli = fileURLToPath(new URL('../bin/pyexec.js', import.meta.url));
 const python = process.env.PYEXEC_BENCH_PYTHON ?? '/usr/bin/python3';
 const sleepCode = 'import time\ntime.sleep(0.05)\nresults = {"slept": 0.05}\n';
@@ -47,8 +52,14 @@ async function runOne(client: PyexecClient, request: ExecutionRequestInput): Pro
   if (summary.outcome !== 'succeeded') throw new Error(`bench execution ended ${summary.outcome}: ${JSON.stringify(summary.error_chain)}`);
 }
 
-async function throughput(client: PyexecClient, total: number, inFlight: number, request: ExecutionRequestInput): Promise<number> {
+/**
+ * Executions per second with `inFlight` at a time, and the CPU time of this
+ * process per execution (nats-server and executor processes not included):
+ * steadier than the rate on a machine shared with other work.
+ */
+async function throughput(client: PyexecClient, total: number, inFlight: number, request: ExecutionRequestInput): Promise<Throughput> {
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   let next = 0;
   const worker = async () => {
     while (next < total) {
@@ -57,7 +68,11 @@ async function throughput(client: PyexecClient, total: number, inFlight: number,
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
-  return Math.round((total / ((performance.now() - started) / 1000)) * 10) / 10;
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    perSecond: Math.round((total / ((performance.now() - started) / 1000)) * 10) / 10,
+    cpuMsPerExecution: Math.round(((cpu.user + cpu.system) / 1000 / total) * 100) / 100,
+  };
 }
 
 /** The whole statechart with a no-op kernel; the client has its own connection, as a caller would. */
@@ -67,8 +82,8 @@ async function statechart(config: Config, serviceTransport: Transport, clientTra
   const request = { task_objective: 'bench', behavior: 'success' };
   try {
     const latency = summarize(await sample(300, () => runOne(client, request), 20));
-    const perSecond = await throughput(client, 1_000, 32, request);
-    return { sequential_latency: latency, executions_per_second_32_in_flight: perSecond };
+    const { perSecond, cpuMsPerExecution } = await throughput(client, 1_000, 32, request);
+    return { sequential_latency: latency, executions_per_second_32_in_flight: perSecond, cpu_ms_per_execution_32_in_flight: cpuMsPerExecution };
   } finally {
     await service.stop();
   }
@@ -107,7 +122,7 @@ async function sleepBound(server: NatsServer, root: string, config: Config, coun
     const client = new PyexecClient(clientTransport, 'bench');
     const request = { task_objective: 'sleep', approved_code: sleepCode };
     await throughput(client, 2 * count, 2 * count, request); // warm every executor's kernel
-    return await throughput(client, sleepJobs, 16, request);
+    return (await throughput(client, sleepJobs, 16, request)).perSecond;
   } finally {
     await Promise.all(executors.map(stopProcess));
     await service.stop();

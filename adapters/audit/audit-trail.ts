@@ -14,10 +14,11 @@
  *
  * An append resolves once its records are in the file and, unless
  * `anchorLater` is set, their head is anchored. With `anchorLater` the
- * anchor follows in the background (coalesced with later appends): the
- * supervisor uses it for transitions after which the execution moves on at
- * once, and waits for the anchor where it comes to rest (awaiting approval,
- * done), so a trail at rest is always anchored up to its last record.
+ * anchor follows within anchors.ts's coalesceMs, together with later
+ * appends': the supervisor uses it for transitions after which the execution
+ * moves on, and waits for the anchor where it comes to rest (awaiting
+ * approval, done) and when it stops, so a trail at rest is anchored up to its
+ * last record, and a live one at most coalesceMs behind.
  */
 import { appendFile, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -105,9 +106,8 @@ export function createAuditTrail(options: { kv?: KvStore | null } = {}): AuditTr
     const text = `${start.separator}${records.map((record) => `${JSON.stringify(record)}\n`).join('')}`;
     await appendFile(path, text, { flag: 'a' });
     heads.set(folder, { head, size: start.size + Buffer.byteLength(text) });
-    const anchored = anchors?.anchor(executionId, head);
-    if (options.anchorLater) anchored?.catch(() => {}); // retried with the next head; awaited where the execution rests
-    else await anchored;
+    if (options.anchorLater) anchors?.anchorSoon(executionId, head);
+    else await anchors?.anchor(executionId, head);
     return records;
   }
 

@@ -23,7 +23,7 @@ export interface JupyterKernelOptions {
 }
 
 export interface JupyterKernel extends Kernel {
-  /** Resolves once every mode's pool holds its warm kernels (optional: pools also fill on demand). */
+  /** Resolves once every mode's pool holds its warm kernels and retired kernels are shut down (optional: pools also fill on demand). */
   warmUp(): Promise<void>;
 }
 

@@ -1,8 +1,12 @@
 /**
  * One Jupyter kernel as pyexec uses it: started over REST, connected over the
  * websocket, ready once it answered kernel_info (pyexec's extension has then
- * installed the guard and imported the heavy modules), and thrown away after
- * a single execution.
+ * installed the guard and imported the heavy modules) and ran a first cell,
+ * and thrown away after a single execution.
+ *
+ * The first cell a kernel runs pays one-off costs in IPython (~5 ms, twice a
+ * later cell's round trip); a visible, history-less `pass` pays them while
+ * the kernel waits in the pool instead of in the execution.
  */
 import { KernelAPI, KernelConnection, ServerConnection, type Kernel } from '@jupyterlab/services';
 import { KernelUnavailableError } from '../kernel.ts';
@@ -36,6 +40,7 @@ export async function startLiveKernel(
   const connection = new KernelConnection({ model, serverSettings: settings, handleComms: false });
   try {
     await withTimeout(connection.info, timeoutMs, 'the kernel did not answer kernel_info');
+    await withTimeout(connection.requestExecute({ code: 'pass', silent: false, store_history: false }).done, timeoutMs, 'the kernel did not run its first cell');
   } catch (error) {
     void shutDown(settings, model.id, connection);
     throw unavailable(`the "${name}" kernel ${model.id} did not become ready`, error);

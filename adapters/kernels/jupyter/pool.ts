@@ -52,10 +52,14 @@ export class KernelPool {
     return this.ready.length + this.starts.size - this.waiters.length;
   }
 
-  /** Starts the pool's kernels and resolves once they are all ready (or failed). */
+  /**
+   * Starts the pool's kernels and resolves once they are all ready (or
+   * failed) and the retired ones are shut down: a kernel shutting down takes
+   * CPU (polite shutdown, process exit) from whatever runs next.
+   */
   async fill(): Promise<void> {
     this.refill();
-    await Promise.all([...this.starts]);
+    await Promise.all([...this.starts, ...this.discarding]);
   }
 
   /**

@@ -5,6 +5,11 @@
  * cancelled, the kernel died (the server restarts dead kernels and tells the
  * client, which cancels the request), or the connection to the server was lost.
  *
+ * A cell ends when both its reply (shell) and its idle status (IOPub) have
+ * arrived, so every output is in; `replyOnly` cells end on the reply alone: a
+ * kernel that crashes right after replying (on the next request, sent
+ * before this one ended) may never send that status.
+ *
  * pyexec's server configuration adds how the dead process ended to the
  * "restarting" status message (`pyexec_exit_status`: the exit code, or minus
  * the signal number); other servers leave it null.
@@ -23,6 +28,10 @@ export interface RunCellOptions {
   silent: boolean;
   /** Default: not when silent. */
   storeHistory?: boolean;
+  /** An error aborts the requests queued behind this one (default true; needs silent false). */
+  stopOnError?: boolean;
+  /** End on the reply, without waiting for the idle status: for hidden cells whose outputs do not matter. */
+  replyOnly?: boolean;
   timeoutMs: number;
   interruptGraceMs: number;
   onIOPub?: (message: KernelMessage.IIOPubMessage) => void;
@@ -37,11 +46,11 @@ export async function runCell(connection: Kernel.IKernelConnection, options: Run
     silent: options.silent,
     store_history: options.storeHistory ?? !options.silent,
     allow_stdin: false,
-    stop_on_error: true,
+    stop_on_error: options.stopOnError ?? true,
   });
   if (options.onIOPub) future.onIOPub = options.onIOPub;
   const watch = watchConnection(connection, options);
-  const replied = future.done.then(
+  const replied = replyOf(future, options.replyOnly ?? false).then(
     (reply): CellEnd => ({ kind: 'replied', reply: reply.content }),
     // Cancelled by a restart: the status message with the exit status may still be on its way.
     () => nextTurn().then((): CellEnd => (connection.connectionStatus === 'disconnected' ? { kind: 'disconnected' } : watch.died())),
@@ -53,6 +62,17 @@ export async function runCell(connection: Kernel.IKernelConnection, options: Run
   } finally {
     watch.stop();
   }
+}
+
+type ExecuteFuture = Kernel.IShellFuture<KernelMessage.IExecuteRequestMsg, KernelMessage.IExecuteReplyMsg>;
+
+/** The reply once the cell ended, or as soon as it arrives (replyOnly); rejects when the request is cancelled. */
+function replyOf(future: ExecuteFuture, replyOnly: boolean): Promise<KernelMessage.IExecuteReplyMsg> {
+  if (!replyOnly) return future.done;
+  const arrived = new Promise<KernelMessage.IExecuteReplyMsg>((resolve) => {
+    future.onReply = resolve;
+  });
+  return Promise.race([arrived, future.done]);
 }
 
 /** Resolves when the kernel dies, the connection drops, the timeout fires or the caller aborts. */

@@ -3,6 +3,12 @@
  * context, limits, output cap: pyexec_jupyter.py), the code itself, a hidden
  * `finish` cell (results and figures through the shared harness), then the
  * ExecuteResult. The kernel is never used again, whatever happened.
+ *
+ * The three requests leave together, so an execution costs one round trip to
+ * the kernel, not three: the kernel runs them in order. A failing `begin`
+ * aborts the two behind it; the code's own error does not abort `finish`
+ * (figures are saved after an error too). When the code does not end with a
+ * reply (timeout, crash, cancellation) `finish`'s answer is not waited for.
  */
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
@@ -44,35 +50,36 @@ export async function runJob(
 ): Promise<ExecuteResult> {
   const startedAt = performance.now();
   const cell = new CellOutputs(limits.outputCapBytes, join(job.folder, 'figures'), job.attempt);
-  // Both requests leave at once (one round trip less); a failed `begin` aborts the code's request.
   const prepared = begin(kernel, job, limits);
   const ran = runCell(kernel.connection, {
     code: job.code,
     silent: false,
+    stopOnError: false,
     timeoutMs: job.timeout_seconds * 1000,
     interruptGraceMs: limits.interruptGraceMs,
     onIOPub: cell.onIOPub,
     signal,
   });
+  const finished = finish(kernel, limits);
+  const P = (globalThis as any).__phases; const ph: number[] = []; P?.push(ph);
+  void prepared.then(() => ph[0] = performance.now() - startedAt, () => {}); void ran.then(() => ph[1] = performance.now() - startedAt); void finished.then(() => ph[2] = performance.now() - startedAt);
   try {
     await prepared;
   } catch (error) {
-    await ran;
+    await Promise.all([ran, finished]);
     throw error;
   }
   const end = await ran;
-  const tCode = performance.now();
   if (end.kind === 'disconnected') throw new KernelUnavailableError(`lost the connection to the Jupyter server while kernel ${kernel.id} ran the code`);
-  const report = end.kind === 'replied' ? await finish(kernel, limits) : null;
-  const tFinish = performance.now();
+  const report = end.kind === 'replied' ? await finished : null;
   const outcome = decide(job, end, report);
   const figures = [...cell.images, ...outcome.figures];
   const outputs: NotebookOutput[] = [...cell.outputs, ...(await figureOutputs(outcome.figures))];
   if (outcome.error && !outputs.some((output) => output.output_type === 'error')) {
     outputs.push({ output_type: 'error', ename: outcome.error.type, evalue: outcome.error.message, traceback: (outcome.error.traceback ?? '').split('\n') });
   }
-  const tOut = performance.now();
-  try { return executeResultSchema.parse({
+  queueMicrotask(() => ph[3] = performance.now() - startedAt);
+  return executeResultSchema.parse({
     command_id: job.command_id,
     execution_id: job.execution_id,
     status: outcome.status,
@@ -85,7 +92,7 @@ export async function runJob(
     error: outcome.error,
     duration_ms: performance.now() - startedAt,
     executor,
-  }); } finally { (globalThis as any).__phases?.push([tCode - startedAt, tFinish - tCode, tOut - tFinish, performance.now() - tOut]); }
+  });
 }
 
 /** Sends the hidden `begin` request now; resolves when it succeeded. */
@@ -93,7 +100,7 @@ async function begin(kernel: LiveKernel, job: ExecuteJob, limits: JobLimits): Pr
   const args = [job.folder, job.attempt, limits.outputCapBytes, limits.memoryMb, limits.cpuSeconds, limits.maxProcesses];
   const code = `__import__("pyexec_jupyter").begin(*__import__("json").loads(${JSON.stringify(JSON.stringify(args))}))`;
   // Not silent: only a visible request that fails aborts the requests queued behind it.
-  const end = await runCell(kernel.connection, { ...bookkeeping(code, limits), silent: false, storeHistory: false });
+  const end = await runCell(kernel.connection, { ...bookkeeping(code, limits), silent: false, storeHistory: false, replyOnly: true });
   if (end.kind === 'replied' && end.reply.status === 'ok') return;
   const detail = end.kind === 'replied' && end.reply.status === 'error' ? `${end.reply.ename}: ${end.reply.evalue}` : end.kind;
   throw new KernelUnavailableError(

@@ -10,6 +10,8 @@ executor brackets the user's cell with two hidden calls:
 * ``finish()`` - ``results`` serialised and figures saved by the shared
   harness; the report is published as display data of pyexec's own MIME type,
   which the executor takes out of the user's outputs.
+
+The executor sends all three requests at once; the kernel runs them in order.
 """
 
 import atexit
@@ -101,9 +103,17 @@ def finish():
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
         vars(stream).pop("write", None)
+    results, figures, error = _collect(get_ipython())
+    publish_display_data({REPORT_MIME: {"results": results, "figures": figures, "error": error}})
+
+
+def _collect(ipython):
+    """The code was interrupted when the executor's timeout stopped it: a
+    timed-out execution leaves no results.json and no figures."""
+    code = ipython.last_execution_result
+    if code is not None and isinstance(code.error_in_exec, KeyboardInterrupt):
+        return None, [], None
     try:
-        results, figures, error = harness.collect(get_ipython().user_ns, _job["folder"], _job["attempt"])
+        return harness.collect(ipython.user_ns, _job["folder"], _job["attempt"])
     except BaseException as exc:  # noqa: B902 - a broken result or figure is the code's error
-        results, figures, error = None, [], {"type": type(exc).__name__, "message": str(exc), "traceback": ""}
-    report = {"results": results, "figures": figures, "error": error}
-    publish_display_data({REPORT_MIME: report})
+        return None, [], {"type": type(exc).__name__, "message": str(exc), "traceback": ""}
