@@ -14,7 +14,7 @@ import { kvKeys } from '../bus/subjects.ts';
 import type { StateName } from '../bus/messages.ts';
 import { executionMachine } from '../machines/execution-machine.ts';
 import { commandKey, pendingCommand, type PendingCommand } from '../machines/commands.ts';
-import type { ExecutionContext, ExecutionEvent, ExecutionInput } from '../machines/execution-types.ts';
+import type { ExecutionContext, ExecutionEvent, ExecutionInput, RefusedDecision } from '../machines/execution-types.ts';
 import { executionRecordSchema, type ExecutionRecord } from './execution-record.ts';
 import { filesBeforeEvent, type RecordedFiles, type Transition } from './recorder.ts';
 import { whileUnavailable } from './store-retry.ts';
@@ -145,12 +145,13 @@ export class ExecutionCell {
 
   private onSnapshot(snapshot: ExecutionSnapshot): void {
     if (snapshot === this.lastSnapshot || this.stopped) return;
+    const refusal = newRefusal(this.lastSnapshot, snapshot);
     this.lastSnapshot = snapshot;
     const previous = this.lastState;
     this.lastState = snapshot.value as StateName;
     // Captured now: the persisted form of exactly this transition.
     const persisted = this.actor.getPersistedSnapshot() as Record<string, unknown>;
-    const transition: Transition = { previous, state: snapshot.value as StateName, context: snapshot.context };
+    const transition: Transition = { previous, state: snapshot.value as StateName, context: snapshot.context, refusal };
     void this.enqueue(async () => {
       await this.write(snapshot, persisted);
       this.lastWritten = transition;
@@ -250,4 +251,18 @@ export class ExecutionCell {
     if (landed && entry) this.revision = entry.revision;
     return landed;
   }
+}
+
+/**
+ * The decision a transition refused: the last refusal in its context when it
+ * was not there before. (Comparing its time with the context's was wrong when
+ * the next event came within the same millisecond.) A restored snapshot has
+ * no snapshot before it here: its own transition's refusal is the one made at
+ * its time.
+ */
+function newRefusal(before: ExecutionSnapshot | null, after: ExecutionSnapshot): RefusedDecision | null {
+  const last = after.context.refusedDecisions.at(-1);
+  if (!last) return null;
+  if (before === null) return last.at === after.context.updatedAt ? last : null;
+  return last === before.context.refusedDecisions.at(-1) ? null : last;
 }

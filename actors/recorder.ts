@@ -13,7 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ExecuteResult, StateName } from '../bus/messages.ts';
-import type { ExecutionContext } from '../machines/execution-types.ts';
+import type { ExecutionContext, RefusedDecision } from '../machines/execution-types.ts';
 import { buildNotebook, type ApprovalStatus } from '../adapters/notebook/build.ts';
 import { writeAttemptNotebook, writeFinalNotebook, writeResults } from '../adapters/store/execution-folder.ts';
 import type { AuditEntry, AuditTrail } from '../adapters/audit/audit-trail.ts';
@@ -23,6 +23,8 @@ export interface Transition {
   previous: StateName | null;
   state: StateName;
   context: ExecutionContext;
+  /** The decision this transition refused (it stays in its state), if any. */
+  refusal: RefusedDecision | null;
 }
 
 export interface RecordedFiles {
@@ -81,10 +83,9 @@ function notebookFor(transition: Transition, stage: AttemptStage | 'final', resu
 }
 
 /** The audit records of one transition, in the order they happened. */
-export function auditEntriesFor({ previous, state, context }: Transition): AuditEntry[] {
+export function auditEntriesFor({ previous, state, context, refusal }: Transition): AuditEntry[] {
   const entries: AuditEntry[] = [];
-  const refusal = context.refusedDecisions.at(-1);
-  if (refusal && refusal.at === context.updatedAt && previous === state) {
+  if (refusal) {
     entries.push({ event: 'decision_refused', approval_id: refusal.approvalId, approver: refusal.approver, reason: refusal.reason, decided_at: refusal.at });
   }
   if (previous === 'awaitingApproval' && state !== 'awaitingApproval' && context.decision) {

@@ -310,8 +310,8 @@ export class Supervisor {
       summary: state === 'done' ? summaryOf(context, files.notebookPath) : undefined,
     };
     await bus.publish(subjects.events(context.executionId), event);
-    const refusal = context.refusedDecisions.at(-1);
-    if (refusal && refusal.at === context.updatedAt) {
+    const { refusal } = transition;
+    if (refusal) {
       await bus.publish(subjects.events(context.executionId), {
         kind: 'decision_refused',
         execution_id: context.executionId,

@@ -13,6 +13,7 @@ import { analyzeCommand } from './commands/analyze.ts';
 import { manageCommands } from './commands/manage.ts';
 import { runCommand } from './commands/run.ts';
 import { executorCommand } from './commands/executor.ts';
+import { jupyterCommand } from './commands/jupyter.ts';
 import { serveCommand } from './commands/serve.ts';
 import { keysCommand } from './commands/keys.ts';
 import { auditCommand } from './commands/audit.ts';
@@ -37,6 +38,7 @@ program.addCommand(serveCommand());
 program.addCommand(keysCommand());
 program.addCommand(auditCommand());
 program.addCommand(executorCommand());
+program.addCommand(jupyterCommand());
 for (const command of program.commands) command.exitOverride();
 
 const userErrors = [ConfigError, ValidationError, InputFileError, UsageError, GeneratorConfigError, ExecutionFolderError, FolderNameError, KeyFileError, ReviewConfigError];

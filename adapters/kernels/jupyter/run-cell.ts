@@ -28,8 +28,8 @@ export interface RunCellOptions {
   silent: boolean;
   /** Default: not when silent. */
   storeHistory?: boolean;
-  /** An error aborts the requests queued behind this one (default true; needs silent false). */
-  stopOnError?: boolean;
+  /** Evaluated by the kernel right after the code, in the same request, when the code succeeded. */
+  userExpressions?: Record<string, string>;
   /** End on the reply, without waiting for the idle status: for hidden cells whose outputs do not matter. */
   replyOnly?: boolean;
   timeoutMs: number;
@@ -46,7 +46,8 @@ export async function runCell(connection: Kernel.IKernelConnection, options: Run
     silent: options.silent,
     store_history: options.storeHistory ?? !options.silent,
     allow_stdin: false,
-    stop_on_error: options.stopOnError ?? true,
+    stop_on_error: true,
+    user_expressions: options.userExpressions ?? {},
   });
   if (options.onIOPub) future.onIOPub = options.onIOPub;
   const watch = watchConnection(connection, options);

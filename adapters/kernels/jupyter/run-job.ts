@@ -4,11 +4,13 @@
  * `finish` cell (results and figures through the shared harness), then the
  * ExecuteResult. The kernel is never used again, whatever happened.
  *
- * The three requests leave together, so an execution costs one round trip to
- * the kernel, not three: the kernel runs them in order. A failing `begin`
- * aborts the two behind it; the code's own error does not abort `finish`
- * (figures are saved after an error too). When the code does not end with a
- * reply (timeout, crash, cancellation) `finish`'s answer is not waited for.
+ * An execution that succeeds costs one round trip and two requests: `begin`
+ * and the code leave together (a failing `begin` aborts the code), and
+ * `finish` rides in the code's own request as a user expression, which the
+ * kernel evaluates right after the code when the code succeeded; its report
+ * arrives among the code's outputs. After an error in the code `finish` is a
+ * request of its own (figures are saved after an error too); after a
+ * timeout, a crash or a cancellation it is not sent at all.
  */
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
@@ -40,6 +42,8 @@ type Report = z.infer<typeof reportSchema>;
 type Outcome = Pick<ExecuteResult, 'status' | 'results' | 'error'> & { figures: string[] };
 
 const ansiEscapes = /\u001b\[[0-9;]*[A-Za-z]/g;
+/** Publishes the harness's report as display data of pyexec's MIME type (pyexec_jupyter.py). */
+const finishCall = '__import__("pyexec_jupyter").finish()';
 
 export async function runJob(
   kernel: LiveKernel,
@@ -54,31 +58,27 @@ export async function runJob(
   const ran = runCell(kernel.connection, {
     code: job.code,
     silent: false,
-    stopOnError: false,
+    userExpressions: { pyexec: finishCall },
     timeoutMs: job.timeout_seconds * 1000,
     interruptGraceMs: limits.interruptGraceMs,
     onIOPub: cell.onIOPub,
     signal,
   });
-  const finished = finish(kernel, limits);
-  const P = (globalThis as any).__phases; const ph: number[] = []; P?.push(ph);
-  void prepared.then(() => ph[0] = performance.now() - startedAt, () => {}); void ran.then(() => ph[1] = performance.now() - startedAt); void finished.then(() => ph[2] = performance.now() - startedAt);
   try {
     await prepared;
   } catch (error) {
-    await Promise.all([ran, finished]);
+    await ran;
     throw error;
   }
   const end = await ran;
   if (end.kind === 'disconnected') throw new KernelUnavailableError(`lost the connection to the Jupyter server while kernel ${kernel.id} ran the code`);
-  const report = end.kind === 'replied' ? await finished : null;
+  const report = end.kind !== 'replied' ? null : end.reply.status === 'ok' ? validReport(cell.report) : await finish(kernel, limits);
   const outcome = decide(job, end, report);
   const figures = [...cell.images, ...outcome.figures];
   const outputs: NotebookOutput[] = [...cell.outputs, ...(await figureOutputs(outcome.figures))];
   if (outcome.error && !outputs.some((output) => output.output_type === 'error')) {
     outputs.push({ output_type: 'error', ename: outcome.error.type, evalue: outcome.error.message, traceback: (outcome.error.traceback ?? '').split('\n') });
   }
-  queueMicrotask(() => ph[3] = performance.now() - startedAt);
   return executeResultSchema.parse({
     command_id: job.command_id,
     execution_id: job.execution_id,
@@ -109,12 +109,15 @@ async function begin(kernel: LiveKernel, job: ExecuteJob, limits: JobLimits): Pr
   );
 }
 
-/** The harness's report, or null when the hidden cell did not produce a valid one. */
+/** The hidden `finish` as a request of its own (after an error in the code); null without a valid report. */
 async function finish(kernel: LiveKernel, limits: JobLimits): Promise<Report | null> {
   const cell = new CellOutputs(limits.outputCapBytes, '', 0);
-  const end = await runCell(kernel.connection, { ...bookkeeping('__import__("pyexec_jupyter").finish()', limits), onIOPub: cell.onIOPub });
-  if (end.kind !== 'replied') return null;
-  const parsed = reportSchema.safeParse(cell.report);
+  const end = await runCell(kernel.connection, { ...bookkeeping(finishCall, limits), onIOPub: cell.onIOPub });
+  return end.kind === 'replied' ? validReport(cell.report) : null;
+}
+
+function validReport(report: unknown): Report | null {
+  const parsed = reportSchema.safeParse(report);
   return parsed.success ? parsed.data : null;
 }
 

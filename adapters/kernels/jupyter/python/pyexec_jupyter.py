@@ -10,8 +10,6 @@ executor brackets the user's cell with two hidden calls:
 * ``finish()`` - ``results`` serialised and figures saved by the shared
   harness; the report is published as display data of pyexec's own MIME type,
   which the executor takes out of the user's outputs.
-
-The executor sends all three requests at once; the kernel runs them in order.
 """
 
 import atexit
@@ -99,21 +97,14 @@ def begin(folder, attempt, output_cap_bytes, memory_mb, cpu_seconds, max_process
 
 
 def finish():
-    """Collects what the execution left and publishes the report."""
+    """Collects what the execution left and publishes the report. The
+    executor calls it as a user expression of the code's own request (after
+    an error in the code, as a request of its own)."""
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
         vars(stream).pop("write", None)
-    results, figures, error = _collect(get_ipython())
-    publish_display_data({REPORT_MIME: {"results": results, "figures": figures, "error": error}})
-
-
-def _collect(ipython):
-    """The code was interrupted when the executor's timeout stopped it: a
-    timed-out execution leaves no results.json and no figures."""
-    code = ipython.last_execution_result
-    if code is not None and isinstance(code.error_in_exec, KeyboardInterrupt):
-        return None, [], None
     try:
-        return harness.collect(ipython.user_ns, _job["folder"], _job["attempt"])
+        results, figures, error = harness.collect(get_ipython().user_ns, _job["folder"], _job["attempt"])
     except BaseException as exc:  # noqa: B902 - a broken result or figure is the code's error
-        return None, [], {"type": type(exc).__name__, "message": str(exc), "traceback": ""}
+        results, figures, error = None, [], {"type": type(exc).__name__, "message": str(exc), "traceback": ""}
+    publish_display_data({REPORT_MIME: {"results": results, "figures": figures, "error": error}})
