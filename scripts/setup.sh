@@ -1,36 +1,30 @@
 #!/usr/bin/env bash
-# Installs what the tests need on Debian 12 (idempotent: safe to run again).
+# Installs the Debian packages pyexec and its tests need (Debian 12, as root).
+# Idempotent: when everything is installed it changes nothing and calls no network.
 set -euo pipefail
 
-# Notebook tests: Jupyter's own validator, and a real ipykernel for real outputs.
-if ! /usr/bin/python3 -c 'import nbformat, jupyter_client, ipykernel, matplotlib' 2>/dev/null; then
-  apt-get update
-  apt-get install -y python3-nbformat python3-jupyter-client python3-ipykernel python3-matplotlib
+packages=(
+  python3 python3-numpy python3-matplotlib python3-pandas  # local kernel: Debian's Python with the scientific stack
+  nats-server                                              # distributed mode and its tests (2.9.10, JetStream)
+  jupyter-server python3-ipykernel python3-jupyter-client  # Jupyter kernels, warm pool, `pyexec jupyter`
+  python3-nbformat                                         # notebooks checked with Jupyter's own validator
+  chromium                                                 # review page tests (headless, driven by playwright-core)
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all Debian packages present"
+  exit 0
 fi
 
-# NATS tests (test/nats): a real nats-server with JetStream (Debian 12 ships 2.9.10).
-if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
-  apt-get update
-  apt-get install -y nats-server
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: missing Debian packages: ${missing[*]}; run as root: apt-get install -y ${missing[*]}" >&2
+  exit 1
 fi
-
-# Local kernel tests (test/kernels): Debian's Python with numpy, matplotlib and pandas.
-local_kernel_packages=(python3 python3-numpy python3-matplotlib python3-pandas)
-if ! dpkg -s "${local_kernel_packages[@]}" >/dev/null 2>&1; then
-  apt-get update
-  apt-get install -y "${local_kernel_packages[@]}"
-fi
-
-# Jupyter kernel tests and benchmarks (test/jupyter, bench/jupyter.bench.ts):
-# Debian's Jupyter Server and IPython kernel, with the scientific stack.
-jupyter_packages=(jupyter-server python3-ipykernel python3-numpy python3-matplotlib python3-pandas)
-if ! dpkg -s "${jupyter_packages[@]}" >/dev/null 2>&1; then
-  apt-get update
-  apt-get install -y "${jupyter_packages[@]}"
-fi
-
-# Review page tests (test/review): Debian's Chromium, driven headless by playwright-core.
-if [ ! -x /usr/bin/chromium ]; then
-  apt-get update
-  apt-get install -y chromium
-fi
+echo "setup: installing ${missing[*]}"
+apt-get update
+DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
