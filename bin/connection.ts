@@ -69,7 +69,8 @@ export async function connect(options: ConnectionOptions): Promise<Connection> {
   if (!config.service.state_dir) {
     throw new UsageError('this command needs the store the executions are in: give --state-dir DIR (embedded default) or --nats URL');
   }
-  const service = await startService(config);
+  // A command that hosts the service briefly runs few executions: no fork server to warm up.
+  const service = await startService(config, { warmKernel: false });
   return { client: service.client, hostsService: true, close: () => service.stop() };
 }
 

@@ -301,6 +301,36 @@ export const protocolErrorSchema = z.object({
 });
 export type ProtocolError = z.infer<typeof protocolErrorSchema>;
 
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in lowercase hex');
+
+/**
+ * Record 0 of an execution's audit trail: the folder's creation, written by
+ * the store without chain fields (its hash is that of its canonical JSON).
+ */
+export const auditGenesisSchema = z
+  .object({ event: z.literal('folder_created'), execution_id: z.string(), at: z.string() })
+  .catchall(z.unknown());
+
+/**
+ * Every later audit record (pyexec.audit.<id>, audit.jsonl): its event and
+ * fields, chained by `prev` (the hash of the record before) and `hash`
+ * (sha256 of its canonical JSON without `hash`).
+ */
+export const auditRecordSchema = z
+  .object({
+    seq: z.number().int().positive(),
+    at: isoTime,
+    event: nonEmpty,
+    prev: sha256Hex,
+    hash: sha256Hex,
+  })
+  .catchall(z.unknown());
+export type AuditRecord = z.infer<typeof auditRecordSchema>;
+
+/** What pyexec.audit.<id> carries: record 0, then the chained records in order. */
+export const auditMessageSchema = z.union([auditGenesisSchema, auditRecordSchema]);
+export type AuditMessage = z.infer<typeof auditMessageSchema>;
+
 /** Turns a zod error into one line per issue: `field.path: message (got value)`. */
 export function describeZodError(error: z.ZodError, prefix = ''): string {
   return error.issues

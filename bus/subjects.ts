@@ -25,6 +25,9 @@ export const subjects = {
   /** Approval requests, published when an execution starts waiting for a human. */
   approvalRequests: (executionId: string) => `pyexec.approvals.${executionId}`,
   allApprovalRequests: 'pyexec.approvals.>',
+  /** Audit records of one execution (hash-chained, kept in the pyexec_audit stream), and of all of them. */
+  audit: (executionId: string) => `pyexec.audit.${executionId}`,
+  allAudit: 'pyexec.audit.>',
   /** Errors about messages that could not be accepted (invalid, refused). */
   errors: 'pyexec.errors',
 } as const;

@@ -1,4 +1,5 @@
 /** The three services every actor is given: the bus, the KV store, the work queues. */
+import type { AuditLog } from './audit-log.ts';
 import type { Bus } from './bus.ts';
 import type { KvStore } from './kv-store.ts';
 import type { WorkQueue } from './work-queue.ts';
@@ -7,6 +8,8 @@ export interface Transport {
   bus: Bus;
   kv: KvStore;
   queues: WorkQueue;
+  /** Audit records kept by the transport (NATS: a JetStream stream); absent on the embedded default. */
+  auditLog?: AuditLog;
   /**
    * Calls `listener` whenever the connection comes back after it was lost
    * (core messages sent meanwhile may be gone); returns the unsubscribe.

@@ -60,7 +60,8 @@ async function run(task: string, options: RunOptions): Promise<number> {
   const request = requestFrom(task, options);
   // Built once up front so that a missing API key is reported before anything starts.
   if (request.approved_code === undefined) await createGenerator(config, options.generator);
-  const service = await startService(config);
+  // One execution: a fresh interpreter starts sooner than a fork server that preloads numpy, matplotlib and pandas.
+  const service = await startService(config, { warmKernel: false });
   try {
     const handle = await service.client.submit(request);
     const summary = await follow(service.client, handle, options);
