@@ -60,7 +60,8 @@ export class PyexecClient {
     const parsed = executionRequestSchema.safeParse(input);
     if (!parsed.success) throw new ValidationError(describeZodError(parsed.error, 'request'));
     const id = parsed.data.execution_id ?? randomUUID();
-    const handle = this.watch(id);
+    // An id made here is new: no record to look up (a KV read saved per submission).
+    const handle = this.follow(id, parsed.data.execution_id !== undefined);
     await this.transport.queues.declare(subjects.requests, queueOptions.control);
     await this.transport.queues.enqueue(subjects.requests, id, { ...input, execution_id: id });
     return handle;
@@ -68,6 +69,11 @@ export class PyexecClient {
 
   /** A handle on an execution, new or old: events from now on, and its result. */
   watch(id: string): ExecutionHandle {
+    return this.follow(id, true);
+  }
+
+  /** `mayExist`: the execution may have finished before we subscribed (its record then has the answer). */
+  private follow(id: string, mayExist: boolean): ExecutionHandle {
     const events = new ReplaySubject<ExecutionEvent>();
     let settle: (summary: ExecutionSummary) => void = () => {};
     let refuse: (error: Error) => void = () => {};
@@ -95,12 +101,14 @@ export class PyexecClient {
       for (const subscription of subscriptions) void subscription.unsubscribe();
     };
     // An execution that finished before we subscribed: its record has the answer.
-    void this.get(id)
-      .then((view) => {
-        if (view?.record.state === 'done') end(() => settle(summaryOf(view.context, `${view.context.folder}/notebook.ipynb`)));
-      })
-      // The store is away for a moment (a server restart): the live events still tell the end.
-      .catch(() => {});
+    if (mayExist) {
+      void this.get(id)
+        .then((view) => {
+          if (view?.record.state === 'done') end(() => settle(summaryOf(view.context, `${view.context.folder}/notebook.ipynb`)));
+        })
+        // The store is away for a moment (a server restart): the live events still tell the end.
+        .catch(() => {});
+    }
     const result = settled.then((summary) => {
       const error = errorForSummary(summary);
       if (error) throw error;

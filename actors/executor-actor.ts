@@ -78,9 +78,16 @@ async function handleJob(options: ExecutorOptions, name: string, delivery: Job):
     whileUnavailable(call, (error) => logger.warn({ commandId: job.command_id, err: error }, 'KV unavailable, retrying'));
   const heartbeat = setInterval(() => void delivery.inProgress().catch(() => {}), options.heartbeatMs);
   try {
-    const known = await retried(() => storedResult(transport, job.command_id));
+    // Mostly a redelivered job finds its result stored already; a first
+    // delivery skips the lookup. (A re-issued command that did finish, enqueued
+    // again after the dedup window: a read-only job runs again and `remember`
+    // keeps the stored result; a write job's claim fails, and the lookup below
+    // finds it.)
+    const known = delivery.deliveryCount > 1 ? await retried(() => storedResult(transport, job.command_id)) : null;
     if (known) return await finish(transport, delivery, known);
     if (job.allows_writes && !(await claim(transport, job, name, retried))) {
+      const stored = await retried(() => storedResult(transport, job.command_id));
+      if (stored) return await finish(transport, delivery, stored);
       logger.error({ commandId: job.command_id }, 'write job redelivered after a claim without result: reporting it lost');
       return await finish(transport, delivery, await retried(() => remember(transport, lostResult(job, name))));
     }
@@ -147,15 +154,21 @@ async function finish(transport: Transport, delivery: Job, result: ExecuteResult
   await delivery.ack();
 }
 
-/** Keeps big payloads in the execution folder: notebook outputs and the full streams. */
+/**
+ * Keeps big payloads in the execution folder: notebook outputs and the full
+ * streams. A result without outputs or long streams travels as it is (no
+ * file to write here and to read back for every notebook).
+ */
 async function slimForWire(job: ExecuteJob, result: ExecuteResult): Promise<ExecuteResult> {
+  const longStreams = result.stdout.length > wireTextCap || result.stderr.length > wireTextCap;
+  if (result.outputs.length === 0 && !longStreams) return result;
   const folder = join(job.folder, 'attempts');
   await mkdir(folder, { recursive: true });
   const base = `${String(job.attempt).padStart(2, '0')}_${job.command_id.split(':').pop() ?? '0'}`;
   const outputsFile = join(folder, `${base}_outputs.json`);
   await writeFile(outputsFile, JSON.stringify(result.outputs));
   const cut = (text: string) => (text.length > wireTextCap ? `${text.slice(0, wireTextCap)}\n[... cut on the bus; full text in the execution folder]` : text);
-  if (result.stdout.length > wireTextCap || result.stderr.length > wireTextCap) {
+  if (longStreams) {
     await writeFile(join(folder, `${base}_stdout.txt`), result.stdout);
     await writeFile(join(folder, `${base}_stderr.txt`), result.stderr);
   }

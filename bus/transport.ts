@@ -1,4 +1,4 @@
-/** The three services every actor is given: the bus, the KV store, the work queues. */
+/** What every actor is given: the bus, the KV store, the work queues (and, on NATS, the audit log). */
 import type { AuditLog } from './audit-log.ts';
 import type { Bus } from './bus.ts';
 import type { KvStore } from './kv-store.ts';

@@ -5,6 +5,11 @@
  * on the embedded default). The chain shows an edited or removed record
  * anywhere before the head; the anchor shows records cut from the end.
  *
+ * With an audit log (the transport's, on NATS: the pyexec_audit stream)
+ * every record is also kept there, record 0 with the first append, so the
+ * trail can be read and checked from a host without the folder; where both
+ * exist, `verify` checks each chain and that they hold the same records.
+ *
  * Appends to one folder are serialised in this process. The head this trail
  * wrote last is remembered with the file's size: while the size is the same
  * nobody else has appended, and the file is not read again (reading the whole
@@ -23,9 +28,11 @@
 import { appendFile, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auditFile } from '../store/layout.ts';
+import type { AuditLog } from '../../bus/audit-log.ts';
 import type { KvStore } from '../../bus/kv-store.ts';
+import { auditGenesisSchema, type AuditMessage } from '../../bus/messages.ts';
 import { AnchorWriter } from './anchors.ts';
-import { nextRecord, readChain, type AuditEntry, type AuditRecord, type ChainHead } from './hash-chain.ts';
+import { canonicalJson, checkChain, nextRecord, readChain, sha256, type AuditEntry, type AuditRecord, type ChainHead, type ChainReading, type PlacedRecord } from './hash-chain.ts';
 import { RecentMap } from './recent-map.ts';
 
 export type { AuditEntry, AuditRecord } from './hash-chain.ts';
@@ -41,10 +48,13 @@ interface KnownHead {
 }
 
 export interface AuditVerification {
-  folder: string;
+  /** Null when only the audit log was checked (the folder is not on this host). */
+  folder: string | null;
   ok: boolean;
-  /** Records read (the folder's creation record included). */
+  /** Records read (the folder's creation record included): from the file, or from the log without one. */
   records: number;
+  /** Records in the audit log, when one was read. */
+  logged?: number;
   head: ChainHead | null;
   /** The head kept in KV, when there is one. */
   anchor: ChainHead | null;
@@ -61,7 +71,12 @@ export interface AuditTrail {
   /** Several records in one write and one anchor update (the records of one transition). */
   appendAll(folder: string, executionId: string, entries: AuditEntry[], options?: AppendOptions): Promise<AuditRecord[]>;
   read(folder: string): Promise<Array<Record<string, unknown>>>;
-  verify(folder: string, executionId: string): Promise<AuditVerification>;
+  /** The execution's records in the audit log (objects only); null without a log or when its server keeps none. */
+  readLog(executionId: string): Promise<Array<Record<string, unknown>> | null>;
+  /** Checks the file's chain (folder null: none here), the log's when there is one, and that both agree. */
+  verify(folder: string | null, executionId: string): Promise<AuditVerification>;
+  /** Also keeps every record appended from now on in `log` (the service hands the supervisor's trail its transport's log). */
+  publishTo(log: AuditLog): void;
   /** Waits for every anchor still being written. */
   flush(): Promise<void>;
 }
@@ -73,22 +88,31 @@ export class AuditChainError extends Error {
   }
 }
 
-/** `kv` is where chain heads are anchored; without it only the chain itself is checked. */
-export function createAuditTrail(options: { kv?: KvStore | null } = {}): AuditTrail {
+export interface AuditTrailOptions {
+  /** Where chain heads are anchored; without it only the chain itself is checked. */
+  kv?: KvStore | null;
+  /** Where records are also kept and read back from (the transport's audit log). */
+  log?: AuditLog | null;
+}
+
+export function createAuditTrail(options: AuditTrailOptions = {}): AuditTrail {
   const anchors = options.kv ? new AnchorWriter(options.kv) : null;
+  let log = options.log ?? null;
   const queues = new Map<string, Promise<unknown>>();
   const heads = new RecentMap<string, KnownHead>(maxRemembered);
 
   /** The head to continue from: the one this trail wrote last, unless the file has changed size since. */
-  async function currentHead(folder: string, path: string): Promise<KnownHead & { separator: string }> {
+  async function currentHead(folder: string, path: string): Promise<KnownHead & { separator: string; genesis: AuditMessage | null }> {
     const known = heads.get(folder);
-    if (known && (await stat(path)).size === known.size) return { ...known, separator: '' };
+    if (known && (await stat(path)).size === known.size) return { ...known, separator: '', genesis: null };
     const bytes = await readFile(path);
     const text = bytes.toString('utf8');
-    const { head, problems } = readChain(text);
+    const { head, problems, records } = readChain(text);
     if (!head) throw new AuditChainError(folder, problems);
+    // Record 0 goes to the log with the first records after it (a repeat is stored once: same message id).
+    const genesis = head.seq === 0 ? (auditGenesisSchema.safeParse(records[0]).data ?? null) : null;
     // A torn last line (crash mid-write) is left as it is, and the chain goes on after it.
-    return { head, size: bytes.length, separator: text === '' || text.endsWith('\n') ? '' : '\n' };
+    return { head, size: bytes.length, separator: text === '' || text.endsWith('\n') ? '' : '\n', genesis };
   }
 
   async function appendNow(folder: string, executionId: string, entries: AuditEntry[], options: AppendOptions): Promise<AuditRecord[]> {
@@ -106,6 +130,7 @@ export function createAuditTrail(options: { kv?: KvStore | null } = {}): AuditTr
     const text = `${start.separator}${records.map((record) => `${JSON.stringify(record)}\n`).join('')}`;
     await appendFile(path, text, { flag: 'a' });
     heads.set(folder, { head, size: start.size + Buffer.byteLength(text) });
+    await log?.append(executionId, start.genesis ? [start.genesis, ...records] : records);
     if (options.anchorLater) anchors?.anchorSoon(executionId, head);
     else await anchors?.anchor(executionId, head);
     return records;
@@ -133,27 +158,85 @@ export function createAuditTrail(options: { kv?: KvStore | null } = {}): AuditTr
       return readChain(await readFile(join(folder, auditFile), 'utf8')).records;
     },
 
+    async readLog(executionId) {
+      const messages = await log?.read(executionId);
+      return messages ? checkChain(placedInLog(messages)).records : null;
+    },
+
     async verify(folder, executionId) {
-      // The anchor first: records are in the file before their anchor, so a
-      // file read after it holds at least the anchored record (no false "cut").
+      // The anchor first: records are in the file (and the log) before their
+      // anchor, so a trail read after it holds at least the anchored record.
       await anchors?.settled(executionId);
       const anchor = anchors ? await anchors.read(executionId) : null;
-      let text: string;
-      try {
-        text = await readFile(join(folder, auditFile), 'utf8');
-      } catch (error) {
-        const problem = `cannot read ${auditFile}: ${error instanceof Error ? error.message : String(error)}`;
-        return { folder, ok: false, records: 0, head: null, anchor: null, problems: [problem] };
-      }
-      const reading = readChain(text);
-      const problems = [...reading.problems, ...anchorProblems(reading.records, anchor)];
-      return { folder, ok: problems.length === 0, records: reading.records.length, head: reading.head, anchor, problems };
+      const file = folder === null ? null : await readFileChain(folder);
+      const logged = await log?.read(executionId);
+      const stream = logged ? checkChain(placedInLog(logged)) : null;
+      const problems = [
+        ...(file ? [...file.problems, ...anchorProblems(file.records, anchor)] : []),
+        ...(stream ? [...stream.problems, ...anchorProblems(stream.records, anchor)].map((problem) => `stream: ${problem}`) : []),
+        ...(file?.head && stream ? differences(file.records, stream.records) : []),
+      ];
+      if (!file && !stream) problems.push('no folder on this host and no audit stream to read');
+      const shown = file?.head ? file : (stream ?? file);
+      return {
+        folder,
+        ok: problems.length === 0,
+        records: shown?.records.length ?? 0,
+        ...(stream ? { logged: stream.records.length } : {}),
+        head: shown?.head ?? null,
+        anchor,
+        problems,
+      };
+    },
+
+    publishTo(target) {
+      log = target;
     },
 
     async flush() {
       await anchors?.flush();
     },
   };
+}
+
+/** The file's chain; an unreadable file is a chain with no head and that problem. */
+async function readFileChain(folder: string): Promise<ChainReading> {
+  try {
+    return readChain(await readFile(join(folder, auditFile), 'utf8'));
+  } catch (error) {
+    return { records: [], head: null, problems: [`cannot read ${auditFile}: ${error instanceof Error ? error.message : String(error)}`] };
+  }
+}
+
+function placedInLog(messages: unknown[]): PlacedRecord[] {
+  return messages.map((value, index) => ({ where: `message ${index + 1}`, value }));
+}
+
+/** Where the file and the log disagree: a record edited in one, or present in only one. */
+function differences(fileRecords: Array<Record<string, unknown>>, streamRecords: Array<Record<string, unknown>>): string[] {
+  if (streamRecords.length === 0) return []; // the stream's own check says it is empty
+  const inFile = bySeq(fileRecords);
+  const inStream = bySeq(streamRecords);
+  const problems: string[] = [];
+  for (const seq of [...new Set([...inFile.keys(), ...inStream.keys()])].sort((a, b) => a - b)) {
+    const fileHash = inFile.get(seq);
+    const streamHash = inStream.get(seq);
+    if (streamHash === undefined) problems.push(`record ${seq} is in ${auditFile} but not in the audit stream`);
+    else if (fileHash === undefined) problems.push(`record ${seq} is in the audit stream but not in ${auditFile} (removed from the file)`);
+    else if (fileHash !== streamHash) problems.push(`record ${seq} differs between ${auditFile} and the audit stream`);
+  }
+  return problems;
+}
+
+/** Each record's hash by its seq (record 0, without chain fields, by the hash of its canonical JSON). */
+function bySeq(records: Array<Record<string, unknown>>): Map<number, string> {
+  const hashes = new Map<number, string>();
+  for (const record of records) {
+    const seq = typeof record.seq === 'number' ? record.seq : record.event === 'folder_created' ? 0 : null;
+    if (seq === null || hashes.has(seq)) continue; // duplicates are reported by the chain check
+    hashes.set(seq, typeof record.hash === 'string' ? record.hash : sha256(canonicalJson(record)));
+  }
+  return hashes;
 }
 
 /** The anchored record must still be there with the same hash; records after it are fine (written since). */

@@ -1,5 +1,6 @@
 /**
- * The hash chain of an audit trail, as pure functions over text. Each record
+ * The hash chain of an audit trail, as pure functions over the text of
+ * audit.jsonl or over records read from elsewhere (the stream). Each record
  * carries its sequence number, the hash of the record before it (`prev`) and
  * its own hash: sha256 of its canonical JSON without `hash`. Editing a record
  * changes its hash; removing one breaks the next record's `prev`. The first
@@ -7,22 +8,9 @@
  * fields): it is record 0 and its hash is that of its canonical JSON.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import { auditGenesisSchema, auditRecordSchema, type AuditRecord } from '../../bus/messages.ts';
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
-
-export const auditRecordSchema = z
-  .object({
-    seq: z.number().int().positive(),
-    at: z.string().datetime({ offset: true }),
-    event: z.string().min(1),
-    prev: hex64,
-    hash: hex64,
-  })
-  .catchall(z.unknown());
-export type AuditRecord = z.infer<typeof auditRecordSchema>;
-
-const genesisSchema = z.object({ event: z.literal('folder_created'), execution_id: z.string(), at: z.string() }).catchall(z.unknown());
+export { auditRecordSchema, type AuditRecord } from '../../bus/messages.ts';
 
 /** What a caller appends: the event name and its fields (chain fields are added). */
 export type AuditEntry = { event: string } & Record<string, unknown>;
@@ -70,21 +58,39 @@ export function nextRecord(head: ChainHead, entry: AuditEntry, at: string): Audi
   return auditRecordSchema.parse({ ...body, hash: hashOf(body) });
 }
 
+/** One record to check, and where it was found (`line 3`, `stream message 3`). */
+export interface PlacedRecord {
+  where: string;
+  value: unknown;
+  /** Set when the place held something that is not JSON at all. */
+  unreadable?: string;
+}
+
 /** Reads audit.jsonl text and checks every link of the chain. */
 export function readChain(text: string): ChainReading {
   if (text === '') return { records: [], head: null, problems: ['the audit trail is empty'] };
   const lines = text.split('\n');
   const complete = text.endsWith('\n') ? lines.slice(0, -1) : lines;
+  return checkChain(complete.map((line, index) => placeLine(line, `line ${index + 1}`, index === complete.length - 1 && !text.endsWith('\n'))));
+}
+
+function placeLine(line: string, where: string, last: boolean): PlacedRecord {
+  try {
+    return { where, value: JSON.parse(line) };
+  } catch {
+    return { where, value: null, unreadable: `not a JSON record${last ? ' (a torn last write?)' : ''}` };
+  }
+}
+
+/** Checks every link of a chain of records, record 0 (the folder's creation) first. */
+export function checkChain(placed: PlacedRecord[]): ChainReading {
+  if (placed.length === 0) return { records: [], head: null, problems: ['the audit trail is empty'] };
   const problems: string[] = [];
   const records: Array<Record<string, unknown>> = [];
   let head: ChainHead | null = null;
-  complete.forEach((line, index) => {
-    const where = `line ${index + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      problems.push(`${where}: not a JSON record${index === complete.length - 1 && !text.endsWith('\n') ? ' (a torn last write?)' : ''}`);
+  placed.forEach(({ where, value, unreadable }, index) => {
+    if (unreadable) {
+      problems.push(`${where}: ${unreadable}`);
       return;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -94,7 +100,7 @@ export function readChain(text: string): ChainReading {
     const object = value as Record<string, unknown>;
     records.push(object);
     if (index === 0) {
-      if (genesisSchema.safeParse(object).success) head = { seq: 0, hash: sha256(canonicalJson(object)) };
+      if (auditGenesisSchema.safeParse(object).success) head = { seq: 0, hash: sha256(canonicalJson(object)) };
       else problems.push(`${where}: the first record must be the folder's creation record (folder_created with execution_id)`);
       return;
     }

@@ -3,7 +3,8 @@
  * chain; `pyexec audit --verify` checks every execution under the executions
  * root (exit 1 when a record was edited or removed). With --state-dir or
  * --nats the chain heads anchored in the store are checked too, which shows
- * records cut from the end.
+ * records cut from the end. With --nats the records are read from the audit
+ * stream, and checked against audit.jsonl where the folder is on this host.
  */
 import { Command } from 'commander';
 import { createAuditTrail, type AuditTrail, type AuditVerification } from '../../adapters/audit/audit-trail.ts';
@@ -30,25 +31,27 @@ export function auditCommand(): Command {
     const anchored = Boolean(options.nats || config.service.state_dir);
     const { transport } = await openTransport(options, config, { name: 'pyexec audit' });
     try {
-      const trail = createAuditTrail({ kv: anchored ? transport.kv : null });
+      const trail = createAuditTrail({ kv: anchored ? transport.kv : null, log: transport.auditLog });
       const root = config.service.executions_root;
       if (!anchored) process.stderr.write('note: no --state-dir or --nats, so the anchored chain heads are not checked (records cut from the end go unseen)\n');
-      process.exitCode = id && !options.verify ? await show(trail, root, id, options.json) : await verifyAll(trail, root, id, options.json);
+      const streamed = transport.auditLog !== undefined;
+      process.exitCode = id && !options.verify ? await show(trail, root, id, streamed, options.json) : await verifyAll(trail, root, id, streamed, options.json);
     } finally {
       await transport.close();
     }
   });
 }
 
-async function folderOf(root: string, id: string): Promise<string> {
+/** The execution's folder on this host; null when the audit stream is there to read instead. */
+async function folderOf(root: string, id: string, streamed: boolean): Promise<string | null> {
   const folder = await findExecutionFolder(root, id);
-  if (!folder) throw new UsageError(`audit: no execution folder for ${id} under ${root}`);
+  if (!folder && !streamed) throw new UsageError(`audit: no execution folder for ${id} under ${root}`);
   return folder;
 }
 
-async function show(trail: AuditTrail, root: string, id: string, json: boolean | undefined): Promise<number> {
-  const folder = await folderOf(root, id);
-  const [records, verification] = await Promise.all([trail.read(folder), trail.verify(folder, id)]);
+async function show(trail: AuditTrail, root: string, id: string, streamed: boolean, json: boolean | undefined): Promise<number> {
+  const folder = await folderOf(root, id, streamed);
+  const [records, verification] = await Promise.all([recordsOf(trail, folder, id), trail.verify(folder, id)]);
   if (json) {
     process.stdout.write(`${JSON.stringify({ records, verification }, null, 2)}\n`);
   } else {
@@ -62,8 +65,17 @@ async function show(trail: AuditTrail, root: string, id: string, json: boolean |
   return verification.ok ? 0 : 1;
 }
 
-async function verifyAll(trail: AuditTrail, root: string, id: string | undefined, json: boolean | undefined): Promise<number> {
-  const folders = id ? [{ folder: await folderOf(root, id), executionId: id }] : await listAuditedFolders(root);
+/** The stream's records where there is one (what --nats reads), otherwise the file's. */
+async function recordsOf(trail: AuditTrail, folder: string | null, id: string): Promise<Array<Record<string, unknown>>> {
+  const logged = await trail.readLog(id);
+  if (logged && logged.length > 0) return logged;
+  if (folder) return trail.read(folder).catch(() => []);
+  if (logged) return [];
+  throw new UsageError(`audit: the NATS server keeps no audit stream, and the folder of ${id} is not on this host`);
+}
+
+async function verifyAll(trail: AuditTrail, root: string, id: string | undefined, streamed: boolean, json: boolean | undefined): Promise<number> {
+  const folders = id ? [{ folder: await folderOf(root, id, streamed), executionId: id }] : await listAuditedFolders(root);
   const results: AuditVerification[] = [];
   for (const { folder, executionId } of folders) {
     results.push(
@@ -73,7 +85,7 @@ async function verifyAll(trail: AuditTrail, root: string, id: string | undefined
     );
   }
   if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  else results.forEach((result, index) => report(result, folders[index]?.executionId ?? result.folder));
+  else results.forEach((result, index) => report(result, folders[index]?.executionId ?? result.folder ?? '?'));
   const broken = results.filter((result) => !result.ok).length;
   if (!json) process.stderr.write(`${results.length} audit trail(s) checked, ${broken} broken\n`);
   return broken === 0 ? 0 : 1;
@@ -81,9 +93,10 @@ async function verifyAll(trail: AuditTrail, root: string, id: string | undefined
 
 function report(verification: AuditVerification, name: string): void {
   if (verification.ok) {
-    process.stdout.write(`ok      ${name}  ${verification.records} records${verification.anchor ? ', head anchored' : ''}\n`);
+    const stream = verification.logged === undefined ? '' : verification.folder ? ', same in the audit stream' : ' in the audit stream';
+    process.stdout.write(`ok      ${name}  ${verification.records} records${stream}${verification.anchor ? ', head anchored' : ''}\n`);
     return;
   }
-  process.stdout.write(`BROKEN  ${name}  ${verification.folder}\n`);
+  process.stdout.write(`BROKEN  ${name}  ${verification.folder ?? '(audit stream only)'}\n`);
   for (const problem of verification.problems) process.stdout.write(`        ${problem}\n`);
 }

@@ -1,10 +1,11 @@
 /**
- * The in-process bus (embedded default): an rxjs stream of messages, with
- * NATS semantics — wildcard subjects, queue groups (one member each),
- * request/reply with timeout and "no responders".
+ * The in-process bus (embedded default), with NATS semantics — wildcard
+ * subjects, queue groups (one member each), request/reply with timeout and
+ * "no responders". Subscriptions to exact subjects (an execution's events,
+ * a reply inbox) are found by lookup, so a message costs the same however
+ * many executions are being watched; only wildcard ones are matched one by one.
  */
 import { randomUUID } from 'node:crypto';
-import { Subject, asapScheduler, filter, observeOn } from 'rxjs';
 import type { Bus, Message, MessageHandler, RequestOptions, SubscribeOptions, Subscription } from '../bus.ts';
 import { BusTimeoutError, NoRespondersError } from '../bus.ts';
 import { fromWire, toWire } from '../json-wire.ts';
@@ -12,21 +13,23 @@ import { subjectMatches } from '../subject-match.ts';
 
 interface Delivery {
   subject: string;
+  /** Encoded once per message; each receiver decodes its own copy. */
   wire: string;
   reply?: string;
-  /** Subscription ids chosen for this message in each queue group. */
-  chosen: ReadonlySet<number>;
 }
 
 interface Registration {
   id: number;
   pattern: string;
   queue?: string;
+  handler: MessageHandler;
+  /** False once unsubscribed: messages still on their way to it are dropped. */
+  active: boolean;
 }
 
 export class MemoryBus implements Bus {
-  private readonly stream = new Subject<Delivery>();
-  private readonly registrations = new Map<number, Registration>();
+  private readonly exact = new Map<string, Set<Registration>>();
+  private readonly wildcards = new Set<Registration>();
   private readonly roundRobin = new Map<string, number>();
   private nextId = 1;
   private closed = false;
@@ -39,25 +42,18 @@ export class MemoryBus implements Bus {
 
   subscribe(pattern: string, handler: MessageHandler, options: SubscribeOptions = {}): Subscription {
     this.assertOpen();
-    const id = this.nextId++;
-    this.registrations.set(id, { id, pattern, queue: options.queue });
-    const subscription = this.stream
-      .pipe(
-        filter((delivery) => subjectMatches(pattern, delivery.subject)),
-        filter((delivery) => options.queue === undefined || delivery.chosen.has(id)),
-        observeOn(asapScheduler),
-      )
-      .subscribe((delivery) => this.deliver(handler, delivery));
+    const registration: Registration = { id: this.nextId++, pattern, queue: options.queue, handler, active: true };
+    this.register(registration);
     return {
       unsubscribe: async () => {
-        this.registrations.delete(id);
-        subscription.unsubscribe();
+        registration.active = false;
+        this.unregister(registration);
       },
     };
   }
 
   async request(subject: string, data: unknown, options: RequestOptions): Promise<unknown> {
-    if (!this.hasSubscriber(subject)) throw new NoRespondersError(subject);
+    if (this.receiversOf(subject).length === 0) throw new NoRespondersError(subject);
     const inbox = `_INBOX.${randomUUID()}`;
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -80,13 +76,49 @@ export class MemoryBus implements Bus {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.registrations.clear();
-    this.stream.complete();
+    this.exact.clear();
+    this.wildcards.clear();
   }
 
+  private register(registration: Registration): void {
+    if (isWildcard(registration.pattern)) {
+      this.wildcards.add(registration);
+      return;
+    }
+    const set = this.exact.get(registration.pattern) ?? new Set<Registration>();
+    set.add(registration);
+    this.exact.set(registration.pattern, set);
+  }
+
+  private unregister(registration: Registration): void {
+    this.wildcards.delete(registration);
+    const set = this.exact.get(registration.pattern);
+    if (!set?.delete(registration) || set.size > 0) return;
+    this.exact.delete(registration.pattern);
+  }
+
+  /** Every subscription matching `subject`, in the order they were made. */
+  private receiversOf(subject: string): Registration[] {
+    const receivers = [...(this.exact.get(subject) ?? [])];
+    const exactCount = receivers.length;
+    for (const registration of this.wildcards) {
+      if (subjectMatches(registration.pattern, subject)) receivers.push(registration);
+    }
+    return exactCount > 0 && receivers.length > exactCount ? receivers.sort((a, b) => a.id - b.id) : receivers;
+  }
+
+  /** Delivered asynchronously, as over a network: the publisher never runs a handler itself. */
   private send(subject: string, wire: string, reply?: string): void {
     this.assertOpen();
-    this.stream.next({ subject, wire, reply, chosen: this.chooseQueueMembers(subject) });
+    const delivery: Delivery = { subject, wire, reply };
+    const receivers = this.receiversOf(subject);
+    const chosen = this.chooseQueueMembers(receivers);
+    for (const registration of receivers) {
+      if (registration.queue !== undefined && !chosen.has(registration)) continue;
+      queueMicrotask(() => {
+        if (registration.active) this.deliver(registration.handler, delivery);
+      });
+    }
   }
 
   private deliver(handler: MessageHandler, delivery: Delivery): void {
@@ -96,31 +128,29 @@ export class MemoryBus implements Bus {
       .catch((error: unknown) => this.onHandlerError(error, delivery.subject));
   }
 
-  private chooseQueueMembers(subject: string): Set<number> {
-    const groups = new Map<string, number[]>();
-    for (const registration of this.registrations.values()) {
-      if (registration.queue === undefined || !subjectMatches(registration.pattern, subject)) continue;
+  /** One member of each queue group among the receivers, in turn. */
+  private chooseQueueMembers(receivers: readonly Registration[]): Set<Registration> {
+    const groups = new Map<string, Registration[]>();
+    for (const registration of receivers) {
+      if (registration.queue === undefined) continue;
       const members = groups.get(registration.queue) ?? [];
-      members.push(registration.id);
+      members.push(registration);
       groups.set(registration.queue, members);
     }
-    const chosen = new Set<number>();
+    const chosen = new Set<Registration>();
     for (const [queue, members] of groups) {
       const turn = this.roundRobin.get(queue) ?? 0;
       this.roundRobin.set(queue, turn + 1);
-      chosen.add(members[turn % members.length] as number);
+      chosen.add(members[turn % members.length] as Registration);
     }
     return chosen;
-  }
-
-  private hasSubscriber(subject: string): boolean {
-    for (const registration of this.registrations.values()) {
-      if (subjectMatches(registration.pattern, subject)) return true;
-    }
-    return false;
   }
 
   private assertOpen(): void {
     if (this.closed) throw new Error('bus is closed');
   }
+}
+
+function isWildcard(pattern: string): boolean {
+  return pattern.split('.').some((token) => token === '*' || token === '>');
 }

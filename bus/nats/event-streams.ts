@@ -1,19 +1,22 @@
 /**
  * Streams that keep what core NATS would forget: every execution event
- * (`pyexec.events.<id>`) and the latest approval request of each execution
- * (`pyexec.approvals.<id>`). The bus publishes on these subjects as usual;
- * JetStream stores the messages as they pass, so a watcher or an approver
- * who connects later can replay them with any JetStream client.
+ * (`pyexec.events.<id>`), the latest approval request of each execution
+ * (`pyexec.approvals.<id>`) and every audit record (`pyexec.audit.<id>`).
+ * Events and approval requests are published on the bus as usual and
+ * JetStream stores them as they pass, so a watcher or an approver who
+ * connects later can replay them with any JetStream client; audit records
+ * are published with an acknowledgement (audit-log.ts). Records in the audit
+ * stream cannot be deleted or purged through the API.
  */
 import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { subjects } from '../subjects.ts';
 
-export const eventStreamNames = { events: 'pyexec_events', approvals: 'pyexec_approvals' } as const;
+export const eventStreamNames = { events: 'pyexec_events', approvals: 'pyexec_approvals', audit: 'pyexec_audit' } as const;
 
 export interface EventStreamOptions {
   replicas: number;
-  /** How long events and approval requests are kept. */
+  /** How long events, approval requests and audit records are kept. */
   maxAgeMs: number;
 }
 
@@ -28,6 +31,7 @@ export async function ensureEventStreams(jsm: JetStreamManager, options: EventSt
   await ensureStream(jsm, { ...common, name: eventStreamNames.events, subjects: [subjects.allEvents] });
   // Only the approval pending now matters: one message per execution.
   await ensureStream(jsm, { ...common, name: eventStreamNames.approvals, subjects: [subjects.allApprovalRequests], max_msgs_per_subject: 1 });
+  await ensureStream(jsm, { ...common, name: eventStreamNames.audit, subjects: [subjects.allAudit], deny_delete: true, deny_purge: true });
 }
 
 async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {

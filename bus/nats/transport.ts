@@ -1,12 +1,13 @@
 /**
  * The distributed transport: core NATS for the bus, a JetStream KV bucket
- * for snapshots, claims and results, JetStream work-queue streams for jobs.
- * One connection carries all three.
+ * for snapshots, claims and results, JetStream work-queue streams for jobs,
+ * and the audit stream for audit records. One connection carries them all.
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../../adapters/logger.ts';
 import type { Transport } from '../transport.ts';
+import { NatsAuditLog } from './audit-log.ts';
 import { NatsBus, type HandlerErrorHook } from './bus.ts';
 import { connectNats, type NatsConnectOptions } from './connection.ts';
 import { ensureEventStreams } from './event-streams.ts';
@@ -21,8 +22,8 @@ export interface NatsTransportOptions extends NatsConnectOptions {
   /** Copies of the KV bucket and of each queue stream (3 on a three-node cluster). */
   replicas?: number;
   /**
-   * Keep execution events and approval requests in streams for late
-   * watchers (event-streams.ts), for this long. The service sets it.
+   * Keep execution events, approval requests and audit records in streams
+   * (event-streams.ts), for this long; declares the streams. The service sets it.
    */
   keepEventsMs?: number;
   /** How long enqueue retries while no server is reachable. */
@@ -55,6 +56,7 @@ export async function createNatsTransport(options: NatsTransportOptions): Promis
       bus,
       kv,
       queues,
+      auditLog: new NatsAuditLog(connection, { acknowledged: options.keepEventsMs !== undefined }),
       onReconnect: (listener) => onReconnect(connection, listener),
       close: async () => {
         await queues.close();
