@@ -89,7 +89,7 @@ export class Supervisor {
   constructor(private readonly options: SupervisorOptions) {
     this.id = options.id ?? `supervisor-${randomUUID().slice(0, 8)}`;
     this.leaseMs = options.leaseMs ?? 15_000;
-    this.audit = createAuditTrail({ kv: options.transport.kv });
+    this.audit = createAuditTrail({ kv: options.transport.kv, log: options.transport.auditLog ?? null });
     this.dispatcher = new CommandDispatcher(options.transport, options.config, options.logger);
   }
 

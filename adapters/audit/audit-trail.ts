@@ -75,8 +75,6 @@ export interface AuditTrail {
   readLog(executionId: string): Promise<Array<Record<string, unknown>> | null>;
   /** Checks the file's chain (folder null: none here), the log's when there is one, and that both agree. */
   verify(folder: string | null, executionId: string): Promise<AuditVerification>;
-  /** Also keeps every record appended from now on in `log` (the service hands the supervisor's trail its transport's log). */
-  publishTo(log: AuditLog): void;
   /** Waits for every anchor still being written. */
   flush(): Promise<void>;
 }
@@ -97,7 +95,7 @@ export interface AuditTrailOptions {
 
 export function createAuditTrail(options: AuditTrailOptions = {}): AuditTrail {
   const anchors = options.kv ? new AnchorWriter(options.kv) : null;
-  let log = options.log ?? null;
+  const log = options.log ?? null;
   const queues = new Map<string, Promise<unknown>>();
   const heads = new RecentMap<string, KnownHead>(maxRemembered);
 
@@ -187,10 +185,6 @@ export function createAuditTrail(options: AuditTrailOptions = {}): AuditTrail {
         anchor,
         problems,
       };
-    },
-
-    publishTo(target) {
-      log = target;
     },
 
     async flush() {
