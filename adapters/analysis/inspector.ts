@@ -5,7 +5,7 @@
  * Severities, line excerpts and policy are applied later; this part only says
  * what the code does, and where.
  */
-import { words } from './name-occurrences.ts';
+import { occurrences, words } from './name-occurrences.ts';
 import { NodeRoles } from './node-roles.ts';
 import type { PatternMatcher } from './patterns.ts';
 import {
@@ -21,6 +21,7 @@ import {
   type ControlFunction,
 } from './python-api.ts';
 import { keywordArgument, positionalArguments, qnameOf, Resolver, type StaticText, type Value } from './resolver.ts';
+import { builtinNames } from './python-names.ts';
 import type { RuleId } from './rules.ts';
 import type { Scope, ScopeTree } from './scopes.ts';
 import type { Selection } from './selection.ts';
@@ -75,20 +76,19 @@ function isControlInstance(value: Value): boolean {
   return (value.kind === 'instance' || value.kind === 'member') && controlClasses.has(value.of);
 }
 
-/** Whether `reference` can report anything about a name with these values (most names: no). */
-function mayMatter(values: readonly Value[]): boolean {
-  return values.some((value) => {
-    const qname = qnameOf(value);
-    if (qname !== null && (familyOf(qname) !== null || controlFunctions.has(qname))) return true;
-    return value.kind === 'member' && controlClasses.has(value.of);
-  });
-}
+/** Whether `reference` reports anything about a qualified name, given its rule family. */
+const qnameMatters = (qname: string, family: RuleId | null): boolean => family !== null || controlFunctions.has(qname);
+
+/** Built-in names that matter where nothing in the file rebinds them (`eval`, `globals`, ...). */
+const builtinsThatMatter = [...builtinNames].filter((name) => qnameMatters(`builtins.${name}`, familyOf(`builtins.${name}`)));
 
 class Inspector {
   readonly findings: RawFinding[] = [];
   readonly accesses: RawAccess[] = [];
   private readonly resolver = new Resolver();
   private readonly roles: NodeRoles;
+  /** The same few qualified names come up again and again (`builtins.print`, `numpy.asarray`). */
+  private readonly families = new Map<string, RuleId | null>();
 
   constructor(
     private readonly syntax: SyntaxTree,
@@ -97,6 +97,24 @@ class Inspector {
     private readonly patterns: PatternMatcher,
   ) {
     this.roles = new NodeRoles(selection);
+  }
+
+  private familyOf(qname: string): RuleId | null {
+    let rule = this.families.get(qname);
+    if (rule === undefined) {
+      rule = familyOf(qname);
+      this.families.set(qname, rule);
+    }
+    return rule;
+  }
+
+  /** Whether `reference` can report anything about a name with these values (most names: no). */
+  private mayMatter(values: readonly Value[]): boolean {
+    return values.some((value) => {
+      const qname = qnameOf(value);
+      if (qname !== null && qnameMatters(qname, this.familyOf(qname))) return true;
+      return value.kind === 'member' && controlClasses.has(value.of);
+    });
   }
 
   short(node: SyntaxNode): string {
@@ -135,13 +153,29 @@ class Inspector {
 
   /** Identifiers whose name may matter where they stand; the others are never looked up in the tree. */
   private identifiersThatMayMatter(): SyntaxNode[] {
+    const code = this.syntax.code;
+    // after `from m import *` any name may come from m
+    const candidates = this.scopes.module.stars.length > 0 ? words(code) : occurrences(code, this.namesThatMayMatter());
     const found: SyntaxNode[] = [];
-    for (const word of words(this.syntax.code)) {
-      if (word.name !== '__builtins__' && !mayMatter(this.resolver.lookup(word.name, this.scopes.scopeAt(word)))) continue;
+    for (const word of candidates) {
+      if (word.name !== '__builtins__' && !this.mayMatter(this.resolver.lookup(word.name, this.scopes.scopeAt(word)))) continue;
       const node = this.syntax.nodeAt(word.start, word.end, 'identifier');
       if (node !== null) found.push(node);
     }
     return found;
+  }
+
+  /**
+   * Without star imports, a name means what one of the scopes binding it
+   * says, or else a built-in or nothing: the names that may matter somewhere
+   * follow from the bindings, without reading every word of the file.
+   */
+  private namesThatMayMatter(): Set<string> {
+    const names = new Set(['__builtins__', ...builtinsThatMatter]);
+    for (const scope of this.scopes.all) {
+      for (const name of scope.bindings.keys()) if (this.mayMatter(this.resolver.lookup(name, scope))) names.add(name);
+    }
+    return names;
   }
 
   private imports(node: SyntaxNode): void {
@@ -154,7 +188,7 @@ class Inspector {
       const qname =
         item.type === 'wildcard_import' ? module : nameNode === undefined ? null : module === null ? nameNode.text : `${module}.${nameNode.text}`;
       if (qname === null) continue;
-      const rule = familyOf(qname);
+      const rule = this.familyOf(qname);
       if (rule !== null) this.report(rule, `imports ${qname}, ${familyWords[rule] ?? ''}`.trim(), item);
     }
   }
@@ -167,7 +201,7 @@ class Inspector {
       return;
     }
     const values = this.resolver.lookup(name, scope);
-    if ((!builtins && !mayMatter(values)) || this.roles.isDeclaration(node)) return;
+    if ((!builtins && !this.mayMatter(values)) || this.roles.isDeclaration(node)) return;
     if (builtins) this.reportBuiltins(node);
     this.reference(node, values);
   }
@@ -200,7 +234,7 @@ class Inspector {
     for (const value of values) {
       const qname = qnameOf(value);
       if (qname === null) continue;
-      const rule = familyOf(qname);
+      const rule = this.familyOf(qname);
       if (rule !== null) this.report(rule, `uses ${qname}, ${familyWords[rule] ?? ''}`.trim(), node);
       if (alias) continue;
       const fn = controlFunctions.get(qname);
@@ -257,46 +291,45 @@ class Inspector {
 
   private call(node: SyntaxNode, scope: Scope): void {
     const callee = node.child('function');
-    const args = node.child('arguments');
     if (callee === undefined) return;
     const values = this.resolver.resolve(callee, scope);
     let unplaced = false;
     for (const value of values) {
-      if (!this.classifyCall(node, value, args, scope)) unplaced = true;
+      if (!this.classifyCall(node, value, scope)) unplaced = true;
     }
-    if (unplaced) this.matchPatterns(node, callee, values, args, scope);
+    if (unplaced) this.matchPatterns(node, callee, values, scope);
   }
 
   /** Reports what a call does; false when the callee is neither known nor in a known-safe namespace. */
-  private classifyCall(node: SyntaxNode, value: Value, args: SyntaxNode | undefined, scope: Scope): boolean {
+  private classifyCall(node: SyntaxNode, value: Value, scope: Scope): boolean {
     if (value.kind === 'unknown') return false;
     if (value.kind === 'instance') return isKnownSafeNamespace(value.of);
     const qname = qnameOf(value);
     if (qname === null) return true;
     let known = isKnownSafeNamespace(qname);
-    const rule = familyOf(qname);
+    const rule = this.familyOf(qname);
     if (rule !== null) {
       this.report(rule, `calls ${qname}, ${familyWords[rule] ?? ''}`.trim(), node);
       known = true;
     }
     if (qname === 'builtins.getattr' || qname === 'builtins.setattr' || qname === 'builtins.delattr' || qname === 'builtins.hasattr') {
-      this.attributeBuiltin(qname.slice('builtins.'.length), node, args, scope);
+      this.attributeBuiltin(qname.slice('builtins.'.length), node, scope);
     }
     const opener = fileOpeners.get(qname);
-    if (opener !== undefined) this.fileOpen(qname, node, args, opener.modeIndex, null, scope);
+    if (opener !== undefined) this.fileOpen(qname, node, opener.modeIndex, null, scope);
     const fn = controlFunctions.get(qname);
     if (fn !== undefined) {
-      this.access(fn.access, this.pvArguments(fn.pvArg, args, scope), qname, node);
+      this.access(fn.access, this.pvArguments(fn.pvArg, node, scope), qname, node);
       known = true;
     }
-    if (value.kind === 'member') known = this.memberCall(node, value, args, scope) || known;
+    if (value.kind === 'member') known = this.memberCall(node, value, scope) || known;
     if (value.kind === 'ref') known = this.unboundControlMethod(node, qname) || known;
     return known;
   }
 
-  private memberCall(node: SyntaxNode, value: Extract<Value, { kind: 'member' }>, args: SyntaxNode | undefined, scope: Scope): boolean {
+  private memberCall(node: SyntaxNode, value: Extract<Value, { kind: 'member' }>, scope: Scope): boolean {
     if (value.of === 'pathlib.Path') {
-      this.pathMethod(node, value, args, scope);
+      this.pathMethod(node, value, scope);
       return true;
     }
     const cls = controlClasses.get(value.of);
@@ -305,7 +338,7 @@ class Inspector {
     if (access !== null) {
       const pvs = cls.pvFromInstance
         ? [this.pvOfInstance(value.text)]
-        : this.pvArguments({ index: 0, keyword: 'name', many: true }, args, scope);
+        : this.pvArguments({ index: 0, keyword: 'name', many: true }, node, scope);
       this.access(access, pvs, `${value.of}.${value.name}`, node);
     }
     return true;
@@ -322,8 +355,10 @@ class Inspector {
     return true;
   }
 
-  private pvArguments(spec: ControlFunction['pvArg'], args: SyntaxNode | undefined, scope: Scope): Array<string | null> {
+  /** The PV names a call passes (`call` is the call node; its arguments are only read here and below, when they matter). */
+  private pvArguments(spec: ControlFunction['pvArg'], call: SyntaxNode, scope: Scope): Array<string | null> {
     if (spec === null) return [null];
+    const args = call.child('arguments');
     const arg = positionalArguments(args)[spec.index] ?? keywordArgument(args, spec.keyword);
     if (arg === undefined) return [null];
     const items = spec.many && (arg.type === 'list' || arg.type === 'tuple') ? arg.children : [arg];
@@ -331,8 +366,8 @@ class Inspector {
     return pvs.length > 0 ? pvs : [null];
   }
 
-  private attributeBuiltin(name: string, node: SyntaxNode, args: SyntaxNode | undefined, scope: Scope): void {
-    const [objectNode, nameNode] = positionalArguments(args);
+  private attributeBuiltin(name: string, node: SyntaxNode, scope: Scope): void {
+    const [objectNode, nameNode] = positionalArguments(node.child('arguments'));
     if (objectNode === undefined || nameNode === undefined) return;
     const objects = this.resolver.resolve(objectNode, scope);
     const attribute = this.resolver.staticText(nameNode);
@@ -354,7 +389,8 @@ class Inspector {
     }
   }
 
-  private fileOpen(qname: string, node: SyntaxNode, args: SyntaxNode | undefined, modeIndex: number, path: StaticText[] | null, scope: Scope): void {
+  private fileOpen(qname: string, node: SyntaxNode, modeIndex: number, path: StaticText[] | null, scope: Scope): void {
+    const args = node.child('arguments');
     const positional = positionalArguments(args);
     const modeNode = positional[modeIndex] ?? keywordArgument(args, qname === 'os.open' ? 'flags' : 'mode');
     const writing = this.opensForWriting(qname, modeNode);
@@ -386,8 +422,8 @@ class Inspector {
     return /[wax+]/.test(mode.value) ? 'yes' : 'no';
   }
 
-  private pathMethod(node: SyntaxNode, value: Extract<Value, { kind: 'member' }>, args: SyntaxNode | undefined, scope: Scope): void {
-    if (value.name === 'open') return this.fileOpen('builtins.open', node, args, 0, [value.text ?? { value: '', complete: false }], scope);
+  private pathMethod(node: SyntaxNode, value: Extract<Value, { kind: 'member' }>, scope: Scope): void {
+    if (value.name === 'open') return this.fileOpen('builtins.open', node, 0, [value.text ?? { value: '', complete: false }], scope);
     const deletes = pathDeleteMethods.has(value.name);
     if (!deletes && !pathWriteMethods.has(value.name)) return;
     const location = classifyPath(value.text);
@@ -399,14 +435,14 @@ class Inspector {
     }
   }
 
-  private matchPatterns(node: SyntaxNode, callee: SyntaxNode, values: Value[], args: SyntaxNode | undefined, scope: Scope): void {
+  private matchPatterns(node: SyntaxNode, callee: SyntaxNode, values: Value[], scope: Scope): void {
     const written = callee.text.replace(/\s+/g, '');
     const candidates = [`${written}(`, ...values.map(qnameOf).filter((q): q is string => q !== null).map((q) => `${q}(`)];
     const match = this.patterns.match(candidates);
     if (match === null) return;
     const unknown = values.find((v): v is Extract<Value, { kind: 'unknown' }> => v.kind === 'unknown');
     const why = unknown === undefined ? `${written} is not a name the analyzer knows` : `the analyzer could not resolve ${written}: ${unknown.why}`;
-    const pvs = this.pvArguments({ index: 0, keyword: 'pvname', many: false }, args, scope);
+    const pvs = this.pvArguments({ index: 0, keyword: 'pvname', many: false }, node, scope);
     for (const pv of pvs) this.accesses.push({ access: match.access, pv, function: written, index: node.start });
     this.report(
       match.access === 'write' ? 'control.pattern_write' : 'control.pattern_read',

@@ -1,13 +1,16 @@
 /**
- * Where identifiers may be, read from the text: every word of the code, with
- * its offsets. A file has thousands of identifiers and few of them matter to
- * any rule (`arr`, `np`, `value` do not), and selecting each one from the wasm
- * tree costs more than the rest of the analysis. So the inspector resolves
- * each word's name first, and asks the syntax tree only about the words whose
- * name may matter; the tree then decides whether the word is an identifier at
- * all (and not a keyword, or text in a string or a comment).
+ * Where identifiers may be, read from the text: every word of the code, or
+ * every occurrence of a few names, with their offsets. A file has thousands
+ * of identifiers and few of them matter to any rule (`arr`, `np`, `value` do
+ * not), and selecting each one from the wasm tree costs more than the rest of
+ * the analysis. So the inspector works out which names may matter first, and
+ * asks the syntax tree only about their occurrences; the tree then decides
+ * whether the word is an identifier at all (and not a keyword, or text in a
+ * string or a comment).
  */
 const word = /[\p{ID_Start}_][\p{ID_Continue}]*/gu;
+const wordStart = /^[\p{ID_Start}_]$/u;
+const wordPart = /^\p{ID_Continue}$/u;
 
 export interface Word {
   name: string;
@@ -20,4 +23,28 @@ export function words(code: string): Word[] {
   const found: Word[] = [];
   for (const match of code.matchAll(word)) found.push({ name: match[0], start: match.index, end: match.index + match[0].length });
   return found;
+}
+
+/** The words of `words(code)` spelled like one of `names` (identifiers), found without splitting the whole text. */
+export function occurrences(code: string, names: ReadonlySet<string>): Word[] {
+  if (names.size === 0) return [];
+  const alternatives = [...names].map((name) => name.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|');
+  const found: Word[] = [];
+  for (const match of code.matchAll(new RegExp(`(?:${alternatives})(?!\\p{ID_Continue})`, 'gu'))) {
+    if (startsWord(code, match.index)) found.push({ name: match[0], start: match.index, end: match.index + match[0].length });
+  }
+  return found;
+}
+
+/** Whether a word of `words(code)` starts at `index`: no character that starts a word runs into it. */
+function startsWord(code: string, index: number): boolean {
+  for (let i = index; i > 0; ) {
+    const low = code.charCodeAt(i - 1);
+    const pair = low >= 0xdc00 && low <= 0xdfff && i > 1 && /[\ud800-\udbff]/.test(code.charAt(i - 2));
+    i -= pair ? 2 : 1;
+    const previous = String.fromCodePoint(code.codePointAt(i) as number);
+    if (!wordPart.test(previous)) return true;
+    if (wordStart.test(previous)) return false;
+  }
+  return true;
 }

@@ -168,6 +168,7 @@ export const pathDeleteMethods: ReadonlySet<string> = new Set(['unlink', 'rmdir'
 const safeThirdParty = new Set(['numpy', 'pandas', 'matplotlib', 'scipy', 'local', 'pyexec']);
 
 export function isKnownSafeNamespace(qname: string): boolean {
-  const root = qname.split('.', 1)[0] ?? qname;
+  const dot = qname.indexOf('.');
+  const root = dot === -1 ? qname : qname.slice(0, dot);
   return safeThirdParty.has(root) || root === 'builtins' || stdlibModules.has(root);
 }

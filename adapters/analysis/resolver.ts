@@ -352,20 +352,21 @@ export class Resolver {
 
   private callResult(node: SyntaxNode, scope: Scope): Value[] {
     const callee = node.child('function');
-    const args = node.child('arguments');
     if (callee === undefined) return [];
-    return this.resolve(callee, scope).flatMap((value) => this.called(value, args, scope));
+    return this.resolve(callee, scope).flatMap((value) => this.called(value, node, scope));
   }
 
-  private called(value: Value, args: SyntaxNode | undefined, scope: Scope): Value[] {
+  /** What calling `value` returns; the arguments of `call` are read only for the few callees whose result depends on them. */
+  private called(value: Value, call: SyntaxNode, scope: Scope): Value[] {
     const firstText = (keyword: string): StaticText | null => {
+      const args = call.child('arguments');
       const arg = positionalArguments(args)[0] ?? keywordArgument(args, keyword);
       return arg === undefined ? null : (this.stringValues(arg, scope)[0] ?? null);
     };
     switch (value.kind) {
       case 'ref': {
         const qname = value.qname;
-        if (qname === 'builtins.getattr') return this.getattrResult(positionalArguments(args), scope);
+        if (qname === 'builtins.getattr') return this.getattrResult(positionalArguments(call.child('arguments')), scope);
         if (qname === 'builtins.__import__' || qname === 'importlib.import_module') {
           const module = firstText('name');
           if (module?.complete === true) return [{ kind: 'ref', qname: normalizeQname(module.value) }];

@@ -32,6 +32,8 @@ export interface Scope {
 
 export interface ScopeTree {
   readonly module: Scope;
+  /** Every scope of the file, the module's first. */
+  readonly all: readonly Scope[];
   /** The innermost scope a node is in (a definition itself is in the scope around it). */
   scopeAt(node: Span): Scope;
 }
@@ -51,6 +53,7 @@ function moduleScopeOf(scope: Scope): Scope {
 
 class ScopeCollector {
   readonly module = newScope('module', null);
+  readonly all: Scope[] = [this.module];
   /** The scope each function, lambda, class or comprehension opens. */
   private readonly opened = new Map<SyntaxNode, Scope>();
   readonly regions: ScopeRegions<Scope>;
@@ -59,6 +62,7 @@ class ScopeCollector {
     this.regions = new ScopeRegions(openers, this.module, (opener, around) => {
       const scope = newScope(opener.kind, around);
       this.opened.set(opener.node, scope);
+      this.all.push(scope);
       return scope;
     });
   }
@@ -216,5 +220,5 @@ export function collectScopes(selection: Selection): ScopeTree {
   const collector = new ScopeCollector(selection.scopes);
   for (const opener of selection.scopes) collector.bindParameters(opener);
   for (const node of selection.bindings) collector.collect(node);
-  return { module: collector.module, scopeAt: (node) => collector.regions.scopeAt(node) };
+  return { module: collector.module, all: collector.all, scopeAt: (node) => collector.regions.scopeAt(node) };
 }

@@ -46,7 +46,7 @@ const patterns = `
 (assignment left: (_) @store right: (_)? @alias) @assignment
 (named_expression value: (_) @alias)
 [(augmented_assignment left: (_) @store) (for_statement left: (_) @store) (for_in_clause left: (_) @store) (delete_statement (_) @store)]
-(call function: (_) @callee arguments: (_) @arguments) @call
+(call function: (_) @callee) @call
 (attribute object: (_) @object attribute: (identifier) @name) @attribute
 `;
 
@@ -144,7 +144,6 @@ export function select(tree: Tree, syntax: SyntaxTree): Selection {
       case 'call':
         selection.calls.push(node(first));
         if (second !== undefined) selection.callees.add(childOf(node(first), 'function', node(second)));
-        if (third !== undefined) childOf(node(first), 'arguments', node(third));
         break;
       case 'attribute':
         selection.attributes.push(node(first));

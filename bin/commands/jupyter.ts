@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { stringify } from 'yaml';
-import { JupyterNotInstalledError, startJupyterServer, type RunningJupyterServer } from '../../adapters/kernels/jupyter/server.ts';
+import { JupyterNotInstalledError, startJupyterServer, type JupyterServerOptions, type RunningJupyterServer } from '../../adapters/kernels/jupyter/server.ts';
 import { createLogger } from '../../adapters/logger.ts';
 import { UsageError } from '../connection.ts';
 import { configFrom } from '../options.ts';
@@ -51,7 +51,7 @@ async function runJupyter(options: JupyterOptions): Promise<void> {
   }
 }
 
-async function start(options: Parameters<typeof startJupyterServer>[0]): Promise<RunningJupyterServer> {
+async function start(options: JupyterServerOptions): Promise<RunningJupyterServer> {
   try {
     return await startJupyterServer(options);
   } catch (error) {
