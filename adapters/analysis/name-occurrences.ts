@@ -36,15 +36,22 @@ export function occurrences(code: string, names: ReadonlySet<string>): Word[] {
   return found;
 }
 
-/** Whether a word of `words(code)` starts at `index`: no character that starts a word runs into it. */
+/**
+ * Whether a word of `words(code)` starts at `index`: it does unless an
+ * earlier character of the same run of word characters starts a word (digits
+ * do not: `1e` holds the word `e`). One run is walked at most once, since a
+ * match must end where its run ends.
+ */
 function startsWord(code: string, index: number): boolean {
   for (let i = index; i > 0; ) {
-    const low = code.charCodeAt(i - 1);
-    const pair = low >= 0xdc00 && low <= 0xdfff && i > 1 && /[\ud800-\udbff]/.test(code.charAt(i - 2));
-    i -= pair ? 2 : 1;
+    const surrogatePair = i > 1 && isLowSurrogate(code.charCodeAt(i - 1)) && isHighSurrogate(code.charCodeAt(i - 2));
+    i -= surrogatePair ? 2 : 1;
     const previous = String.fromCodePoint(code.codePointAt(i) as number);
     if (!wordPart.test(previous)) return true;
     if (wordStart.test(previous)) return false;
   }
   return true;
 }
+
+const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
+const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;

@@ -27,8 +27,20 @@ const qnameAliases: ReadonlyArray<readonly [string, string]> = [
   ['p4p.client.cothread.Context', 'p4p.client.thread.Context'],
 ];
 
+/** The aliases by the first part of their name: most names (`numpy.asarray`) are then left alone after one look-up. */
+const aliasesByRoot = new Map<string, Array<readonly [string, string]>>();
+for (const alias of qnameAliases) {
+  const root = rootOf(alias[0]);
+  aliasesByRoot.set(root, [...(aliasesByRoot.get(root) ?? []), alias]);
+}
+
+function rootOf(qname: string): string {
+  const dot = qname.indexOf('.');
+  return dot === -1 ? qname : qname.slice(0, dot);
+}
+
 export function normalizeQname(qname: string): string {
-  for (const [from, to] of qnameAliases) {
+  for (const [from, to] of aliasesByRoot.get(rootOf(qname)) ?? []) {
     if (qname === from || qname.startsWith(`${from}.`)) return to + qname.slice(from.length);
   }
   return qname;
@@ -168,7 +180,6 @@ export const pathDeleteMethods: ReadonlySet<string> = new Set(['unlink', 'rmdir'
 const safeThirdParty = new Set(['numpy', 'pandas', 'matplotlib', 'scipy', 'local', 'pyexec']);
 
 export function isKnownSafeNamespace(qname: string): boolean {
-  const dot = qname.indexOf('.');
-  const root = dot === -1 ? qname : qname.slice(0, dot);
+  const root = rootOf(qname);
   return safeThirdParty.has(root) || root === 'builtins' || stdlibModules.has(root);
 }

@@ -340,10 +340,12 @@ export class Resolver {
     if (left === undefined || right === undefined || operator === undefined) return [];
     const op = operator.text;
     const lefts = this.resolve(left, scope);
-    const rightText = this.stringValues(right, scope)[0] ?? null;
+    // most operators are arithmetic: the right side is only read for a path or a string it extends
+    let rightText: StaticText | null | undefined;
     return lefts.map((value): Value => {
       if (value.kind !== 'instance') return { kind: 'unknown', why: `the value of ${this.excerpt(node)}` };
       if ((op === '/' && value.of === 'pathlib.Path') || (op === '+' && value.of === 'builtins.str')) {
+        rightText ??= this.stringValues(right, scope)[0] ?? null;
         return { kind: 'instance', of: value.of, text: joinText(value.text, rightText, op === '/' ? '/' : '') };
       }
       return { kind: 'instance', of: value.of, text: null };
