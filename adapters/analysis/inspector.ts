@@ -20,7 +20,7 @@ import {
   type Access,
   type ControlFunction,
 } from './python-api.ts';
-import { keywordArgument, positionalArguments, qnameOf, Resolver, type StaticText, type Value } from './resolver.ts';
+import { attributeName, keywordArgument, mayBindOutsideValue, positionalArguments, qnameOf, Resolver, type StaticText, type Value } from './resolver.ts';
 import { builtinNames } from './python-names.ts';
 import type { RuleId } from './rules.ts';
 import type { Scope, ScopeTree } from './scopes.ts';
@@ -173,7 +173,11 @@ class Inspector {
   private namesThatMayMatter(): Set<string> {
     const names = new Set(['__builtins__', ...builtinsThatMatter]);
     for (const scope of this.scopes.all) {
-      for (const name of scope.bindings.keys()) if (this.mayMatter(this.resolver.lookup(name, scope))) names.add(name);
+      for (const [name, bindings] of scope.bindings) {
+        // only `ref` and `member` values may matter: most names are never resolved
+        const resolvable = scope.globals.has(name) || bindings.some(mayBindOutsideValue);
+        if (resolvable && this.mayMatter(this.resolver.lookup(name, scope))) names.add(name);
+      }
     }
     return names;
   }
@@ -211,10 +215,9 @@ class Inspector {
   }
 
   private attribute(node: SyntaxNode, scope: Scope): void {
-    const attributeNode = node.child('attribute');
     const objectNode = node.child('object');
-    if (attributeNode === undefined || objectNode === undefined) return;
-    const name = attributeNode.text;
+    const name = attributeName(node);
+    if (objectNode === undefined || name === undefined) return;
     if (escapeAttributes.has(name)) this.report('escape.introspection', `uses .${name}, which reaches into interpreter internals`, node);
     if (name === '__dict__' && this.resolver.resolve(objectNode, scope).some((v) => v.kind === 'ref')) {
       this.report('escape.introspection', `reads the namespace of ${this.short(objectNode)} through __dict__`, node);

@@ -58,6 +58,47 @@ const literalTypes: Readonly<Record<string, string>> = {
   not_operator: 'builtins.bool',
 };
 
+/**
+ * The expressions whose value may be a module, function or class from outside
+ * the file, or a member of one (see compute): every other expression is a
+ * literal, a lambda, arithmetic or something unknown.
+ */
+const forwardingTypes: ReadonlySet<string> = new Set([
+  'identifier',
+  'attribute',
+  'call',
+  'parenthesized_expression',
+  'await',
+  'named_expression',
+  'conditional_expression',
+  'boolean_operator',
+]);
+
+/** What iterating may yield something from outside the file from (see elements). */
+const iterableTypes: ReadonlySet<string> = new Set(['list', 'tuple', 'set', 'expression_list', 'parenthesized_expression', 'identifier']);
+
+/**
+ * Whether a binding may give its name a `ref` or `member` value, told from
+ * its kind and node type alone: parameters, definitions, literals, arithmetic
+ * and elements of call results never do, so a name bound only by those needs
+ * no resolving to know it is none of those.
+ */
+export function mayBindOutsideValue(binding: Binding): boolean {
+  switch (binding.kind) {
+    case 'import':
+      return true;
+    case 'expr':
+      return forwardingTypes.has(binding.node.type);
+    case 'element':
+      return iterableTypes.has(binding.node.type);
+    case 'class':
+      return binding.bases.length > 0;
+    case 'definition':
+    case 'opaque':
+      return false;
+  }
+}
+
 function valueKey(value: Value): string {
   switch (value.kind) {
     case 'ref':
@@ -95,6 +136,23 @@ export function qnameOf(value: Value): string | null {
 export function positionalArguments(args: SyntaxNode | undefined): SyntaxNode[] {
   if (args === undefined || args.type !== 'argument_list') return [];
   return args.children.filter((c) => c.type !== 'keyword_argument' && c.type !== 'list_splat' && c.type !== 'dictionary_splat');
+}
+
+const isAsciiNameChar = (code: number) =>
+  (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
+
+/**
+ * The name of an attribute node (`caput` in `epics.caput`). It ends the
+ * node's text, which spares a wasm call per attribute; the tree is asked only
+ * when the text does not show it plainly (a non-ASCII name, a space or a line
+ * break after the dot).
+ */
+export function attributeName(node: SyntaxNode): string | undefined {
+  const text = node.text;
+  let start = text.length;
+  while (start > 0 && isAsciiNameChar(text.charCodeAt(start - 1))) start--;
+  if (start < text.length && text[start - 1] === '.') return text.slice(start);
+  return node.child('attribute')?.text;
 }
 
 export function keywordArgument(args: SyntaxNode | undefined, keyword: string): SyntaxNode | undefined {
@@ -281,9 +339,8 @@ export class Resolver {
         return this.lookup(node.text, scope);
       case 'attribute': {
         const object = node.child('object');
-        const attribute = node.child('attribute');
-        if (object === undefined || attribute === undefined) break;
-        const name = attribute.text;
+        const name = attributeName(node);
+        if (object === undefined || name === undefined) break;
         return this.resolve(object, scope).map((value) => this.attributeOf(value, name));
       }
       case 'call':

@@ -47,7 +47,7 @@ const patterns = `
 (named_expression value: (_) @alias)
 [(augmented_assignment left: (_) @store) (for_statement left: (_) @store) (for_in_clause left: (_) @store) (delete_statement (_) @store)]
 (call function: (_) @callee) @call
-(attribute object: (_) @object attribute: (identifier) @name) @attribute
+(attribute object: (_) @object attribute: (identifier)) @attribute
 `;
 
 /** Only run on trees with errors: most code parses, and every pattern costs. */
@@ -148,7 +148,6 @@ export function select(tree: Tree, syntax: SyntaxTree): Selection {
       case 'attribute':
         selection.attributes.push(node(first));
         if (second !== undefined) selection.chainObjects.add(childOf(node(first), 'object', node(second)));
-        if (third !== undefined) childOf(node(first), 'attribute', node(third));
         break;
     }
   }
