@@ -41,9 +41,22 @@ export async function startExecutorActor(options: ExecutorOptions): Promise<{ st
   const name = options.name ?? `executor@${hostname()}:${process.pid}`;
   const consumers: Consumer[] = [];
   const inHand = new Set<Promise<void>>();
+  // Jobs running here by command id: a second delivery of one of them (a
+  // redelivery after a server restart, a command re-issued after a reconnect)
+  // waits for the first and then finds its stored result instead of running it again.
+  const running = new Map<string, Promise<void>>();
   const handle = (job: Job): Promise<void> => {
-    const handled = handleJob(options, name, job).finally(() => inHand.delete(handled));
+    const commandId = commandIdOf(job);
+    const before = commandId === null ? undefined : running.get(commandId);
+    const handled = (before ?? Promise.resolve())
+      .catch(() => {})
+      .then(() => handleJob(options, name, job))
+      .finally(() => {
+        inHand.delete(handled);
+        if (commandId !== null && running.get(commandId) === handled) running.delete(commandId);
+      });
     inHand.add(handled);
+    if (commandId !== null) running.set(commandId, handled);
     return handled;
   };
   for (const mode of options.modes) {
@@ -78,12 +91,9 @@ async function handleJob(options: ExecutorOptions, name: string, delivery: Job):
     whileUnavailable(call, (error) => logger.warn({ commandId: job.command_id, err: error }, 'KV unavailable, retrying'));
   const heartbeat = setInterval(() => void delivery.inProgress().catch(() => {}), options.heartbeatMs);
   try {
-    // Mostly a redelivered job finds its result stored already; a first
-    // delivery skips the lookup. (A re-issued command that did finish, enqueued
-    // again after the dedup window: a read-only job runs again and `remember`
-    // keeps the stored result; a write job's claim fails, and the lookup below
-    // finds it.)
-    const known = delivery.deliveryCount > 1 ? await retried(() => storedResult(transport, job.command_id)) : null;
+    // A job whose result is stored already (a redelivery, or a command
+    // re-issued after a reconnect whose first copy finished) is not run again.
+    const known = await retried(() => storedResult(transport, job.command_id));
     if (known) return await finish(transport, delivery, known);
     if (job.allows_writes && !(await claim(transport, job, name, retried))) {
       const stored = await retried(() => storedResult(transport, job.command_id));
@@ -99,6 +109,14 @@ async function handleJob(options: ExecutorOptions, name: string, delivery: Job):
 }
 
 type Retried = <T>(call: () => Promise<T>) => Promise<T>;
+
+/** The job's command id, when its payload has one (an invalid job is refused in handleJob). */
+function commandIdOf(job: Job): string | null {
+  const payload = job.payload;
+  if (typeof payload !== 'object' || payload === null) return null;
+  const commandId = (payload as { command_id?: unknown }).command_id;
+  return typeof commandId === 'string' ? commandId : null;
+}
 
 async function runOnKernel(options: ExecutorOptions, name: string, job: ExecuteJob): Promise<ExecuteResult> {
   try {
