@@ -18,6 +18,7 @@ import { basename, isAbsolute, join, relative } from 'node:path';
 import { z } from 'zod';
 import { executeResultSchema, type ExecuteJob, type ExecuteResult, type NotebookOutput } from '../../../bus/messages.ts';
 import { KernelUnavailableError } from '../kernel.ts';
+import { describeSignal } from '../signal-meanings.ts';
 import { CellOutputs } from './cell-outputs.ts';
 import type { LiveKernel } from './live-kernel.ts';
 import { runCell, type CellEnd } from './run-cell.ts';
@@ -152,15 +153,6 @@ function fromReply(job: ExecuteJob, reply: Extract<CellEnd, { kind: 'replied' }>
   return { status: 'succeeded', results: report.results, error: undefined, figures };
 }
 
-const signalMeanings: Record<string, string> = {
-  SIGSEGV: 'a segmentation fault',
-  SIGBUS: 'a bus error',
-  SIGABRT: 'an abort',
-  SIGFPE: 'a floating-point exception',
-  SIGILL: 'an illegal instruction',
-  SIGXCPU: 'the CPU time limit (limits.cpu_seconds)',
-  SIGKILL: 'SIGKILL (out of memory, or the CPU time hard limit)',
-};
 
 /** The kernel process ended mid-execution: exit code >= 0, or minus the signal number (subprocess's convention). */
 function processEnd(exitStatus: number | null): Outcome {
@@ -168,7 +160,7 @@ function processEnd(exitStatus: number | null): Outcome {
   if (exitStatus === null) return failure('runtime_error', 'ProcessExited', `the kernel process ended ${before} (its exit status was lost)`);
   if (exitStatus >= 0) return failure('runtime_error', 'ProcessExited', `the kernel process exited with status ${exitStatus} ${before}`);
   const name = Object.entries(constants.signals).find(([, number]) => number === -exitStatus)?.[0] ?? `signal ${-exitStatus}`;
-  return failure('runtime_error', 'ProcessCrashed', `the kernel process was ended by ${signalMeanings[name] ?? name} ${before}`);
+  return failure('runtime_error', 'ProcessCrashed', `the kernel process was ended by ${describeSignal(name)} ${before}`);
 }
 
 function failure(status: ExecuteResult['status'], type: string, message: string): Outcome {

@@ -14,18 +14,10 @@ import {
 } from '../../../bus/messages.ts';
 import type { Attempt, ProcessExit } from './attempt.ts';
 import { harnessReportSchema, type HarnessError, type HarnessReport } from './harness-protocol.ts';
+import { describeSignal } from '../signal-meanings.ts';
 
 const stderrTailChars = 4000;
 
-const signalMeanings: Record<string, string> = {
-  SIGSEGV: 'a segmentation fault',
-  SIGBUS: 'a bus error',
-  SIGABRT: 'an abort',
-  SIGFPE: 'a floating-point exception',
-  SIGILL: 'an illegal instruction',
-  SIGXCPU: 'the CPU time limit (limits.cpu_seconds)',
-  SIGKILL: 'SIGKILL (out of memory, or the CPU time hard limit)',
-};
 
 type Outcome = Pick<ExecuteResult, 'status' | 'results' | 'error'> & {
   figures: string[];
@@ -113,7 +105,7 @@ function failure(status: ExecuteResult['status'], error: HarnessError): Outcome 
 function processEndError(exit: ProcessExit | null, stderrTail: string): HarnessError {
   const before = 'before reporting its results';
   if (exit?.signal) {
-    const meaning = signalMeanings[exit.signal] ?? exit.signal;
+    const meaning = describeSignal(exit.signal);
     return plainError('ProcessCrashed', `the Python process was ended by ${meaning} ${before}`, stderrTail);
   }
   if (exit !== null && exit.code !== null) {
