@@ -11,11 +11,12 @@
  * exist, `verify` checks each chain and that they hold the same records.
  *
  * Appends to one folder are serialised in this process. The head this trail
- * wrote last is remembered with the file's size: while the size is the same
- * nobody else has appended, and the file is not read again (reading the whole
- * chain on every append made the cost of a record grow with the trail). When
- * the size differs — a supervisor that took the execution over, a torn write
- * — the file is read and the chain continues from the head found there.
+ * wrote last is remembered with the file's size, and an append lands only
+ * while the file still has that size (file-jobs.ts appendAt): nobody else has
+ * appended, and the file is not read again (reading the whole chain on every
+ * append made the cost of a record grow with the trail). When the size
+ * differs — a supervisor that took the execution over, a torn write — the
+ * file is read and the chain continues from the head found there.
  *
  * An append resolves once its records are in the file and, unless
  * `anchorLater` is set, their head is anchored. With `anchorLater` the
@@ -25,8 +26,9 @@
  * approval, done) and when it stops, so a trail at rest is anchored up to its
  * last record, and a live one at most coalesceMs behind.
  */
-import { appendFile, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runFileJob } from '../store/file-jobs.ts';
 import { auditFile } from '../store/layout.ts';
 import type { AuditLog } from '../../bus/audit-log.ts';
 import type { KvStore } from '../../bus/kv-store.ts';
@@ -40,6 +42,8 @@ export { auditAnchorKey } from './anchors.ts';
 
 /** Heads remembered (one per execution in flight; forgetting one only costs a read of its file). */
 const maxRemembered = 4_096;
+/** Reads of the file before an append gives up: each means another writer appended in between. */
+const maxAppendTries = 5;
 
 interface KnownHead {
   head: ChainHead;
@@ -99,36 +103,48 @@ export function createAuditTrail(options: AuditTrailOptions = {}): AuditTrail {
   const queues = new Map<string, Promise<unknown>>();
   const heads = new RecentMap<string, KnownHead>(maxRemembered);
 
-  /** The head to continue from: the one this trail wrote last, unless the file has changed size since. */
-  async function currentHead(folder: string, path: string): Promise<KnownHead & { separator: string; genesis: AuditMessage | null }> {
-    const known = heads.get(folder);
-    if (known && (await stat(path)).size === known.size) return { ...known, separator: '', genesis: null };
-    const bytes = await readFile(path);
-    const text = bytes.toString('utf8');
+  /** The head found in the file; a torn last line (crash mid-write) is left as it is, and the chain goes on after it. */
+  async function readHead(folder: string, path: string): Promise<KnownHead & { separator: string; genesis: AuditMessage | null }> {
+    const [text] = await runFileJob([{ op: 'read', path }]);
     const { head, problems, records } = readChain(text);
     if (!head) throw new AuditChainError(folder, problems);
     // Record 0 goes to the log with the first records after it (a repeat is stored once: same message id).
     const genesis = head.seq === 0 ? (auditGenesisSchema.safeParse(records[0]).data ?? null) : null;
-    // A torn last line (crash mid-write) is left as it is, and the chain goes on after it.
-    return { head, size: bytes.length, separator: text === '' || text.endsWith('\n') ? '' : '\n', genesis };
+    return { head, size: Buffer.byteLength(text), separator: text === '' || text.endsWith('\n') ? '' : '\n', genesis };
+  }
+
+  /** Appends the records after the head this trail knows, or after the file's own head when another writer has appended since. */
+  async function appendToFile(folder: string, entries: AuditEntry[]): Promise<{ records: AuditRecord[]; genesis: AuditMessage | null }> {
+    const path = join(folder, auditFile);
+    const at = new Date().toISOString();
+    for (let tries = 0; tries < maxAppendTries; tries++) {
+      const known = heads.get(folder);
+      const start = known ? { ...known, separator: '', genesis: null } : await readHead(folder, path);
+      const records: AuditRecord[] = [];
+      let head = start.head;
+      for (const entry of entries) {
+        const record = nextRecord(head, entry, at);
+        records.push(record);
+        head = { seq: record.seq, hash: record.hash };
+      }
+      // One write for the whole batch: an O_APPEND write is not interleaved with another appender's.
+      const text = `${start.separator}${records.map((record) => `${JSON.stringify(record)}\n`).join('')}`;
+      const [{ appended, size }] = await runFileJob([{ op: 'appendAt', path, data: text, size: start.size }]);
+      if (appended) {
+        heads.set(folder, { head, size });
+        return { records, genesis: start.genesis };
+      }
+      heads.delete(folder);
+    }
+    throw new Error(`audit trail of ${folder}: another writer kept appending; ${maxAppendTries} tries to append failed`);
   }
 
   async function appendNow(folder: string, executionId: string, entries: AuditEntry[], options: AppendOptions): Promise<AuditRecord[]> {
-    const path = join(folder, auditFile);
-    const start = await currentHead(folder, path);
-    const at = new Date().toISOString();
-    const records: AuditRecord[] = [];
-    let head = start.head;
-    for (const entry of entries) {
-      const record = nextRecord(head, entry, at);
-      records.push(record);
-      head = { seq: record.seq, hash: record.hash };
-    }
-    // One write for the whole batch: an O_APPEND write is not interleaved with another appender's.
-    const text = `${start.separator}${records.map((record) => `${JSON.stringify(record)}\n`).join('')}`;
-    await appendFile(path, text, { flag: 'a' });
-    heads.set(folder, { head, size: start.size + Buffer.byteLength(text) });
-    await log?.append(executionId, start.genesis ? [start.genesis, ...records] : records);
+    const { records, genesis } = await appendToFile(folder, entries);
+    const last = records.at(-1);
+    if (!last) return records;
+    const head = { seq: last.seq, hash: last.hash };
+    await log?.append(executionId, genesis ? [genesis, ...records] : records);
     if (options.anchorLater) anchors?.anchorSoon(executionId, head);
     else await anchors?.anchor(executionId, head);
     return records;

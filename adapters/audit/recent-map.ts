@@ -11,6 +11,10 @@ export class RecentMap<K, V> {
     return this.entries.get(key);
   }
 
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+
   set(key: K, value: V): void {
     this.entries.delete(key); // re-inserted last: Map keeps insertion order
     this.entries.set(key, value);

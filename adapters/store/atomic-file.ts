@@ -7,31 +7,17 @@
  * so the file survives a power loss. Files that can be rebuilt from the KV
  * store (the source of truth: notebooks, results, context) skip the flush:
  * an fsync costs more than the rest of the write, on every transition.
+ * The write runs on the file worker (file-jobs.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { runFileJob } from './file-jobs.ts';
 
 export interface AtomicWriteOptions {
   /** Flush to disk before the rename (default true). */
   durable?: boolean;
 }
 
-export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temporary, 'wx', 0o644);
-    try {
-      await handle.writeFile(data);
-      if (options.durable ?? true) await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+export async function writeFileAtomic(path: string, data: string, options: AtomicWriteOptions = {}): Promise<void> {
+  await runFileJob([{ op: 'writeAtomic', path, data, durable: options.durable ?? true }]);
 }
 
 /** JSON text for a file, or an error naming what could not be serialised. */

@@ -20,18 +20,17 @@
  * API (the supervisor's calls):
  *   createExecutionFolder(root, executionId, request, now?) → absolute folder path
  *   findExecutionFolder(root, executionId)                  → folder path | null (after a restart)
- *   writeContext(folder, context)                           → path of context.json
  *   writeResults(folder, results)                           → path of results.json
- *   appendAudit(folder, { event, ... })                     → one JSON line in audit.jsonl
  *   writeAttemptNotebook(folder, attempt, stage, notebook)  → path of attempts/NN_<stage>.ipynb
  *   writeFinalNotebook(folder, notebook)                    → path of notebook.ipynb
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, open, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { describeZodError, executionIdSchema, type ExecutionRequest } from '../../bus/messages.ts';
 import type { Notebook } from '../notebook/nbformat.ts';
 import { toJsonText, writeFileAtomic } from './atomic-file.ts';
+import { runFileJob } from './file-jobs.ts';
 import { safeFolderName } from './folder-name.ts';
 import {
   attemptNotebookName,
@@ -56,9 +55,6 @@ export type ExecutionFolderRequest = Pick<ExecutionRequest, 'task_objective' | '
   execution_folder_name?: string | undefined;
 };
 
-/** One line of audit.jsonl; `at` is added when missing. */
-export type AuditEntry = { event: string; at?: string } & Record<string, unknown>;
-
 const monthPattern = /^\d{4}-\d{2}$/;
 
 export async function createExecutionFolder(
@@ -77,21 +73,27 @@ export async function createExecutionFolder(
   const folder = join(monthPath, leaf);
   assertInside(rootPath, folder);
 
-  await mkdir(monthPath, { recursive: true });
-  assertInside(await realpath(rootPath), await realpath(monthPath));
+  const [, realRoot, realMonth] = await runFileJob([
+    { op: 'mkdir', path: monthPath, recursive: true },
+    { op: 'realpath', path: rootPath },
+    { op: 'realpath', path: monthPath },
+  ]);
+  assertInside(realRoot, realMonth);
 
   const building = join(monthPath, `.building-${leaf}-${randomBytes(4).toString('hex')}`);
   try {
-    await mkdir(building);
-    await mkdir(join(building, attemptsDir));
-    await mkdir(join(building, figuresDir));
-    // Plain writes: nobody sees the folder before the rename below.
-    await writeFile(join(building, contextFile), contextText, { flag: 'wx' });
-    await writeFile(join(building, auditFile), auditLine, { flag: 'wx' });
-    // rename() refuses a non-empty target: the existence check comes free of races.
-    await rename(building, folder);
+    // Plain writes: nobody sees the folder before the rename, which refuses
+    // a non-empty target, so the existence check comes free of races.
+    await runFileJob([
+      { op: 'mkdir', path: building, recursive: false },
+      { op: 'mkdir', path: join(building, attemptsDir), recursive: false },
+      { op: 'mkdir', path: join(building, figuresDir), recursive: false },
+      { op: 'write', path: join(building, contextFile), data: contextText, exclusive: true },
+      { op: 'write', path: join(building, auditFile), data: auditLine, exclusive: true },
+      { op: 'rename', from: building, to: folder },
+    ]);
   } catch (error) {
-    await rm(building, { recursive: true, force: true });
+    await runFileJob([{ op: 'remove', path: building }]);
     if (isErrorCode(error, 'ENOTEMPTY') || isErrorCode(error, 'EEXIST')) {
       throw new ExecutionFolderError(`execution folder already exists: ${folder}`);
     }
@@ -121,24 +123,8 @@ export async function findExecutionFolder(root: string, executionId: string): Pr
   return null;
 }
 
-export async function writeContext(folder: string, context: Record<string, unknown>): Promise<string> {
-  return writeJson(join(folder, contextFile), context, 'context');
-}
-
 export async function writeResults(folder: string, results: Record<string, unknown> | null): Promise<string> {
   return writeJson(join(folder, resultsFile), results, 'results');
-}
-
-/**
- * Appends one line. A line is one write with O_APPEND, so concurrent
- * appenders do not interleave; a crash can at worst leave a last line without
- * its newline, which readers skip.
- */
-export async function appendAudit(folder: string, entry: AuditEntry): Promise<void> {
-  if (typeof entry.event !== 'string' || entry.event === '') {
-    throw new TypeError('audit entry: event must be a non-empty string');
-  }
-  await appendFile(join(folder, auditFile), auditText({ at: new Date().toISOString(), ...entry }), { flag: 'a' });
 }
 
 export async function writeAttemptNotebook(

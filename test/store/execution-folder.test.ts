@@ -4,12 +4,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildNotebook } from '../../adapters/notebook/build.ts';
 import { writeFileAtomic } from '../../adapters/store/atomic-file.ts';
 import {
-  appendAudit,
   createExecutionFolder,
   ExecutionFolderError,
   findExecutionFolder,
   writeAttemptNotebook,
-  writeContext,
   writeFinalNotebook,
   writeResults,
 } from '../../adapters/store/execution-folder.ts';
@@ -118,8 +116,7 @@ describe('execution folder', () => {
   });
 
   it('writes context.json, results.json and notebooks atomically', async () => {
-    const folder = await createExecutionFolder(root, id, { task_objective: 'x', context: {} }, now);
-    await writeContext(folder, { a: 1 });
+    const folder = await createExecutionFolder(root, id, { task_objective: 'x', context: { a: 1 } }, now);
     const results = await writeResults(folder, { mean: 1.5, values: [1, 2] });
     expect(JSON.parse(readFileSync(join(folder, 'context.json'), 'utf8'))).toEqual({ a: 1 });
     expect(JSON.parse(readFileSync(results, 'utf8'))).toEqual({ mean: 1.5, values: [1, 2] });
@@ -146,21 +143,5 @@ describe('execution folder', () => {
     writeFileSync(join(blocked, 'keep'), 'x');
     await expect(writeFileAtomic(blocked, 'data')).rejects.toThrow();
     expect(readdirSync(folder).filter((entry) => entry.startsWith('.'))).toEqual([]);
-  });
-
-  it('appends one JSON object per line to audit.jsonl, concurrent appends included', async () => {
-    const folder = await createExecutionFolder(root, id, { task_objective: 'x', context: {} }, now);
-    await appendAudit(folder, { event: 'approval_refused', approval_id: 'ap-1', reason: 'stale id\nwith newline' });
-    await Promise.all(Array.from({ length: 50 }, (_, i) => appendAudit(folder, { event: 'progress', n: i, pad: 'x'.repeat(2000) })));
-    const lines = readFileSync(join(folder, 'audit.jsonl'), 'utf8').split('\n');
-    expect(lines.at(-1)).toBe('');
-    const entries = lines.slice(0, -1).map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(entries).toHaveLength(52);
-    expect(entries[1]).toMatchObject({ event: 'approval_refused', reason: 'stale id\nwith newline' });
-    expect(typeof entries[1]?.at).toBe('string');
-    expect(new Set(entries.slice(2).map((e) => e.n)).size).toBe(50);
-    await expect(appendAudit(folder, { event: '' })).rejects.toThrow(/event must be a non-empty string/);
-    await expect(appendAudit(join(folder, 'nope'), { event: 'x' })).rejects.toThrow(/ENOENT/);
-    expect(existsSync(join(folder, 'nope'))).toBe(false);
   });
 });
