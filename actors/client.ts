@@ -19,6 +19,7 @@ import {
   type ExecutionSummary,
 } from '../bus/messages.ts';
 import { kvKeys, subjects } from '../bus/subjects.ts';
+import type { Subscription } from '../bus/bus.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { ExecutionContext } from '../machines/execution-types.ts';
 import { errorForSummary, ValidationError } from './errors.ts';
@@ -50,6 +51,10 @@ export interface ExecutionView {
 }
 
 export class PyexecClient {
+  /** Followed executions, by id: how to end each one when the service refuses its request. */
+  private readonly refusals = new Map<string, (error: Error) => void>();
+  private refusalsSubscription: Subscription | null = null;
+
   constructor(
     private readonly transport: Transport,
     private readonly identity = 'api',
@@ -87,19 +92,14 @@ export class PyexecClient {
         const summary = event.data.kind === 'state' ? event.data.summary : undefined;
         if (summary) end(() => settle(summary));
       }),
-      // A request the service could not accept never gets a state event: its error says why.
-      this.transport.bus.subscribe(subjects.errors, (message) => {
-        const error = protocolErrorSchema.safeParse(message.data);
-        if (error.success && error.data.execution_id === id && error.data.subject === subjects.requests) {
-          end(() => refuse(new ValidationError(error.data.error)));
-        }
-      }),
     ];
     const end = (finish: () => void) => {
       finish();
       events.complete();
+      this.refusals.delete(id);
       for (const subscription of subscriptions) void subscription.unsubscribe();
     };
+    this.awaitRefusal(id, (error) => end(() => refuse(error)));
     // An execution that finished before we subscribed: its record has the answer.
     if (mayExist) {
       void this.get(id)
@@ -124,6 +124,20 @@ export class PyexecClient {
       reject: (reason, options) => this.decide(id, 'reject', reason, options?.approver),
       cancel: (reason) => this.cancel(id, reason),
     };
+  }
+
+  /**
+   * A request the service could not accept never gets a state event: its
+   * error on pyexec.errors says why. One subscription serves every execution
+   * this client follows.
+   */
+  private awaitRefusal(id: string, refused: (error: Error) => void): void {
+    this.refusals.set(id, refused);
+    this.refusalsSubscription ??= this.transport.bus.subscribe(subjects.errors, (message) => {
+      const error = protocolErrorSchema.safeParse(message.data);
+      if (!error.success || error.data.subject !== subjects.requests || error.data.execution_id === undefined) return;
+      this.refusals.get(error.data.execution_id)?.(new ValidationError(error.data.error));
+    });
   }
 
   async get(id: string): Promise<ExecutionView | null> {

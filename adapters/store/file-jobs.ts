@@ -8,7 +8,9 @@
  * The steps of one job run in order and stop at the first failure (the
  * job's promise rejects with an Error carrying the system `code`, as fs
  * would). Jobs submitted within one turn of the event loop travel to the
- * worker in one message. The worker keeps the process alive only while jobs
+ * worker in one message, and while the worker is busy with one message the
+ * next gathers every job submitted meanwhile: under load, fewer and larger
+ * messages. The worker keeps the process alive only while jobs
  * are pending, and is started again after a crash.
  */
 import { Worker } from 'node:worker_threads';
@@ -54,18 +56,23 @@ class FileWorker {
   private readonly pending = new Map<number, PendingJob>();
   private outgoing: Array<{ id: number; steps: readonly FileStep[] }> = [];
 
+  /** Whether a message of jobs is with the worker: the jobs submitted meanwhile wait and go together. */
+  private busy = false;
+
   run(steps: readonly FileStep[]): Promise<unknown[]> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });
-      if (this.outgoing.length === 0) setImmediate(() => this.send());
+      if (this.outgoing.length === 0 && !this.busy) setImmediate(() => this.send());
       this.outgoing.push({ id, steps });
     });
   }
 
   private send(): void {
+    if (this.outgoing.length === 0) return;
     const jobs = this.outgoing;
     this.outgoing = [];
+    this.busy = true;
     const worker = this.started();
     worker.ref();
     worker.postMessage(jobs);
@@ -73,7 +80,8 @@ class FileWorker {
 
   private started(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(new URL('./file-worker.js', import.meta.url));
+    // No inherited --import/--require: the worker is plain JavaScript and needs no loader.
+    const worker = new Worker(new URL('./file-worker.js', import.meta.url), { execArgv: [] });
     worker.on('message', (replies: JobReply[]) => this.settle(replies));
     worker.on('error', (error) => this.failAll(worker, error));
     worker.on('exit', (code) => this.failAll(worker, new Error(`file worker exited (code ${code})`)));
@@ -88,6 +96,8 @@ class FileWorker {
       if (reply.error) job?.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
       else job?.resolve(reply.results ?? []);
     }
+    this.busy = false;
+    this.send();
     if (this.pending.size === 0) this.worker?.unref();
   }
 
@@ -95,8 +105,10 @@ class FileWorker {
   private failAll(worker: Worker, error: Error): void {
     if (this.worker !== worker) return;
     this.worker = null;
+    this.busy = false;
     for (const job of this.pending.values()) job.reject(error);
     this.pending.clear();
+    this.outgoing = [];
   }
 }
 

@@ -212,12 +212,11 @@ export class NatsWorkQueue implements WorkQueue {
         id: msg.headers?.get('Nats-Msg-Id') || `${queue.stream}:${msg.seq}`,
         payload: decodePayload(msg.string()),
         deliveryCount: msg.info.deliveryCount,
+        // A plain ack, not a confirmed one: should it be lost, the job comes
+        // back, and every handler answers a repeated job from what it stored.
         ack: async () => {
-          try {
-            await msg.ackAck();
-          } finally {
-            settle();
-          }
+          msg.ack();
+          settle();
         },
         nak: async (delayMs) => {
           msg.nak(delayMs);
