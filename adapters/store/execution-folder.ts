@@ -57,6 +57,14 @@ export type ExecutionFolderRequest = Pick<ExecutionRequest, 'task_objective' | '
 
 const monthPattern = /^\d{4}-\d{2}$/;
 
+/**
+ * Month folders made and found inside their root (symlinks resolved) by this
+ * process, with their real path: checked once, and each creation only
+ * confirms the real path is unchanged. Should one be removed or replaced
+ * later, the creation that fails on it checks and makes it again.
+ */
+const checkedMonths = new Map<string, string>();
+
 export async function createExecutionFolder(
   root: string,
   executionId: string,
@@ -73,33 +81,47 @@ export async function createExecutionFolder(
   const folder = join(monthPath, leaf);
   assertInside(rootPath, folder);
 
+  for (let tries = 1; ; tries++) {
+    const realMonth = await checkMonth(rootPath, monthPath);
+    const building = join(monthPath, `.building-${leaf}-${randomBytes(4).toString('hex')}`);
+    try {
+      // Plain writes: nobody sees the folder before the rename, which refuses
+      // a non-empty target, so the existence check comes free of races.
+      await runFileJob([
+        { op: 'expectRealpath', path: monthPath, real: realMonth },
+        { op: 'mkdir', path: building, recursive: false },
+        { op: 'mkdir', path: join(building, attemptsDir), recursive: false },
+        { op: 'mkdir', path: join(building, figuresDir), recursive: false },
+        { op: 'write', path: join(building, contextFile), data: contextText, exclusive: true },
+        { op: 'write', path: join(building, auditFile), data: auditLine, exclusive: true },
+        { op: 'rename', from: building, to: folder },
+      ]);
+      return folder;
+    } catch (error) {
+      checkedMonths.delete(monthPath);
+      await runFileJob([{ op: 'remove', path: building }]);
+      // The month folder went away or was replaced: check it again.
+      if ((isErrorCode(error, 'ENOENT') || isErrorCode(error, 'EREALPATH')) && tries === 1) continue;
+      if (isErrorCode(error, 'ENOTEMPTY') || isErrorCode(error, 'EEXIST')) {
+        throw new ExecutionFolderError(`execution folder already exists: ${folder}`);
+      }
+      throw error;
+    }
+  }
+}
+
+/** Makes the month folder and refuses it when it resolves outside the root (a symlink); its real path. */
+async function checkMonth(rootPath: string, monthPath: string): Promise<string> {
+  const checked = checkedMonths.get(monthPath);
+  if (checked !== undefined) return checked;
   const [, realRoot, realMonth] = await runFileJob([
     { op: 'mkdir', path: monthPath, recursive: true },
     { op: 'realpath', path: rootPath },
     { op: 'realpath', path: monthPath },
   ]);
   assertInside(realRoot, realMonth);
-
-  const building = join(monthPath, `.building-${leaf}-${randomBytes(4).toString('hex')}`);
-  try {
-    // Plain writes: nobody sees the folder before the rename, which refuses
-    // a non-empty target, so the existence check comes free of races.
-    await runFileJob([
-      { op: 'mkdir', path: building, recursive: false },
-      { op: 'mkdir', path: join(building, attemptsDir), recursive: false },
-      { op: 'mkdir', path: join(building, figuresDir), recursive: false },
-      { op: 'write', path: join(building, contextFile), data: contextText, exclusive: true },
-      { op: 'write', path: join(building, auditFile), data: auditLine, exclusive: true },
-      { op: 'rename', from: building, to: folder },
-    ]);
-  } catch (error) {
-    await runFileJob([{ op: 'remove', path: building }]);
-    if (isErrorCode(error, 'ENOTEMPTY') || isErrorCode(error, 'EEXIST')) {
-      throw new ExecutionFolderError(`execution folder already exists: ${folder}`);
-    }
-    throw error;
-  }
-  return folder;
+  checkedMonths.set(monthPath, realMonth);
+  return realMonth;
 }
 
 /**

@@ -18,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 export type FileStep =
   | { op: 'mkdir'; path: string; recursive: boolean }
   | { op: 'realpath'; path: string }
+  | { op: 'expectRealpath'; path: string; real: string }
   | { op: 'read'; path: string }
   | { op: 'write'; path: string; data: string; exclusive: boolean }
   | { op: 'rename'; from: string; to: string }
@@ -29,6 +30,7 @@ export type FileStep =
 interface StepResults {
   mkdir: null;
   realpath: string;
+  expectRealpath: null;
   read: string;
   write: null;
   rename: null;

@@ -18,6 +18,7 @@ import { parentPort } from 'node:worker_threads';
 const steps = {
   mkdir: ({ path, recursive }) => void mkdirSync(path, { recursive }),
   realpath: ({ path }) => realpathSync(path),
+  expectRealpath,
   read: ({ path }) => readFileSync(path, 'utf8'),
   write: ({ path, data, exclusive }) => void writeFileSync(path, data, { flag: exclusive ? 'wx' : 'w' }),
   rename: ({ from, to }) => void renameSync(from, to),
@@ -25,6 +26,12 @@ const steps = {
   writeAtomic,
   appendAt,
 };
+
+/** Ends the job unless `path` still resolves to `real` (a folder swapped for a symlink since it was checked). */
+function expectRealpath({ path, real }) {
+  const found = realpathSync(path);
+  if (found !== real) throw Object.assign(new Error(`${path} now resolves to ${found}, not ${real}`), { code: 'EREALPATH' });
+}
 
 /** Temporary sibling, then rename over the target: readers see the old file or the new one. */
 function writeAtomic({ path, data, durable }) {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildNotebook } from '../../adapters/notebook/build.ts';
@@ -82,6 +82,20 @@ describe('execution folder', () => {
     const outside = join(temp.path, 'outside');
     mkdirSync(outside);
     mkdirSync(root);
+    symlinkSync(outside, join(root, '2024-05'));
+    await expect(createExecutionFolder(root, id, { task_objective: 'x', context: {} }, now)).rejects.toThrow(ExecutionFolderError);
+    expect(tree(outside)).toEqual([]);
+  });
+
+  it('makes the month folder again when it was removed, and refuses it once it is a symlink out of the root', async () => {
+    await createExecutionFolder(root, id, { task_objective: 'x', context: {} }, now);
+    rmSync(join(root, '2024-05'), { recursive: true });
+    const again = await createExecutionFolder(root, id, { task_objective: 'x', context: {} }, now);
+    expect(existsSync(join(again, 'audit.jsonl'))).toBe(true);
+
+    rmSync(join(root, '2024-05'), { recursive: true });
+    const outside = join(temp.path, 'outside');
+    mkdirSync(outside);
     symlinkSync(outside, join(root, '2024-05'));
     await expect(createExecutionFolder(root, id, { task_objective: 'x', context: {} }, now)).rejects.toThrow(ExecutionFolderError);
     expect(tree(outside)).toEqual([]);
