@@ -1,8 +1,8 @@
 /**
  * One execution hosted by a supervisor: its xstate actor, and the strict
  * order of what follows each transition — persist the snapshot with
- * compare-and-set, append the audit records, write the files someone looks
- * at next (recorder.ts filesBeforeEvent), publish the state event, then
+ * compare-and-set, append the audit records and write the files someone
+ * looks at next (recorder.ts filesBeforeEvent), publish the state event, then
  * issue the command the new state calls for. The other attempt notebooks are
  * written after the command has gone out, one after the other, and all of
  * them before the execution's last event. A failed compare-and-set means
@@ -155,13 +155,14 @@ export class ExecutionCell {
     void this.enqueue(async () => {
       await this.write(snapshot, persisted);
       this.lastWritten = transition;
-      await this.hooks.audit(transition);
       const filesFirst = filesBeforeEvent(transition);
-      let files: RecordedFiles = { notebookPath: null };
-      if (filesFirst) {
-        await this.files; // the notebooks of earlier transitions come first
-        files = await this.hooks.writeFiles(transition);
-      }
+      // Audit records and files are independent of each other: written side by side, both before the event.
+      const [, files] = await Promise.all([
+        this.hooks.audit(transition),
+        filesFirst
+          ? this.files.then(() => this.hooks.writeFiles(transition)) // the notebooks of earlier transitions come first
+          : Promise.resolve<RecordedFiles>({ notebookPath: null }),
+      ]);
       await this.hooks.published(transition, files, this.revision ?? 0);
       this.issueCommand(transition);
       if (!filesFirst) this.writeFilesLater(transition);
