@@ -4,7 +4,9 @@
  * - the full statechart (mock generator, real analyzer, KV persistence with
  *   compare-and-set on every transition, notebooks) with a no-op kernel:
  *   sequential latency and throughput with 32 executions in flight, on NATS
- *   against the in-process bus in the same run;
+ *   (the service's connection opened as `pyexec serve --nats` opens it:
+ *   event and audit streams kept, audit records acknowledged) against the
+ *   in-process bus in the same run;
  * - sleep-bound jobs (`time.sleep(0.05)`, approved code) through 1, 2 and 4
  *   `pyexec executor` processes of one job at a time each: throughput.
  * Goals: >= 300 executions/s on NATS; throughput growing with executors.
@@ -20,6 +22,7 @@ import { PyexecClient } from '../actors/client.ts';
 import type { ExecutionRequestInput } from '../bus/messages.ts';
 import { createMemoryTransport } from '../bus/memory/transport.ts';
 import { createNatsTransport } from '../bus/nats/transport.ts';
+import { keepEventsMs } from '../bin/connection.ts';
 import type { Transport } from '../bus/transport.ts';
 import { parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -114,7 +117,7 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 async function sleepBound(server: NatsServer, root: string, config: Config, count: number): Promise<number> {
   const configFile = join(root, `executor-${count}.yaml`);
   writeFileSync(configFile, stringify({ service: { executions_root: config.service.executions_root, log_level: 'silent' }, execution: { local: { python_env_path: python } } }));
-  const serviceTransport = await createNatsTransport({ servers: server.url, name: 'bench service' });
+  const serviceTransport = await createNatsTransport({ servers: server.url, name: 'bench service', keepEventsMs });
   const clientTransport = await createNatsTransport({ servers: server.url, name: 'bench client' });
   const service = await startService(config, { transport: serviceTransport, logger: silentLogger, actors: { executor: false }, supervisorId: `bench-sleep-${count}` });
   const executors = await Promise.all(Array.from({ length: count }, (_, index) => startExecutor(server.url, configFile, index)));
@@ -139,7 +142,8 @@ export async function run(): Promise<object> {
     const inProcess = await statechart(config, memory, memory);
     await memory.close();
 
-    const serviceTransport = await createNatsTransport({ servers: server.url, name: 'bench service' });
+    // As `pyexec serve --nats` opens it: event, approval and audit streams declared, audit records acknowledged.
+    const serviceTransport = await createNatsTransport({ servers: server.url, name: 'bench service', keepEventsMs });
     const clientTransport = await createNatsTransport({ servers: server.url, name: 'bench client' });
     const nats = await statechart(config, serviceTransport, clientTransport);
     await Promise.all([serviceTransport.close(), clientTransport.close()]);
