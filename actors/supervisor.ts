@@ -2,8 +2,9 @@
  * The supervisor hosts execution actors. It takes requests, decisions and
  * cancellations from their durable queues, feeds execution results to the
  * actors, persists every snapshot (via ExecutionCell), publishes a state
- * event per transition, and at start (and whenever a lease expires) takes
- * over non-final executions and re-issues their pending command.
+ * event per transition, and at start (and whenever a peer supervisor's
+ * heartbeat expires) takes over non-final executions whose lease has expired
+ * and re-issues their pending command.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -31,6 +32,7 @@ import { ExecutionCell, type CellHooks } from './execution-cell.ts';
 import { executionRecordSchema } from './execution-record.ts';
 import { parseMessage, publishProtocolError } from './protocol.ts';
 import { queueOptions } from './queues.ts';
+import { SupervisorHeartbeat, type PeerHeartbeat } from './supervisor-heartbeat.ts';
 import { auditTransition, writeTransitionFiles, type RecordedFiles, type Transition } from './recorder.ts';
 
 export interface SupervisorOptions {
@@ -83,14 +85,17 @@ export class Supervisor {
   private leaseTimer: NodeJS.Timeout | null = null;
   private stopReissuing: (() => void) | null = null;
   private maintaining = false;
-  /** KV keys of executions seen finished: lease rounds skip them. */
-  private readonly finished = new Set<string>();
+  /** The takeover scan running, if any (it may take long on a big store: lease renewals go on meanwhile). */
+  private scan: Promise<void> | null = null;
+  private stopped = false;
+  private readonly heartbeat: SupervisorHeartbeat;
 
   constructor(private readonly options: SupervisorOptions) {
     this.id = options.id ?? `supervisor-${randomUUID().slice(0, 8)}`;
     this.leaseMs = options.leaseMs ?? 15_000;
     this.audit = createAuditTrail({ kv: options.transport.kv, log: options.transport.auditLog ?? null });
     this.dispatcher = new CommandDispatcher(options.transport, options.config, options.logger);
+    this.heartbeat = new SupervisorHeartbeat(options.transport.kv, this.id, this.leaseMs);
   }
 
   async start(): Promise<void> {
@@ -98,6 +103,7 @@ export class Supervisor {
     for (const subject of [subjects.requests, subjects.decisions, subjects.cancels]) await queues.declare(subject, queueOptions.control);
     for (const mode of Object.keys(this.options.config.execution.modes)) await queues.declare(subjects.executeJobs(mode), queueOptions.execution);
     this.resultSubscription = bus.subscribe(subjects.executeResults, (message) => this.onResult(message.subject, message.data));
+    await this.heartbeat.beat();
     await this.takeOver();
     const durable = 'pyexec-supervisors';
     this.consumers.push(
@@ -111,7 +117,9 @@ export class Supervisor {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.leaseTimer) clearInterval(this.leaseTimer);
+    await this.scan;
     this.stopReissuing?.();
     await Promise.all(this.consumers.map((consumer) => consumer.stop()));
     await this.resultSubscription?.unsubscribe();
@@ -321,34 +329,51 @@ export class Supervisor {
         at: refusal.at,
       } satisfies BusEvent);
     }
-    if (state === 'done') {
-      this.cells.delete(context.executionId);
-      this.finished.add(kvKeys.execution(context.executionId));
-    }
+    if (state === 'done') this.cells.delete(context.executionId);
   }
 
   /**
    * Restores non-final executions that are ours (same id) or whose owner's
-   * lease has expired. Executions known to be finished, and those hosted
-   * here, are not read again: a finished one never runs again, and without
-   * this every round read every execution ever stored.
+   * lease has expired, reading every execution record: at start, and when a
+   * peer's heartbeat has expired. Returns the owners of the non-final
+   * executions left to them (their leases still running).
    */
-  private async takeOver(): Promise<void> {
+  private async takeOver(): Promise<Set<string>> {
     const { kv } = this.options.transport;
+    const leftToOwners = new Set<string>();
     for (const key of await kv.keys(kvKeys.executionPrefix)) {
-      if (this.finished.has(key) || this.cells.has(key.slice(kvKeys.executionPrefix.length))) continue;
+      if (this.stopped) break;
+      if (this.cells.has(key.slice(kvKeys.executionPrefix.length))) continue;
       const entry = await kv.get(key);
       const record = entry ? executionRecordSchema.safeParse(entry.value) : null;
-      if (record?.success && record.data.state === 'done') this.finished.add(key);
       if (!entry || !record?.success || record.data.state === 'done' || this.cells.has(record.data.execution_id)) continue;
       const expired = Date.parse(record.data.lease_until) < Date.now();
-      if (record.data.owner !== this.id && !expired) continue;
+      if (record.data.owner !== this.id && !expired) {
+        leftToOwners.add(record.data.owner);
+        continue;
+      }
       const cell = ExecutionCell.restore(record.data, entry.revision, this.hooks());
       this.cells.set(record.data.execution_id, cell);
       this.options.logger.info({ executionId: record.data.execution_id, state: record.data.state }, 'took over execution');
       await cell.start().catch(() => {});
       await cell.renewLease();
     }
+    return leftToOwners;
+  }
+
+  /**
+   * Takes over what supervisors whose heartbeat expired left behind, and
+   * forgets each of them once nothing of theirs is left running (an
+   * execution whose lease had not yet run out is found by a later round).
+   */
+  private takeOverFrom(peers: PeerHeartbeat[]): void {
+    if (this.scan || this.stopped) return;
+    this.scan = (async () => {
+      const leftToOwners = await this.takeOver();
+      for (const peer of peers) if (!leftToOwners.has(peer.supervisor) && !this.stopped) await this.heartbeat.forget(peer);
+    })()
+      .catch((error: unknown) => this.options.logger.warn({ err: error }, 'takeover scan failed'))
+      .finally(() => (this.scan = null));
   }
 
   private reissueCommands(): void {
@@ -361,7 +386,9 @@ export class Supervisor {
     this.maintaining = true;
     try {
       await Promise.all([...this.cells.values()].map((cell) => cell.renewLease()));
-      await this.takeOver();
+      await this.heartbeat.beat();
+      const expired = await this.heartbeat.expiredPeers();
+      if (expired.length > 0) this.takeOverFrom(expired);
     } catch (error) {
       this.options.logger.warn({ err: error }, 'lease maintenance failed');
     } finally {

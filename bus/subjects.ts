@@ -45,6 +45,9 @@ export const kvKeys = {
   executionPrefix: 'exec.',
   jobClaim: (commandId: string) => `claim.${safeKey(commandId)}`,
   jobResult: (commandId: string) => `result.${safeKey(commandId)}`,
+  /** A supervisor's heartbeat: peers scan for orphaned executions only once it has expired. */
+  supervisor: (supervisorId: string) => `supervisors.${safeKey(supervisorId)}`,
+  supervisorPrefix: 'supervisors.',
 } as const;
 
 /** KV keys accept [-/_=.a-zA-Z0-9] (NATS KV's alphabet); command ids contain ':'. */
