@@ -85,7 +85,7 @@ const builtinsThatMatter = [...builtinNames].filter((name) => qnameMatters(`buil
 class Inspector {
   readonly findings: RawFinding[] = [];
   readonly accesses: RawAccess[] = [];
-  private readonly resolver = new Resolver();
+  private readonly resolver: Resolver;
   private readonly roles: NodeRoles;
   /** The same few qualified names come up again and again (`builtins.print`, `numpy.asarray`). */
   private readonly families = new Map<string, RuleId | null>();
@@ -97,6 +97,7 @@ class Inspector {
     private readonly patterns: PatternMatcher,
   ) {
     this.roles = new NodeRoles(selection);
+    this.resolver = new Resolver(syntax.plain);
   }
 
   private familyOf(qname: string): RuleId | null {
@@ -159,10 +160,25 @@ class Inspector {
     const found: SyntaxNode[] = [];
     for (const word of candidates) {
       if (word.name !== '__builtins__' && !this.mayMatter(this.resolver.lookup(word.name, this.scopes.scopeAt(word)))) continue;
-      const node = this.syntax.nodeAt(word.start, word.end, 'identifier');
+      const node = this.syntax.nodeAt(word.start, word.end, 'identifier', this.callStartingAt(word.start));
       if (node !== null) found.push(node);
     }
     return found;
+  }
+
+  /** The call starting at `start` (`caget(...)` holds the word `caget` that starts it), if any. */
+  private callStartingAt(start: number): SyntaxNode | undefined {
+    const calls = this.selection.calls;
+    let low = 0;
+    let high = calls.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const call = calls[middle] as SyntaxNode;
+      if (call.start === start) return call;
+      if (call.start < start) low = middle + 1;
+      else high = middle - 1;
+    }
+    return undefined;
   }
 
   /**

@@ -9,6 +9,7 @@
 import { builtinNames } from './python-names.ts';
 import type { SyntaxNode } from './syntax-node.ts';
 import { controlClasses, controlFactories, normalizeQname } from './python-api.ts';
+import { literalText } from './string-literals.ts';
 import type { Binding, Scope } from './scopes.ts';
 
 /** A string known at analysis time; `complete: false` means only its beginning is known (f-strings). */
@@ -171,6 +172,16 @@ export class Resolver {
   private readonly lookups = new Map<Scope, Map<string, Value[]>>();
   private readonly resolved = new Map<SyntaxNode, Value[]>();
   private depth = 0;
+  /**
+   * How many results were cut short so far, by a binding defined in terms of
+   * itself or by the depth limit. A value computed while this did not change
+   * is the same wherever it is asked for, so it is cached even when asked
+   * for in the middle of resolving something else.
+   */
+  private cut = 0;
+
+  /** `plain`: the tree has no syntax errors, so string literals can be read from their text (see string-literals.ts). */
+  constructor(private readonly plain: boolean) {}
 
   /** The literal text of a string expression, or its known beginning. */
   staticText(node: SyntaxNode): StaticText | null {
@@ -189,6 +200,8 @@ export class Resolver {
       return { value, complete: true };
     }
     if (node.type !== 'string') return null;
+    const literal = this.plain ? literalText(node.text) : undefined;
+    if (literal !== undefined) return literal;
     let value = '';
     for (const part of node.children) {
       if (part.type === 'interpolation') return { value, complete: false };
@@ -230,9 +243,10 @@ export class Resolver {
     const cached = names.get(name);
     if (cached !== undefined) return cached;
     const found = this.bindingsOf(name, scope);
+    const cut = this.cut;
     const values = 'module' in found ? this.unbound(name, found.module) : unique(found.bindings.flatMap((binding) => this.bindingValues(binding)));
     // a value computed while one of its own bindings is being resolved may be partial: not cached
-    if (this.active.size === 0) names.set(name, values);
+    if (this.cut === cut || this.active.size === 0) names.set(name, values);
     return values;
   }
 
@@ -248,7 +262,10 @@ export class Resolver {
   private bindingValues(binding: Binding): Value[] {
     const cached = this.memo.get(binding);
     if (cached !== undefined) return cached;
-    if (this.active.has(binding)) return [{ kind: 'unknown', why: 'defined in terms of itself' }];
+    if (this.active.has(binding)) {
+      this.cut++;
+      return [{ kind: 'unknown', why: 'defined in terms of itself' }];
+    }
     this.active.add(binding);
     try {
       const values = unique(this.computeBinding(binding));
@@ -289,13 +306,14 @@ export class Resolver {
       const inner = node.children[0];
       if (inner !== undefined) return this.elements(inner, scope);
     }
-    if (node.type === 'identifier' && this.depth < maxDepth) {
+    if (node.type === 'identifier') {
       // `pvs = [PV("A"), PV("B")]; for pv in pvs:` iterates the list literal
-      const found = this.bindingsOf(node.text, scope);
-      if ('bindings' in found && found.bindings.every((b) => b.kind === 'expr')) {
+      const found = this.depth < maxDepth ? this.bindingsOf(node.text, scope) : null;
+      if (found === null) this.cut++;
+      else if ('bindings' in found && found.bindings.every((b) => b.kind === 'expr')) {
         this.depth++;
         try {
-          return found.bindings.flatMap((b) => (b.kind === 'expr' && !this.active.has(b) ? this.elementsOfBinding(b) : []));
+          return found.bindings.flatMap((b) => (b.kind === 'expr' ? this.elementsOfBinding(b) : []));
         } finally {
           this.depth--;
         }
@@ -305,6 +323,10 @@ export class Resolver {
   }
 
   private elementsOfBinding(binding: Extract<Binding, { kind: 'expr' }>): Value[] {
+    if (this.active.has(binding)) {
+      this.cut++;
+      return [];
+    }
     this.active.add(binding);
     try {
       return this.elements(binding.node, binding.scope);
@@ -318,15 +340,19 @@ export class Resolver {
     return text.length > 40 ? `${text.slice(0, 37)}...` : text;
   }
 
-  /** The inspector asks about the same callee and chain nodes more than once: computed once per node. */
+  /** The inspector asks about the same callee and chain nodes more than once, and bindings lead to them too: computed once per node. */
   resolve(node: SyntaxNode, scope: Scope): Value[] {
     const cached = this.resolved.get(node);
     if (cached !== undefined) return cached;
-    if (this.depth >= maxDepth) return [{ kind: 'unknown', why: 'nested too deeply to follow' }];
+    if (this.depth >= maxDepth) {
+      this.cut++;
+      return [{ kind: 'unknown', why: 'nested too deeply to follow' }];
+    }
     this.depth++;
+    const cut = this.cut;
     try {
       const values = unique(this.compute(node, scope));
-      if (this.active.size === 0 && this.depth === 1) this.resolved.set(node, values);
+      if (this.cut === cut || (this.active.size === 0 && this.depth === 1)) this.resolved.set(node, values);
       return values;
     } finally {
       this.depth--;
@@ -417,23 +443,18 @@ export class Resolver {
 
   /** What calling `value` returns; the arguments of `call` are read only for the few callees whose result depends on them. */
   private called(value: Value, call: SyntaxNode, scope: Scope): Value[] {
-    const firstText = (keyword: string): StaticText | null => {
-      const args = call.child('arguments');
-      const arg = positionalArguments(args)[0] ?? keywordArgument(args, keyword);
-      return arg === undefined ? null : (this.stringValues(arg, scope)[0] ?? null);
-    };
     switch (value.kind) {
       case 'ref': {
         const qname = value.qname;
         if (qname === 'builtins.getattr') return this.getattrResult(positionalArguments(call.child('arguments')), scope);
         if (qname === 'builtins.__import__' || qname === 'importlib.import_module') {
-          const module = firstText('name');
+          const module = this.firstText(call, 'name', scope);
           if (module?.complete === true) return [{ kind: 'ref', qname: normalizeQname(module.value) }];
           return [{ kind: 'unknown', why: 'a module imported by a computed name' }];
         }
         const made = controlFactories.get(qname);
-        if (made !== undefined) return [{ kind: 'instance', of: made, text: firstText('pvname') }];
-        return [{ kind: 'instance', of: qname, text: textCarriers.has(qname) ? firstText('') : null }];
+        if (made !== undefined) return [{ kind: 'instance', of: made, text: this.firstText(call, 'pvname', scope) }];
+        return [{ kind: 'instance', of: qname, text: textCarriers.has(qname) ? this.firstText(call, '', scope) : null }];
       }
       case 'member':
         // pathlib keeps what is known of the path (an absolute start stays absolute)
@@ -448,6 +469,13 @@ export class Resolver {
       case 'unknown':
         return [value];
     }
+  }
+
+  /** The string a call passes first, positionally or as `keyword`. */
+  private firstText(call: SyntaxNode, keyword: string, scope: Scope): StaticText | null {
+    const args = call.child('arguments');
+    const arg = positionalArguments(args)[0] ?? keywordArgument(args, keyword);
+    return arg === undefined ? null : (this.stringValues(arg, scope)[0] ?? null);
   }
 
   private getattrResult(positional: SyntaxNode[], scope: Scope): Value[] {

@@ -35,18 +35,33 @@ export interface Selection {
   aliasRoots: SyntaxNode[];
 }
 
-/** One pattern per line; the first capture of a match says what it is. */
+/**
+ * One pattern per line. The capture of the node a pattern is about is named
+ * after its type, so reading the type costs no wasm call; the captures of
+ * its children are named after their grammar field (`store` alone: a target
+ * of `+=` or `del`). Fields that may be missing in code with syntax errors
+ * are optional, so every node of a listed type is reported.
+ */
 const patterns = `
-(function_definition body: (_) @function.body) @function
-(lambda body: (_) @function.body) @lambda
-(class_definition body: (_) @class.body) @class
-[(list_comprehension) (set_comprehension) (dictionary_comprehension) (generator_expression)] @comprehension
-[(import_statement) (import_from_statement)] @import
-[(global_statement) (named_expression) (for_statement) (for_in_clause) (with_item) (except_clause)] @binding
-(assignment left: (_) @store right: (_)? @alias) @assignment
-(named_expression value: (_) @alias)
-[(augmented_assignment left: (_) @store) (for_statement left: (_) @store) (for_in_clause left: (_) @store) (delete_statement (_) @store)]
-(call function: (_) @callee) @call
+(function_definition name: (_)? @name parameters: (_)? @parameters body: (_) @body) @function_definition
+(lambda parameters: (_)? @parameters body: (_) @body) @lambda
+(class_definition name: (_)? @name superclasses: (_)? @superclasses body: (_) @body) @class_definition
+(list_comprehension) @list_comprehension
+(set_comprehension) @set_comprehension
+(dictionary_comprehension) @dictionary_comprehension
+(generator_expression) @generator_expression
+(import_statement) @import_statement
+(import_from_statement module_name: (_)? @module_name) @import_from_statement
+(global_statement) @global_statement
+(except_clause) @except_clause
+(with_item value: (_)? @value) @with_item
+(named_expression name: (_)? @name value: (_)? @value) @named_expression
+(for_statement left: (_)? @left right: (_)? @right) @for_statement
+(for_in_clause left: (_)? @left right: (_)? @right) @for_in_clause
+(assignment left: (_) @left right: (_)? @right) @assignment
+(augmented_assignment left: (_) @store)
+(delete_statement (_) @store)
+(call function: (_) @function) @call
 (attribute object: (_) @object attribute: (identifier)) @attribute
 `;
 
@@ -56,18 +71,10 @@ const errorPatterns = `
 (MISSING) @missing
 `;
 
-/** Captures that tell the node's type, so reading it costs no wasm call. */
-const capturedTypes: ReadonlyMap<string, string> = new Map([
-  ['function', 'function_definition'],
-  ['lambda', 'lambda'],
-  ['class', 'class_definition'],
-  ['assignment', 'assignment'],
-  ['call', 'call'],
-  ['attribute', 'attribute'],
-  ['ERROR', 'ERROR'],
-]);
-
-const capturedNode = (syntax: SyntaxTree, capture: QueryCapture) => syntax.node(capture.node, capturedTypes.get(capture.name));
+/** Captures of children, by grammar field; every other capture is named after the type of the node a pattern is about. */
+const childFields: ReadonlySet<string> = new Set(['name', 'parameters', 'body', 'superclasses', 'module_name', 'value', 'left', 'right', 'function', 'object']);
+/** Child captures that stand where only an expression can, so their type may be read from their text. */
+const expressionFields: ReadonlySet<string> = new Set(['value', 'left', 'right', 'function', 'object']);
 
 const compiled = new Map<string, { language: Language; query: Query }>();
 
@@ -96,60 +103,87 @@ function emptySelection(): Selection {
 
 const bySource = (a: SyntaxNode, b: SyntaxNode) => a.start - b.start;
 
-function childOf(parent: SyntaxNode, field: string, child: SyntaxNode): SyntaxNode {
-  parent.knowChild(field, child);
-  return child;
+/** Files `node` (whose type its capture told) in the lists it belongs to. */
+function classify(selection: Selection, node: SyntaxNode): void {
+  switch (node.type) {
+    case 'function_definition':
+    case 'class_definition':
+    case 'lambda': {
+      const body = node.child('body');
+      if (body === undefined) return;
+      selection.scopes.push({ kind: node.type === 'class_definition' ? 'class' : 'function', node, body });
+      if (node.type !== 'lambda') selection.bindings.push(node);
+      return;
+    }
+    case 'list_comprehension':
+    case 'set_comprehension':
+    case 'dictionary_comprehension':
+    case 'generator_expression':
+      selection.scopes.push({ kind: 'comprehension', node, body: node });
+      return;
+    case 'import_statement':
+    case 'import_from_statement':
+      selection.imports.push(node);
+      selection.bindings.push(node);
+      return;
+    case 'call':
+      selection.calls.push(node);
+      return;
+    case 'attribute':
+      selection.attributes.push(node);
+      return;
+    default:
+      selection.bindings.push(node);
+  }
+}
+
+/** What a child capture adds besides its field: the roles node-roles.ts reads. */
+function addChild(selection: Selection, parent: SyntaxNode, field: string, child: SyntaxNode): void {
+  switch (field) {
+    case 'function':
+      selection.callees.add(child);
+      return;
+    case 'object':
+      selection.chainObjects.add(child);
+      return;
+    case 'left':
+      selection.storeRoots.push(child);
+      return;
+    case 'right':
+      if (parent.type === 'assignment') selection.aliasRoots.push(child);
+      return;
+    case 'value':
+      if (parent.type === 'named_expression') selection.aliasRoots.push(child);
+  }
+}
+
+/** The capture of the node a pattern is about (the others are its children). */
+function ownerOf(captures: readonly QueryCapture[]): QueryCapture | undefined {
+  for (const capture of captures) if (!childFields.has(capture.name)) return capture;
+  return undefined;
 }
 
 export function select(tree: Tree, syntax: SyntaxTree): Selection {
   const selection = emptySelection();
-  const node = (capture: QueryCapture) => capturedNode(syntax, capture);
-  for (const match of query(tree.language, patterns).matches(tree.rootNode)) {
-    // the node a pattern is about comes first, then the children it names, if any
-    const [first, second, third] = match.captures;
-    if (first === undefined) continue;
-    switch (first.name) {
-      case 'function':
-      case 'lambda':
-      case 'class':
-        if (second !== undefined) {
-          const opener = node(first);
-          selection.scopes.push({ kind: first.name === 'class' ? 'class' : 'function', node: opener, body: node(second) });
-          if (first.name !== 'lambda') selection.bindings.push(opener);
-        }
-        break;
-      case 'comprehension': {
-        const opener = node(first);
-        selection.scopes.push({ kind: 'comprehension', node: opener, body: opener });
-        break;
-      }
-      case 'import':
-        selection.imports.push(node(first));
-        selection.bindings.push(node(first));
-        break;
-      case 'binding':
-        selection.bindings.push(node(first));
-        break;
-      case 'assignment':
-        selection.bindings.push(node(first));
-        if (second !== undefined) selection.storeRoots.push(childOf(node(first), 'left', node(second)));
-        if (third !== undefined) selection.aliasRoots.push(childOf(node(first), 'right', node(third)));
-        break;
-      case 'store':
-        selection.storeRoots.push(node(first));
-        break;
-      case 'alias':
-        selection.aliasRoots.push(node(first));
-        break;
-      case 'call':
-        selection.calls.push(node(first));
-        if (second !== undefined) selection.callees.add(childOf(node(first), 'function', node(second)));
-        break;
-      case 'attribute':
-        selection.attributes.push(node(first));
-        if (second !== undefined) selection.chainObjects.add(childOf(node(first), 'object', node(second)));
-        break;
+  for (const { captures } of query(tree.language, patterns).matches(tree.rootNode)) {
+    const owner = ownerOf(captures);
+    if (owner === undefined) continue;
+    if (owner.name === 'store') {
+      const target = syntax.node(owner.node);
+      target.knowExpression();
+      selection.storeRoots.push(target);
+      continue;
     }
+    const node = syntax.node(owner.node, owner.name);
+    for (const capture of captures) {
+      if (capture === owner) continue;
+      // the `name` of a definition or of `:=` is an identifier
+      const child = syntax.node(capture.node, capture.name === 'name' ? 'identifier' : undefined);
+      if (expressionFields.has(capture.name)) child.knowExpression();
+      node.knowChild(capture.name, child);
+      addChild(selection, node, capture.name, child);
+    }
+    classify(selection, node);
   }
   // matches come in the order the query finishes them: put each list back in source order
   for (const list of [selection.bindings, selection.imports, selection.calls, selection.attributes]) {
@@ -163,6 +197,6 @@ export function select(tree: Tree, syntax: SyntaxTree): Selection {
 export function selectErrors(tree: Tree, syntax: SyntaxTree): SyntaxNode[] {
   return query(tree.language, errorPatterns)
     .captures(tree.rootNode)
-    .map((capture) => capturedNode(syntax, capture))
+    .map((capture) => syntax.node(capture.node, capture.name === 'ERROR' ? 'ERROR' : undefined))
     .sort(bySource);
 }

@@ -110,9 +110,10 @@ export class TreeAnalyzer implements CodeAnalyzer {
 
   /** Runs while the wasm tree is alive; what it returns holds offsets, not nodes. */
   private inspectTree(tree: Tree, code: string): { found: Located[]; accesses: RawAccess[]; syntaxValid: boolean } {
-    const syntax = new SyntaxTree(code, tree.rootNode);
+    const hasError = tree.rootNode.hasError;
+    const syntax = new SyntaxTree(code, tree.rootNode, !hasError);
     const selection = select(tree, syntax);
-    const errors = tree.rootNode.hasError ? syntaxErrors(selectErrors(tree, syntax), 3) : [];
+    const errors = hasError ? syntaxErrors(selectErrors(tree, syntax), 3) : [];
     const inspection = inspect(syntax, selection, collectScopes(selection), this.patterns);
     return { found: [...errors, ...inspection.findings], accesses: inspection.accesses, syntaxValid: errors.length === 0 };
   }
