@@ -17,6 +17,10 @@
  *
  * Samples: PYEXEC_BENCH_E2E_WARM (default 200) for warm kernels and noop,
  * PYEXEC_BENCH_E2E_COLD (default 20) for cold ones and the floor.
+ *
+ * PYEXEC_BENCH_E2E_ONLY=<kernel>:<workload> (e.g. `jupyter-warm:trivial`)
+ * measures that one case and its in-run baselines (noop and local-warm on the
+ * same workload) instead of the whole table, which takes ~12 minutes.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -51,72 +55,137 @@ const workloads = {
 };
 type Workload = keyof typeof workloads;
 type Figures = Record<Workload, LatencySummary>;
+const kernelKinds = ['local-cold', 'local-warm', 'jupyter-cold', 'jupyter-warm'] as const;
+type KernelKind = (typeof kernelKinds)[number];
 
 export async function run(): Promise<object> {
+  const only = process.env.PYEXEC_BENCH_E2E_ONLY;
+  const selected = only === undefined ? null : parseCase(only);
+  return onJupyterServer((config) => (selected === null ? runAll(config) : runOne(config, selected)));
+}
+
+async function onJupyterServer(measure: (config: Config) => Promise<object>): Promise<object> {
   const root = tempDir('pyexec-bench-e2e-');
   const executionsRoot = join(root.path, 'executions');
   mkdirSync(executionsRoot);
   const server = await startJupyterServer({ modes: configSchema.parse({}).execution.modes, rootDir: executionsRoot });
   try {
-    const config = configSchema.parse({
-      service: { executions_root: executionsRoot },
-      execution: { jupyter: { url: server.url, token: server.token } },
-    });
-    const python = await resolvePython(config.execution.local.python_env_path);
-    const floor = summarize(await sample(coldSamples, async () => execFileSync(python, ['-c', 'pass']), warmupRuns));
-    const noop = await onService(config, { kernel: noopKernel }, async (service) => summarize(await sample(warmSamples, () => runOne(service, workloads.trivial), warmupRuns)));
-    const localCold = await local(config, false, coldSamples);
-    const localWarm = await local(config, true, warmSamples);
-    const jupyterCold = await jupyter(config, 0, coldSamples);
-    const jupyterWarm = await jupyter(config, 1, warmSamples);
-    return {
-      samples: { warm: warmSamples, cold: coldSamples, floor: coldSamples, noop: warmSamples },
-      python,
-      jupyter_cold_means: 'pool_size 0: a fresh kernel started for each execution, its start included',
-      jupyter_warm_means: 'pool_size 1: a warm kernel waits (the pool refilled, untimed, before each execution)',
-      floor_python_c_pass: floor,
-      noop_kernel_trivial: noop,
-      local_cold: localCold,
-      local_warm: localWarm,
-      jupyter_cold: jupyterCold,
-      jupyter_warm: jupyterWarm,
-      ratios_p50_cold_over_warm: {
-        local: ratios(localCold, localWarm),
-        jupyter: ratios(jupyterCold, jupyterWarm),
-      },
-      goals: {
-        local_warm_trivial_p50_under_15_ms: localWarm.trivial.p50_ms < goalWarmTrivialP50Ms,
-        jupyter_warm_trivial_p50_under_15_ms: jupyterWarm.trivial.p50_ms < goalWarmTrivialP50Ms,
-        local_numpy_figure_warm_5x_faster_than_cold: ratio(localCold.numpy_figure, localWarm.numpy_figure) >= goalNumpyFigureSpeedup,
-        jupyter_numpy_figure_warm_5x_faster_than_cold: ratio(jupyterCold.numpy_figure, jupyterWarm.numpy_figure) >= goalNumpyFigureSpeedup,
-      },
-    };
+    return await measure(
+      configSchema.parse({
+        service: { executions_root: executionsRoot },
+        execution: { jupyter: { url: server.url, token: server.token } },
+      }),
+    );
   } finally {
     await server.stop();
     root.remove();
   }
 }
 
-async function local(config: Config, warm: boolean, count: number): Promise<Figures> {
-  return onService(config, { warmKernel: warm }, (service) => eachWorkload((code) => sample(count, () => runOne(service, code), warmupRuns)));
+async function runAll(config: Config): Promise<object> {
+  const python = await resolvePython(config.execution.local.python_env_path);
+  const floor = summarize(await sample(coldSamples, async () => execFileSync(python, ['-c', 'pass']), warmupRuns));
+  const noop = await noopTrivial(config);
+  const localCold = await figuresOf(config, 'local-cold');
+  const localWarm = await figuresOf(config, 'local-warm');
+  const jupyterCold = await figuresOf(config, 'jupyter-cold');
+  const jupyterWarm = await figuresOf(config, 'jupyter-warm');
+  return {
+    samples: { warm: warmSamples, cold: coldSamples, floor: coldSamples, noop: warmSamples },
+    python,
+    jupyter_cold_means: 'pool_size 0: a fresh kernel started for each execution, its start included',
+    jupyter_warm_means: 'pool_size 1: a warm kernel waits (the pool refilled, untimed, before each execution)',
+    floor_python_c_pass: floor,
+    noop_kernel_trivial: noop,
+    local_cold: localCold,
+    local_warm: localWarm,
+    jupyter_cold: jupyterCold,
+    jupyter_warm: jupyterWarm,
+    ratios_p50_cold_over_warm: {
+      local: ratios(localCold, localWarm),
+      jupyter: ratios(jupyterCold, jupyterWarm),
+    },
+    goals: {
+      local_warm_trivial_p50_under_15_ms: localWarm.trivial.p50_ms < goalWarmTrivialP50Ms,
+      jupyter_warm_trivial_p50_under_15_ms: jupyterWarm.trivial.p50_ms < goalWarmTrivialP50Ms,
+      local_numpy_figure_warm_5x_faster_than_cold: ratio(localCold.numpy_figure, localWarm.numpy_figure) >= goalNumpyFigureSpeedup,
+      jupyter_numpy_figure_warm_5x_faster_than_cold: ratio(jupyterCold.numpy_figure, jupyterWarm.numpy_figure) >= goalNumpyFigureSpeedup,
+    },
+  };
 }
 
-async function jupyter(config: Config, poolSize: number, count: number): Promise<Figures> {
+interface Case {
+  kind: KernelKind;
+  workload: Workload;
+}
+
+/** One case and its baselines, measured in the same run: the no-op kernel (orchestration alone) and local-warm. */
+async function runOne(config: Config, selected: Case): Promise<object> {
+  const noop = await noopTrivial(config);
+  const baseline = await measureKernel(config, 'local-warm', selected.workload);
+  const figure = selected.kind === 'local-warm' ? baseline : await measureKernel(config, selected.kind, selected.workload);
+  return {
+    only: `${selected.kind}:${selected.workload}`,
+    samples: { warm: warmSamples, cold: coldSamples, noop: warmSamples },
+    noop_kernel_trivial: noop,
+    baseline_local_warm: baseline,
+    [selected.kind.replace('-', '_')]: figure,
+    p50_over_noop_ms: Math.round((figure.p50_ms - noop.p50_ms) * 1000) / 1000,
+    ...(selected.workload === 'trivial' && selected.kind.endsWith('-warm') ? { goal_trivial_p50_under_15_ms: figure.p50_ms < goalWarmTrivialP50Ms } : {}),
+  };
+}
+
+function parseCase(text: string): Case {
+  const [kind, workload = 'trivial'] = text.split(':');
+  if (!isKernelKind(kind) || !isWorkload(workload)) {
+    throw new Error(`PYEXEC_BENCH_E2E_ONLY=${text}: expected <${kernelKinds.join('|')}>:<${Object.keys(workloads).join('|')}>`);
+  }
+  return { kind, workload };
+}
+
+const isKernelKind = (text: string | undefined): text is KernelKind => kernelKinds.some((known) => known === text);
+const isWorkload = (text: string): text is Workload => Object.hasOwn(workloads, text);
+
+async function noopTrivial(config: Config): Promise<LatencySummary> {
+  return onService(config, { kernel: noopKernel }, async (service) => summarize(await sample(warmSamples, () => runCode(service, workloads.trivial), warmupRuns)));
+}
+
+async function figuresOf(config: Config, kind: KernelKind): Promise<Figures> {
+  return { trivial: await measureKernel(config, kind, 'trivial'), numpy_figure: await measureKernel(config, kind, 'numpy_figure') };
+}
+
+function measureKernel(config: Config, kind: KernelKind, workload: Workload): Promise<LatencySummary> {
+  const code = workloads[workload];
+  switch (kind) {
+    case 'local-cold':
+      return local(config, false, coldSamples, code);
+    case 'local-warm':
+      return local(config, true, warmSamples, code);
+    case 'jupyter-cold':
+      return jupyter(config, 0, coldSamples, code);
+    case 'jupyter-warm':
+      return jupyter(config, 1, warmSamples, code);
+  }
+}
+
+async function local(config: Config, warm: boolean, count: number, code: string): Promise<LatencySummary> {
+  return onService(config, { warmKernel: warm }, async (service) => summarize(await sample(count, () => runCode(service, code), warmupRuns)));
+}
+
+async function jupyter(config: Config, poolSize: number, count: number, code: string): Promise<LatencySummary> {
   const jupyterConfig = { ...config, execution: { ...config.execution, execution_method: 'jupyter' as const, jupyter: { ...config.execution.jupyter, pool_size: poolSize } } };
   const kernel = createJupyterKernel({ config: jupyterConfig, logger: silentLogger });
   try {
-    return await onService(jupyterConfig, { kernel }, (service) =>
-      eachWorkload(async (code) => {
-        const samples: number[] = [];
-        for (let i = 0; i < warmupRuns + count; i++) {
-          await kernel.warmUp();
-          const started = performance.now();
-          await runOne(service, code);
-          if (i >= warmupRuns) samples.push(performance.now() - started);
-        }
-        return samples;
-      }),
-    );
+    return await onService(jupyterConfig, { kernel }, async (service) => {
+      const samples: number[] = [];
+      for (let i = 0; i < warmupRuns + count; i++) {
+        await kernel.warmUp();
+        const started = performance.now();
+        await runCode(service, code);
+        if (i >= warmupRuns) samples.push(performance.now() - started);
+      }
+      return summarize(samples);
+    });
   } finally {
     await kernel.close();
   }
@@ -131,14 +200,7 @@ async function onService<T>(config: Config, options: ServiceOptions, measure: (s
   }
 }
 
-async function eachWorkload(measure: (code: string) => Promise<number[]>): Promise<Figures> {
-  return {
-    trivial: summarize(await measure(workloads.trivial)),
-    numpy_figure: summarize(await measure(workloads.numpy_figure)),
-  };
-}
-
-async function runOne(service: PyexecService, code: string): Promise<void> {
+async function runCode(service: PyexecService, code: string): Promise<void> {
   const handle = await service.client.submit({ task_objective: 'bench', approved_code: code });
   const summary = await handle.settled;
   if (summary.outcome !== 'succeeded') throw new Error(`bench execution ended ${summary.outcome}: ${JSON.stringify(summary.error_chain)}`);

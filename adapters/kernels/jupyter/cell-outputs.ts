@@ -2,22 +2,18 @@
  * What a cell's IOPub messages leave: nbformat 4 outputs in arrival order
  * (consecutive chunks of one stream merged), stdout and stderr each kept up to
  * a byte cap, and every PNG image shown (display_data, execute_result) saved
- * under figures/. pyexec's own report (its MIME type) is taken out here and
- * never shown as an output.
+ * under figures/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelMessage } from '@jupyterlab/services';
 import type { NotebookOutput } from '../../../bus/messages.ts';
 
-export const reportMimeType = 'application/vnd.pyexec.report+json';
-
 type StreamName = 'stdout' | 'stderr';
 
 export class CellOutputs {
   readonly outputs: NotebookOutput[] = [];
   readonly images: string[] = [];
-  report: unknown = undefined;
   truncated = false;
   private readonly kept: Record<StreamName, string[]> = { stdout: [], stderr: [] };
   private readonly keptBytes: Record<StreamName, number> = { stdout: 0, stderr: 0 };
@@ -56,10 +52,6 @@ export class CellOutputs {
     outputType: 'display_data' | 'execute_result',
     content: KernelMessage.IDisplayDataMsg['content'] | KernelMessage.IExecuteResultMsg['content'],
   ): void {
-    if (reportMimeType in content.data) {
-      this.report = content.data[reportMimeType];
-      return;
-    }
     const { transient: _transient, ...output } = content as typeof content & { transient?: unknown };
     this.outputs.push({ output_type: outputType, ...output });
     const png = content.data['image/png'];

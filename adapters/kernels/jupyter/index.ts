@@ -56,7 +56,6 @@ export function createJupyterKernel(options: JupyterKernelOptions): JupyterKerne
     cpuSeconds: config.limits.cpu_seconds,
     maxProcesses: defaultMaxProcesses,
     interruptGraceMs: jupyter.interrupt_grace_seconds * 1000,
-    bookkeepingTimeoutMs: jupyter.start_timeout_seconds * 1000,
   };
   const name = 'jupyter';
 

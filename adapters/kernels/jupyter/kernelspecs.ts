@@ -37,7 +37,8 @@ export interface Kernelspec {
 export function kernelspecFor(mode: string, config: ExecutionModeConfig, options: KernelspecOptions = {}): Kernelspec {
   const python = options.python ?? defaultKernelPython;
   return {
-    argv: [python, '-m', 'ipykernel_launcher', '-f', '{connection_file}', `--IPKernelApp.extensions=${kernelExtension}`],
+    // No history: a kernel runs one execution, and IPython would write each one to an SQLite file all kernels share, from a thread of its own.
+    argv: [python, '-m', 'ipykernel_launcher', '-f', '{connection_file}', `--IPKernelApp.extensions=${kernelExtension}`, '--HistoryManager.enabled=False'],
     display_name: `pyexec ${mode} (${config.allows_writes ? 'write access' : 'read-only'})`,
     language: 'python',
     env: {

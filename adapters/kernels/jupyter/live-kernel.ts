@@ -4,11 +4,12 @@
  * installed the guard and imported the heavy modules) and ran a first cell,
  * and thrown away after a single execution.
  *
- * The first cell a kernel runs pays one-off costs in IPython (~5 ms, twice a
- * later cell's round trip); a visible, history-less `pass` pays them while
- * the kernel waits in the pool instead of in the execution.
+ * The first cell checks that the kernel loaded pyexec's extension (without
+ * it the code would run with no guard, limits or report) and pays IPython's
+ * one-off costs of a first cell (~5 ms, twice a later cell's round trip)
+ * while the kernel waits in the pool instead of in the execution.
  */
-import { KernelAPI, KernelConnection, ServerConnection, type Kernel } from '@jupyterlab/services';
+import { KernelAPI, KernelConnection, ServerConnection, type Kernel, type KernelMessage } from '@jupyterlab/services';
 import { KernelUnavailableError } from '../kernel.ts';
 import { silenceJupyterServicesAnnouncements } from './quiet-console.ts';
 
@@ -40,12 +41,19 @@ export async function startLiveKernel(
   const connection = new KernelConnection({ model, serverSettings: settings, handleComms: false });
   try {
     await withTimeout(connection.info, timeoutMs, 'the kernel did not answer kernel_info');
-    await withTimeout(connection.requestExecute({ code: 'pass', silent: false, store_history: false }).done, timeoutMs, 'the kernel did not run its first cell');
+    const first = await withTimeout(connection.requestExecute({ code: firstCell, silent: false, store_history: false }).done, timeoutMs, 'the kernel did not run its first cell');
+    if (first.content.status !== 'ok') throw new Error(`its first cell failed (${describeFailure(first.content)}): use pyexec's kernelspecs, which load pyexec_jupyter`);
   } catch (error) {
     void shutDown(settings, model.id, connection);
     throw unavailable(`the "${name}" kernel ${model.id} did not become ready`, error);
   }
   return { id: model.id, name, connection, readyAt: performance.now() };
+}
+
+const firstCell = '__import__("pyexec_jupyter").ready()';
+
+function describeFailure(reply: KernelMessage.IExecuteReplyMsg['content']): string {
+  return reply.status === 'error' ? `${reply.ename}: ${reply.evalue}` : reply.status;
 }
 
 /** True while the kernel can take an execution: connected, idle, not restarted behind our back. */

@@ -7,6 +7,11 @@
  * its place. Nothing an execution leaves (variables, imports, monkeypatches,
  * threads, child processes) can reach the next one.
  *
+ * Retiring waits `replaceDelayMs` first: a kernel start is about a second of
+ * CPU (Python with numpy, matplotlib and pandas) and the server's work, and
+ * right after `execute` returns the service still records the result and
+ * writes the notebook, on the same two cores. `fill` does it at once.
+ *
  * Bounded: at most `size` kernels wait or start ahead. Dead or disconnected
  * waiting kernels are dropped and replaced. Kernels left unused for `idleMs`
  * are shut down; the next `take` starts one cold and the pool refills.
@@ -26,6 +31,9 @@ export interface KernelPoolOptions {
   logger?: Logger;
 }
 
+/** Longer than the service's work after an execution (a few ms), short next to a kernel start (~1 s). */
+const replaceDelayMs = 50;
+
 interface Waiter {
   resolve: (kernel: LiveKernel) => void;
   reject: (error: Error) => void;
@@ -36,6 +44,8 @@ export class KernelPool {
   private readonly waiters: Waiter[] = [];
   private readonly discarding = new Set<Promise<void>>();
   private readonly starts = new Set<Promise<void>>();
+  private readonly retiring: LiveKernel[] = [];
+  private retireTimer: NodeJS.Timeout | undefined;
   private readonly cullTimer: NodeJS.Timeout;
   private lastTakenAt = performance.now();
   private closed = false;
@@ -58,6 +68,7 @@ export class KernelPool {
    * CPU (polite shutdown, process exit) from whatever runs next.
    */
   async fill(): Promise<void> {
+    this.replaceRetired();
     this.refill();
     await Promise.all([...this.starts, ...this.discarding]);
   }
@@ -78,15 +89,21 @@ export class KernelPool {
     });
   }
 
-  /** Shuts down a kernel that served its execution (in the background) and refills the pool. */
+  /**
+   * Shuts down a kernel that served its execution and refills the pool, in
+   * the background after `replaceDelayMs`; at once for a kernel still busy
+   * (a timeout), dead or being restarted by the server (a crash).
+   */
   retire(kernel: LiveKernel): void {
-    this.discard(kernel);
-    this.refill();
+    if (!isUsable(kernel)) return this.replace(kernel);
+    this.retiring.push(kernel);
+    this.retireTimer ??= setTimeout(() => this.replaceRetired(), replaceDelayMs);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.cullTimer);
+    this.replaceRetired();
     for (const waiter of this.waiters.splice(0)) waiter.reject(new KernelUnavailableError('the kernel pool is closed'));
     await Promise.all([...this.starts]);
     for (const kernel of this.ready.splice(0)) this.discard(kernel);
@@ -100,6 +117,18 @@ export class KernelPool {
       this.discard(kernel);
     }
     return undefined;
+  }
+
+  private replaceRetired(): void {
+    clearTimeout(this.retireTimer);
+    this.retireTimer = undefined;
+    for (const kernel of this.retiring.splice(0)) this.discard(kernel);
+    this.refill();
+  }
+
+  private replace(kernel: LiveKernel): void {
+    this.discard(kernel);
+    this.refill();
   }
 
   private refill(): void {
@@ -138,7 +167,7 @@ export class KernelPool {
     if (index < 0) return;
     this.ready.splice(index, 1);
     this.logger.warn({ kernel_id: kernel.id }, 'a warm kernel died; replacing it');
-    this.retire(kernel);
+    this.replace(kernel);
   }
 
   private cullIdle(): void {

@@ -6,9 +6,7 @@
  * client, which cancels the request), or the connection to the server was lost.
  *
  * A cell ends when both its reply (shell) and its idle status (IOPub) have
- * arrived, so every output is in; `replyOnly` cells end on the reply alone: a
- * kernel that crashes right after replying (on the next request, sent
- * before this one ended) may never send that status.
+ * arrived, so every output is in.
  *
  * pyexec's server configuration adds how the dead process ended to the
  * "restarting" status message (`pyexec_exit_status`: the exit code, or minus
@@ -24,34 +22,27 @@ export type CellEnd =
 
 export interface RunCellOptions {
   code: string;
-  /** Hidden bookkeeping cells: no execute_input, no history. */
-  silent: boolean;
-  /** Default: not when silent. */
-  storeHistory?: boolean;
-  /** Evaluated by the kernel right after the code, in the same request, when the code succeeded. */
-  userExpressions?: Record<string, string>;
-  /** End on the reply, without waiting for the idle status: for hidden cells whose outputs do not matter. */
-  replyOnly?: boolean;
+  /** The request's metadata (pyexec's job: pyexec_jupyter.py). */
+  metadata: RequestMetadata;
   timeoutMs: number;
   interruptGraceMs: number;
   onIOPub?: (message: KernelMessage.IIOPubMessage) => void;
   signal?: AbortSignal;
 }
 
+type RequestMetadata = NonNullable<Parameters<Kernel.IKernelConnection['requestExecute']>[2]>;
+
 const deathStatuses = new Set<Kernel.Status>(['dead', 'autorestarting', 'restarting']);
 
 export async function runCell(connection: Kernel.IKernelConnection, options: RunCellOptions): Promise<CellEnd> {
-  const future = connection.requestExecute({
-    code: options.code,
-    silent: options.silent,
-    store_history: options.storeHistory ?? !options.silent,
-    allow_stdin: false,
-    stop_on_error: true,
-    user_expressions: options.userExpressions ?? {},
-  });
+  const future = connection.requestExecute(
+    { code: options.code, silent: false, store_history: true, allow_stdin: false, stop_on_error: true },
+    true,
+    options.metadata,
+  );
   if (options.onIOPub) future.onIOPub = options.onIOPub;
   const watch = watchConnection(connection, options);
-  const replied = replyOf(future, options.replyOnly ?? false).then(
+  const replied = future.done.then(
     (reply): CellEnd => ({ kind: 'replied', reply: reply.content }),
     // Cancelled by a restart: the status message with the exit status may still be on its way.
     () => nextTurn().then((): CellEnd => (connection.connectionStatus === 'disconnected' ? { kind: 'disconnected' } : watch.died())),
@@ -63,17 +54,6 @@ export async function runCell(connection: Kernel.IKernelConnection, options: Run
   } finally {
     watch.stop();
   }
-}
-
-type ExecuteFuture = Kernel.IShellFuture<KernelMessage.IExecuteRequestMsg, KernelMessage.IExecuteReplyMsg>;
-
-/** The reply once the cell ended, or as soon as it arrives (replyOnly); rejects when the request is cancelled. */
-function replyOf(future: ExecuteFuture, replyOnly: boolean): Promise<KernelMessage.IExecuteReplyMsg> {
-  if (!replyOnly) return future.done;
-  const arrived = new Promise<KernelMessage.IExecuteReplyMsg>((resolve) => {
-    future.onReply = resolve;
-  });
-  return Promise.race([arrived, future.done]);
 }
 
 /** Resolves when the kernel dies, the connection drops, the timeout fires or the caller aborts. */

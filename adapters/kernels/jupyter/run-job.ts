@@ -1,16 +1,13 @@
 /**
- * One execution attempt on one fresh kernel: a hidden `begin` cell (folder,
- * context, limits, output cap: pyexec_jupyter.py), the code itself, a hidden
- * `finish` cell (results and figures through the shared harness), then the
- * ExecuteResult. The kernel is never used again, whatever happened.
- *
- * An execution that succeeds costs one round trip and two requests: `begin`
- * and the code leave together (a failing `begin` aborts the code), and
- * `finish` rides in the code's own request as a user expression, which the
- * kernel evaluates right after the code when the code succeeded; its report
- * arrives among the code's outputs. After an error in the code `finish` is a
- * request of its own (figures are saved after an error too); after a
- * timeout, a crash or a cancellation it is not sent at all.
+ * One execution attempt on one fresh kernel, in one execute_request: the code
+ * itself, with the job (folder, attempt, limits, output cap) in the request's
+ * metadata. pyexec_jupyter.py prepares the kernel from it before the code
+ * runs (`begin`: folder, context, limits; when that fails the code does not
+ * run) and collects what the code left after it (`finish`: results and
+ * figures through the shared harness, also after an error in the code), and
+ * puts the report in the execute_reply. After a timeout, a crash or a
+ * cancellation there is no report, so such an execution leaves no
+ * results.json. The kernel is never used again, whatever happened.
  */
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
@@ -29,8 +26,6 @@ export interface JobLimits {
   cpuSeconds: number;
   maxProcesses: number;
   interruptGraceMs: number;
-  /** For the hidden cells, which do pyexec's own bookkeeping. */
-  bookkeepingTimeoutMs: number;
 }
 
 const reportSchema = z.object({
@@ -40,11 +35,14 @@ const reportSchema = z.object({
 });
 type Report = z.infer<typeof reportSchema>;
 
+/** What pyexec_jupyter.py adds to the execute_reply: whether `begin` succeeded, and `finish`'s report. */
+const replyExtensionSchema = z.object({
+  pyexec: z.object({ prepared: z.boolean(), report: z.unknown().optional() }),
+});
+
 type Outcome = Pick<ExecuteResult, 'status' | 'results' | 'error'> & { figures: string[] };
 
 const ansiEscapes = /\u001b\[[0-9;]*[A-Za-z]/g;
-/** Publishes the harness's report as display data of pyexec's MIME type (pyexec_jupyter.py). */
-const finishCall = '__import__("pyexec_jupyter").finish()';
 
 export async function runJob(
   kernel: LiveKernel,
@@ -55,25 +53,16 @@ export async function runJob(
 ): Promise<ExecuteResult> {
   const startedAt = performance.now();
   const cell = new CellOutputs(limits.outputCapBytes, join(job.folder, 'figures'), job.attempt);
-  const prepared = begin(kernel, job, limits);
-  const ran = runCell(kernel.connection, {
+  const end = await runCell(kernel.connection, {
     code: job.code,
-    silent: false,
-    userExpressions: { pyexec: finishCall },
+    metadata: { pyexec: jobMetadata(job, limits) },
     timeoutMs: job.timeout_seconds * 1000,
     interruptGraceMs: limits.interruptGraceMs,
     onIOPub: cell.onIOPub,
     signal,
   });
-  try {
-    await prepared;
-  } catch (error) {
-    await ran;
-    throw error;
-  }
-  const end = await ran;
   if (end.kind === 'disconnected') throw new KernelUnavailableError(`lost the connection to the Jupyter server while kernel ${kernel.id} ran the code`);
-  const report = end.kind !== 'replied' ? null : end.reply.status === 'ok' ? validReport(cell.report) : await finish(kernel, limits);
+  const report = end.kind === 'replied' ? preparedReport(kernel, job, end.reply) : null;
   const outcome = decide(job, end, report);
   const figures = [...cell.images, ...outcome.figures];
   const outputs: NotebookOutput[] = [...cell.outputs, ...(await figureOutputs(outcome.figures))];
@@ -96,34 +85,37 @@ export async function runJob(
   });
 }
 
-/** Sends the hidden `begin` request now; resolves when it succeeded. */
-async function begin(kernel: LiveKernel, job: ExecuteJob, limits: JobLimits): Promise<void> {
-  const args = [job.folder, job.attempt, limits.outputCapBytes, limits.memoryMb, limits.cpuSeconds, limits.maxProcesses];
-  const code = `__import__("pyexec_jupyter").begin(*__import__("json").loads(${JSON.stringify(JSON.stringify(args))}))`;
-  // Not silent: only a visible request that fails aborts the requests queued behind it.
-  const end = await runCell(kernel.connection, { ...bookkeeping(code, limits), silent: false, storeHistory: false, replyOnly: true });
-  if (end.kind === 'replied' && end.reply.status === 'ok') return;
-  const detail = end.kind === 'replied' && end.reply.status === 'error' ? `${end.reply.ename}: ${end.reply.evalue}` : end.kind;
+/** The arguments of pyexec_jupyter.begin, by name. */
+function jobMetadata(job: ExecuteJob, limits: JobLimits) {
+  return {
+    folder: job.folder,
+    attempt: job.attempt,
+    output_cap_bytes: limits.outputCapBytes,
+    memory_mb: limits.memoryMb,
+    cpu_seconds: limits.cpuSeconds,
+    max_processes: limits.maxProcesses,
+  };
+}
+
+/**
+ * The report of a prepared execution (null without a valid one). A reply
+ * without pyexec's part comes from a kernel that did not load pyexec_jupyter
+ * (the pool checks each kernel for it); one with `prepared: false` means the
+ * code did not run. Both are infrastructure errors.
+ */
+function preparedReport(kernel: LiveKernel, job: ExecuteJob, reply: Extract<CellEnd, { kind: 'replied' }>['reply']): Report | null {
+  const extension = replyExtensionSchema.safeParse(reply);
+  if (extension.success && extension.data.pyexec.prepared) return validReport(extension.data.pyexec.report);
+  const detail = !extension.success ? 'no pyexec report in the reply' : reply.status === 'error' ? `${reply.ename}: ${reply.evalue}` : reply.status;
   throw new KernelUnavailableError(
     `kernel ${kernel.id} (${kernel.name}) could not prepare the execution in ${job.folder} (${detail}); ` +
       'the Jupyter server must see the execution folders at the same path and load pyexec_jupyter (use pyexec\'s kernelspecs)',
   );
 }
 
-/** The hidden `finish` as a request of its own (after an error in the code); null without a valid report. */
-async function finish(kernel: LiveKernel, limits: JobLimits): Promise<Report | null> {
-  const cell = new CellOutputs(limits.outputCapBytes, '', 0);
-  const end = await runCell(kernel.connection, { ...bookkeeping(finishCall, limits), onIOPub: cell.onIOPub });
-  return end.kind === 'replied' ? validReport(cell.report) : null;
-}
-
 function validReport(report: unknown): Report | null {
   const parsed = reportSchema.safeParse(report);
   return parsed.success ? parsed.data : null;
-}
-
-function bookkeeping(code: string, limits: JobLimits) {
-  return { code, silent: true, timeoutMs: limits.bookkeepingTimeoutMs, interruptGraceMs: limits.interruptGraceMs };
 }
 
 function decide(job: ExecuteJob, end: CellEnd, report: Report | null): Outcome {
@@ -152,7 +144,6 @@ function fromReply(job: ExecuteJob, reply: Extract<CellEnd, { kind: 'replied' }>
   if (report.error) return { status: 'runtime_error', results: null, error: report.error, figures };
   return { status: 'succeeded', results: report.results, error: undefined, figures };
 }
-
 
 /** The kernel process ended mid-execution: exit code >= 0, or minus the signal number (subprocess's convention). */
 function processEnd(exitStatus: number | null): Outcome {

@@ -3,27 +3,34 @@
 pyexec's kernelspecs load it at kernel start (--IPKernelApp.extensions), so
 that before any code runs the read-only guard is installed (unless
 PYEXEC_ALLOWS_WRITES=1) and the heavy modules are imported once (the kernel
-then waits in pyexec's warm pool). Each kernel runs one execution; the
-executor brackets the user's cell with two hidden calls:
+then waits in pyexec's warm pool). Each kernel runs one execution, in one
+execute_request whose metadata carries the job (``pyexec``: folder, attempt,
+limits). The extension wraps the kernel's ``do_execute`` so that request runs
 
-* ``begin(...)`` - working folder, ``context``, resource limits, output cap;
-* ``finish()`` - ``results`` serialised and figures saved by the shared
-  harness; the report is published as display data of pyexec's own MIME type,
-  which the executor takes out of the user's outputs.
+* ``begin`` - working folder, ``context``, resource limits, output cap; when
+  it fails the code does not run and the reply says so;
+* the code itself, as any cell;
+* ``finish`` - ``results`` serialised and figures saved by the shared
+  harness (also after an error in the code; not after an interrupt, which
+  means the executor gave up on the execution).
+
+The report travels in the execute_reply (``pyexec``), next to the status:
+no second request, and nothing of pyexec's among the code's outputs.
 """
 
 import atexit
+import inspect
 import os
 import signal
 import sys
 import time
+import traceback
 
 import pyexec_harness as harness
 from IPython import get_ipython
-from IPython.display import publish_display_data
 
-REPORT_MIME = "application/vnd.pyexec.report+json"
 _job = {}
+_loaded = []
 
 
 def load_ipython_extension(ipython):
@@ -32,6 +39,15 @@ def load_ipython_extension(ipython):
     _protect_protocol()
     harness.preload()
     atexit.register(_end_process_group)
+    _take_over_execute(ipython.kernel)
+    _loaded.append(True)
+
+
+def ready():
+    """The pool's first cell: fails unless the extension was loaded at start
+    (a kernelspec without it would run code without guard or limits)."""
+    if not _loaded:
+        raise RuntimeError("pyexec_jupyter was not loaded as an extension at kernel start")
 
 
 def _protect_protocol():
@@ -41,6 +57,102 @@ def _protect_protocol():
     import jupyter_client.session
 
     jupyter_client.session.json = harness.load_private_json()
+
+
+def _take_over_execute(kernel):
+    """Requests carrying a job run begin, the code and finish (module docstring);
+    others (the pool's first cell) run as usual."""
+    if not hasattr(kernel, "get_parent"):
+        raise RuntimeError("pyexec_jupyter needs ipykernel 6 or later")
+    run_cell = kernel.do_execute
+
+    async def do_execute(code, silent, store_history=True, user_expressions=None, allow_stdin=False, *, cell_id=None):
+        job = (kernel.get_parent("shell").get("metadata") or {}).get("pyexec")
+        extra = {} if cell_id is None else {"cell_id": cell_id}
+        if job is None:
+            return await _awaited(run_cell(code, silent, store_history, user_expressions, allow_stdin, **extra))
+        try:
+            begin(**job)
+        except Exception as exc:  # noqa: B902 - any failure to prepare means the code must not run
+            return _unprepared(kernel, exc)
+        interrupted = []
+        previous = signal.signal(signal.SIGINT, _noting_interrupt(interrupted))
+        try:
+            reply = await _awaited(run_cell(code, silent, store_history, user_expressions, allow_stdin, **extra))
+            if not interrupted:
+                reply["pyexec"] = {"prepared": True, "report": finish()}
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        return reply
+
+    kernel.do_execute = do_execute
+    _skip_waits_for_nothing(kernel)
+
+
+def _skip_waits_for_nothing(kernel):
+    """ipykernel work an execution of pyexec's does not need, each costing a
+    wake-up of its I/O thread (the GIL changing hands) or a message through
+    the server, on a few milliseconds' budget. The executor waits for the
+    idle status, which ipykernel sends through that same I/O thread after all
+    output, so none of it is needed for ordering. (Private ipykernel 6
+    attributes: where they do not exist nothing changes.)
+
+    * the 0.5 ms sleep before each reply, meant to let output reach clients first;
+    * the execute_input broadcast of a job's code, which the executor ignores;
+    * each flush of an empty stdout or stderr (ipykernel flushes both twice
+      after every request), which waits for the I/O thread."""
+    kernel._execute_sleep = 0
+    publish_input = getattr(kernel, "_publish_execute_input", None)
+    if publish_input is not None:
+
+        def publish_unless_job(code, parent, execution_count):
+            if "pyexec" not in (parent.get("metadata") or {}):
+                publish_input(code, parent, execution_count)
+
+        kernel._publish_execute_input = publish_unless_job
+    for stream in (sys.stdout, sys.stderr):
+        if all(hasattr(stream, name) for name in ("_buffer", "_buffer_lock", "_flush_pending")):
+            stream.flush = _flush_when_written(stream, stream.flush)
+
+
+def _flush_when_written(stream, flush):
+    def flush_when_written():
+        # Under the lock: the I/O thread swaps the buffer under it, then closes the old one.
+        with stream._buffer_lock:
+            written = stream._buffer.tell() > 0
+        if written or stream._flush_pending:
+            flush()
+
+    return flush_when_written
+
+
+async def _awaited(value):
+    return await value if inspect.isawaitable(value) else value
+
+
+def _noting_interrupt(interrupted):
+    """SIGINT as ipykernel handles it (KeyboardInterrupt), noted first: the
+    executor interrupts only an execution it has given up on (timeout,
+    cancellation), which then must leave no results."""
+
+    def handle(signum, frame):
+        interrupted.append(signum)
+        signal.default_int_handler(signum, frame)
+
+    return handle
+
+
+def _unprepared(kernel, exc):
+    return {
+        "status": "error",
+        "ename": type(exc).__name__,
+        "evalue": str(exc),
+        "traceback": traceback.format_exception(type(exc), exc, exc.__traceback__),
+        "execution_count": kernel.shell.execution_count,
+        "user_expressions": {},
+        "payload": [],
+        "pyexec": {"prepared": False},
+    }
 
 
 def _flushing_exit(real_exit):
@@ -97,14 +209,14 @@ def begin(folder, attempt, output_cap_bytes, memory_mb, cpu_seconds, max_process
 
 
 def finish():
-    """Collects what the execution left and publishes the report. The
-    executor calls it as a user expression of the code's own request (after
-    an error in the code, as a request of its own)."""
+    """What the execution left: `results` serialised (and results.json
+    written), open figures saved; a failure to do so is the code's error.
+    The streams are not flushed here: ipykernel flushes them before the reply
+    (each flush waits for its I/O thread)."""
     for stream in (sys.stdout, sys.stderr):
-        stream.flush()
         vars(stream).pop("write", None)
     try:
         results, figures, error = harness.collect(get_ipython().user_ns, _job["folder"], _job["attempt"])
     except BaseException as exc:  # noqa: B902 - a broken result or figure is the code's error
         results, figures, error = None, [], {"type": type(exc).__name__, "message": str(exc), "traceback": ""}
-    publish_display_data({REPORT_MIME: {"results": results, "figures": figures, "error": error}})
+    return {"results": results, "figures": figures, "error": error}
