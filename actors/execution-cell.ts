@@ -17,7 +17,7 @@ import { commandKey, pendingCommand, type PendingCommand } from '../machines/com
 import type { ExecutionContext, ExecutionEvent, ExecutionInput, RefusedDecision } from '../machines/execution-types.ts';
 import { executionRecordSchema, type ExecutionRecord } from './execution-record.ts';
 import { filesBeforeEvent, type RecordedFiles, type Transition } from './recorder.ts';
-import { whileUnavailable } from './store-retry.ts';
+import { whileUnavailable } from '../bus/store-retry.ts';
 
 export interface CellHooks {
   kv: KvStore;

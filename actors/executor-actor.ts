@@ -21,7 +21,7 @@ import type { Consumer, Job } from '../bus/work-queue.ts';
 import { KernelUnavailableError, type Kernel } from '../adapters/kernels/kernel.ts';
 import type { Logger } from '../adapters/logger.ts';
 import { parseMessage, publishProtocolError } from './protocol.ts';
-import { whileUnavailable } from './store-retry.ts';
+import { whileUnavailable } from '../bus/store-retry.ts';
 
 /** What of stdout/stderr travels on the bus; the whole text stays in the folder. */
 const wireTextCap = 64 * 1024;

@@ -93,7 +93,11 @@ export class Supervisor {
   constructor(private readonly options: SupervisorOptions) {
     this.id = options.id ?? `supervisor-${randomUUID().slice(0, 8)}`;
     this.leaseMs = options.leaseMs ?? 15_000;
-    this.audit = createAuditTrail({ kv: options.transport.kv, log: options.transport.auditLog ?? null });
+    this.audit = createAuditTrail({
+      kv: options.transport.kv,
+      log: options.transport.auditLog ?? null,
+      retrying: (error) => options.logger.warn({ err: error }, 'audit record or anchor retried: store unavailable'),
+    });
     this.dispatcher = new CommandDispatcher(options.transport, options.config, options.logger);
     this.heartbeat = new SupervisorHeartbeat(options.transport.kv, this.id, this.leaseMs);
   }

@@ -7,7 +7,11 @@
 import type { AuditMessage } from './messages.ts';
 
 export interface AuditLog {
-  /** Stores records of one execution, in order; resolves once they are kept. */
+  /**
+   * Stores records of one execution, in order; resolves once they are kept.
+   * StoreUnavailableError when the log is away for a moment: appending the
+   * same records again is then safe.
+   */
   append(executionId: string, records: AuditMessage[]): Promise<void>;
   /**
    * Every message kept for the execution, in the order stored, not yet

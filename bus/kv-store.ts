@@ -50,13 +50,21 @@ export class CasConflictError extends Error {
 }
 
 /**
- * The store could not be reached (timeout, lost connection, no JetStream
+ * A store could not be reached (timeout, lost connection, no JetStream
  * leader for the moment). The write may or may not have landed; retrying is
- * the caller's choice. Never a refusal (that is CasConflictError or another error).
+ * the caller's choice (store-retry.ts). Never a refusal (that is
+ * CasConflictError or another error).
  */
-export class KvUnavailableError extends Error {
+export class StoreUnavailableError extends Error {
+  constructor(what: string, cause: unknown) {
+    super(`${what} failed: the store is unavailable (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+export class KvUnavailableError extends StoreUnavailableError {
   constructor(operation: string, key: string, cause: unknown) {
-    super(`KV ${operation} of ${key} failed: the store is unavailable (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
+    super(`KV ${operation} of ${key}`, cause);
     this.name = 'KvUnavailableError';
   }
 }

@@ -31,7 +31,8 @@ import { join } from 'node:path';
 import { runFileJob } from '../store/file-jobs.ts';
 import { auditFile } from '../store/layout.ts';
 import type { AuditLog } from '../../bus/audit-log.ts';
-import type { KvStore } from '../../bus/kv-store.ts';
+import type { KvStore, StoreUnavailableError } from '../../bus/kv-store.ts';
+import { whileUnavailable } from '../../bus/store-retry.ts';
 import { auditGenesisSchema, type AuditMessage } from '../../bus/messages.ts';
 import { AnchorWriter } from './anchors.ts';
 import { canonicalJson, checkChain, nextRecord, readChain, sha256, type AuditEntry, type AuditRecord, type ChainHead, type ChainReading, type PlacedRecord } from './hash-chain.ts';
@@ -95,11 +96,14 @@ export interface AuditTrailOptions {
   kv?: KvStore | null;
   /** Where records are also kept and read back from (the transport's audit log). */
   log?: AuditLog | null;
+  /** Told of each attempt that found the audit log or the anchor store unavailable (it is tried again). */
+  retrying?: (error: StoreUnavailableError) => void;
 }
 
 export function createAuditTrail(options: AuditTrailOptions = {}): AuditTrail {
   const anchors = options.kv ? new AnchorWriter(options.kv) : null;
   const log = options.log ?? null;
+  const retrying = options.retrying ?? (() => {});
   const queues = new Map<string, Promise<unknown>>();
   const heads = new RecentMap<string, KnownHead>(maxRemembered);
 
@@ -144,9 +148,12 @@ export function createAuditTrail(options: AuditTrailOptions = {}): AuditTrail {
     const last = records.at(-1);
     if (!last) return records;
     const head = { seq: last.seq, hash: last.hash };
-    await log?.append(executionId, genesis ? [genesis, ...records] : records);
+    // The records are in the file: what follows is retried through an
+    // outage, never dropped (a transition would otherwise stop short of its
+    // event and command) and never repeated in the file.
+    if (log) await whileUnavailable(() => log.append(executionId, genesis ? [genesis, ...records] : records), retrying);
     if (options.anchorLater) anchors?.anchorSoon(executionId, head);
-    else await anchors?.anchor(executionId, head);
+    else if (anchors) await whileUnavailable(() => anchors.anchor(executionId, head), retrying);
     return records;
   }
 

@@ -13,10 +13,12 @@ import { randomUUID } from 'node:crypto';
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { AuditLog } from '../audit-log.ts';
+import { StoreUnavailableError } from '../kv-store.ts';
 import type { AuditMessage } from '../messages.ts';
 import { subjects } from '../subjects.ts';
 import { eventStreamNames } from './event-streams.ts';
 import { decodePayload, encodePayload } from './payload.ts';
+import { isUnavailable } from './unavailable.ts';
 
 /** Messages asked for per fetch while replaying. */
 const batchSize = 256;
@@ -50,8 +52,14 @@ export class NatsAuditLog implements AuditLog {
       }
       return;
     }
-    // Published together on one connection: stored in this order.
-    await Promise.all(records.map((record) => this.js.publish(subject, encodePayload(record), { msgID: messageId(record) })));
+    // Published together on one connection: stored in this order. A retry
+    // after a timeout stores nothing twice: the stream knows the message ids.
+    try {
+      await Promise.all(records.map((record) => this.js.publish(subject, encodePayload(record), { msgID: messageId(record) })));
+    } catch (error) {
+      if (isUnavailable(error)) throw new StoreUnavailableError(`audit append for ${executionId}`, error);
+      throw error;
+    }
   }
 
   async read(executionId: string): Promise<unknown[] | null> {

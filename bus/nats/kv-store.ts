@@ -6,10 +6,11 @@
  */
 import { JetStreamApiCodes, JetStreamApiError, StorageType, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm, KvWatchInclude, type KV, type KvEntry as NatsKvEntry } from '@nats-io/kv';
-import { errors, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { KvChange, KvEntry, KvStore, KvWatch } from '../kv-store.ts';
 import { CasConflictError, KvUnavailableError } from '../kv-store.ts';
-import { causedBy, decodePayload, encodePayload } from './payload.ts';
+import { decodePayload, encodePayload } from './payload.ts';
+import { isUnavailable } from './unavailable.ts';
 
 export interface NatsKvOptions {
   bucket: string;
@@ -116,12 +117,6 @@ async function unavailableAs<T>(operation: string, key: string, call: () => Prom
     if (isUnavailable(error)) throw new KvUnavailableError(operation, key, error);
     throw error;
   }
-}
-
-function isUnavailable(error: unknown): boolean {
-  if (causedBy(error, errors.PermissionViolationError)) return false;
-  if (error instanceof JetStreamApiError) return error.status === 503;
-  return causedBy(error, errors.TimeoutError) || causedBy(error, errors.NoRespondersError) || causedBy(error, errors.ConnectionError);
 }
 
 function isWrongLastSequence(error: unknown): boolean {
