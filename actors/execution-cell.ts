@@ -159,14 +159,28 @@ export class ExecutionCell {
       // Audit records and files are independent of each other: written side by side, both before the event.
       const [, files] = await Promise.all([
         this.hooks.audit(transition),
-        filesFirst
-          ? this.files.then(() => this.hooks.writeFiles(transition)) // the notebooks of earlier transitions come first
-          : Promise.resolve<RecordedFiles>({ notebookPath: null }),
+        filesFirst ? this.filesFor(transition) : Promise.resolve<RecordedFiles>({ notebookPath: null }),
       ]);
       await this.hooks.published(transition, files, this.revision ?? 0);
       this.issueCommand(transition);
       if (!filesFirst) this.writeFilesLater(transition);
     });
+  }
+
+  /**
+   * The files someone looks at next, after the notebooks of earlier
+   * transitions. A file that cannot be written is reported, and the
+   * transition goes on to its event and command: notebooks and results.json
+   * can be rebuilt from the record in the store, a stalled execution cannot.
+   */
+  private async filesFor(transition: Transition): Promise<RecordedFiles> {
+    await this.files;
+    try {
+      return await this.hooks.writeFiles(transition);
+    } catch (error) {
+      this.hooks.failed(this, error);
+      return { notebookPath: null };
+    }
   }
 
   /** After the command is out: its dispatch never waits for notebook I/O. */
