@@ -12,7 +12,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { executeJobSchema, executeResultSchema, type ExecuteJob, type ExecuteResult } from '../bus/messages.ts';
 import { kvKeys, subjects } from '../bus/subjects.ts';
 import { CasConflictError } from '../bus/kv-store.ts';
@@ -20,6 +19,7 @@ import type { Transport } from '../bus/transport.ts';
 import type { Consumer, Job } from '../bus/work-queue.ts';
 import { KernelUnavailableError, type Kernel } from '../adapters/kernels/kernel.ts';
 import type { Logger } from '../adapters/logger.ts';
+import { runFileJob, type FileStep } from '../adapters/store/file-jobs.ts';
 import { parseMessage, publishProtocolError } from './protocol.ts';
 import { whileUnavailable } from '../bus/store-retry.ts';
 
@@ -110,12 +110,12 @@ async function handleJob(options: ExecutorOptions, name: string, delivery: Job):
 
 type Retried = <T>(call: () => Promise<T>) => Promise<T>;
 
+const commandIdSchema = executeJobSchema.pick({ command_id: true });
+
 /** The job's command id, when its payload has one (an invalid job is refused in handleJob). */
 function commandIdOf(job: Job): string | null {
-  const payload = job.payload;
-  if (typeof payload !== 'object' || payload === null) return null;
-  const commandId = (payload as { command_id?: unknown }).command_id;
-  return typeof commandId === 'string' ? commandId : null;
+  const parsed = commandIdSchema.safeParse(job.payload);
+  return parsed.success ? parsed.data.command_id : null;
 }
 
 async function runOnKernel(options: ExecutorOptions, name: string, job: ExecuteJob): Promise<ExecuteResult> {
@@ -181,15 +181,20 @@ async function slimForWire(job: ExecuteJob, result: ExecuteResult): Promise<Exec
   const longStreams = result.stdout.length > wireTextCap || result.stderr.length > wireTextCap;
   if (result.outputs.length === 0 && !longStreams) return result;
   const folder = join(job.folder, 'attempts');
-  await mkdir(folder, { recursive: true });
   const base = `${String(job.attempt).padStart(2, '0')}_${job.command_id.split(':').pop() ?? '0'}`;
   const outputsFile = join(folder, `${base}_outputs.json`);
-  await writeFile(outputsFile, JSON.stringify(result.outputs));
+  const streams: FileStep[] = longStreams
+    ? [
+        { op: 'write', path: join(folder, `${base}_stdout.txt`), data: result.stdout, exclusive: false },
+        { op: 'write', path: join(folder, `${base}_stderr.txt`), data: result.stderr, exclusive: false },
+      ]
+    : [];
+  await runFileJob([
+    { op: 'mkdir', path: folder, recursive: true },
+    { op: 'write', path: outputsFile, data: JSON.stringify(result.outputs), exclusive: false },
+    ...streams,
+  ]);
   const cut = (text: string) => (text.length > wireTextCap ? `${text.slice(0, wireTextCap)}\n[... cut on the bus; full text in the execution folder]` : text);
-  if (longStreams) {
-    await writeFile(join(folder, `${base}_stdout.txt`), result.stdout);
-    await writeFile(join(folder, `${base}_stderr.txt`), result.stderr);
-  }
   return { ...result, outputs: [], outputs_file: outputsFile, stdout: cut(result.stdout), stderr: cut(result.stderr) };
 }
 

@@ -10,12 +10,12 @@
  * notebooks only where someone looks next (filesBeforeEvent), the others
  * after the command has gone out (ExecutionCell).
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ExecuteResult, StateName } from '../bus/messages.ts';
 import type { ExecutionContext, RefusedDecision } from '../machines/execution-types.ts';
 import { buildNotebook, type ApprovalStatus } from '../adapters/notebook/build.ts';
 import { writeAttemptNotebook, writeFinalNotebook, writeResults } from '../adapters/store/execution-folder.ts';
+import { runFileJob } from '../adapters/store/file-jobs.ts';
 import type { AuditEntry, AuditTrail } from '../adapters/audit/audit-trail.ts';
 import type { AttemptStage } from '../adapters/store/layout.ts';
 
@@ -55,7 +55,8 @@ function approvalStatus(context: ExecutionContext, state: StateName): ApprovalSt
 async function withOutputs(result: ExecuteResult | null): Promise<ExecuteResult | null> {
   if (!result?.outputs_file) return result;
   try {
-    const outputs = z.array(z.record(z.string(), z.unknown())).parse(JSON.parse(await readFile(result.outputs_file, 'utf8')));
+    const [text] = await runFileJob([{ op: 'read', path: result.outputs_file }]);
+    const outputs = z.array(z.record(z.string(), z.unknown())).parse(JSON.parse(text));
     return { ...result, outputs };
   } catch {
     return result;

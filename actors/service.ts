@@ -58,7 +58,6 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const kernel = options.kernel ?? (withExecutor ? await createKernel(config, { warm: options.warmKernel ?? true, logger }) : null);
 
   const supervisor = new Supervisor({ transport, config, logger, id: options.supervisorId ?? 'embedded', leaseMs: options.leaseMs });
-  // On NATS the audit records are also kept in the pyexec_audit stream (the embedded default keeps audit.jsonl only).
   const generatorActor = options.actors?.generator === false ? null : startGeneratorActor({ bus: transport.bus, generators, logger });
   const analyzerActor = options.actors?.analyzer === false ? null : startAnalyzerActor({ bus: transport.bus, analyzer, logger });
   await supervisor.start();

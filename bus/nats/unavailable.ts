@@ -2,7 +2,7 @@
  * Which NATS errors mean "the store is away for a moment" (a timeout, a lost
  * connection, no JetStream leader right now: 503) rather than a refusal:
  * KV operations and audit log appends report those as StoreUnavailableError,
- * which callers may retry (../store-retry.ts).
+ * which callers may retry (../store-retry.ts), and an enqueue retries them itself.
  */
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { errors } from '@nats-io/transport-node';

@@ -24,12 +24,13 @@ import {
   type JsMsg,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { errors, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../../adapters/logger.ts';
 import type { ConsumeOptions, Consumer, EnqueueReceipt, Job, JobHandler, QueueOptions, WorkQueue } from '../work-queue.ts';
 import { defaultQueueOptions } from '../work-queue.ts';
 import { queueCatches } from '../subject-match.ts';
-import { causedBy, decodePayload, encodePayload } from './payload.ts';
+import { decodePayload, encodePayload } from './payload.ts';
+import { isUnavailable } from './unavailable.ts';
 
 export interface NatsWorkQueueOptions {
   /** Copies of each queue stream in a JetStream cluster (1, 3 or 5). */
@@ -93,7 +94,7 @@ export class NatsWorkQueue implements WorkQueue {
         const ack = await this.js.publish(subject, data, { msgID: jobId, timeout: publishTimeoutMs });
         return { duplicate: ack.duplicate };
       } catch (error) {
-        if (!isTransient(error) || Date.now() - started > this.options.enqueueRetryMs) throw error;
+        if (!isUnavailable(error) || Date.now() - started > this.options.enqueueRetryMs) throw error;
         this.options.logger?.warn({ subject, jobId, error: String(error) }, 'enqueue failed, retrying');
         await sleep(retryPauseMs);
       }
@@ -247,11 +248,6 @@ export class NatsWorkQueue implements WorkQueue {
   }
 }
 
-/** Errors that a reconnect or a new stream leader cures (never a refusal such as a permissions violation). */
-function isTransient(error: unknown): boolean {
-  if (causedBy(error, errors.PermissionViolationError)) return false;
-  return causedBy(error, errors.TimeoutError) || causedBy(error, errors.NoRespondersError) || causedBy(error, errors.ConnectionError);
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -9,26 +9,18 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { hashPassword } from '../../actors/review-server/passwords.ts';
 import { subjects } from '../../bus/subjects.ts';
 import { NatsServer } from '../support/nats-server.ts';
+import { natsConfigFile, roleEnvironment, roleLogins, rolePasswords } from '../support/nats-roles.ts';
 import { eventually, PyexecProcess, runPyexec, Site } from '../distributed/harness.ts';
 
-const configFile = fileURLToPath(new URL('../../nats-server.conf', import.meta.url));
-const passwords = {
-  PYEXEC_NATS_SERVICE_PASSWORD: 'service-secret',
-  PYEXEC_NATS_REQUESTER_PASSWORD: 'requester-secret',
-  PYEXEC_NATS_APPROVER_PASSWORD: 'approver-secret',
-  PYEXEC_NATS_EXECUTOR_PASSWORD: 'executor-secret',
-};
-const as = (user: string, password: string) => ({ PYEXEC_NATS_USER: user, PYEXEC_NATS_PASSWORD: password });
-const service = as('pyexec-service', passwords.PYEXEC_NATS_SERVICE_PASSWORD);
-const requester = as('pyexec-requester', passwords.PYEXEC_NATS_REQUESTER_PASSWORD);
-const approver = as('pyexec-approver', passwords.PYEXEC_NATS_APPROVER_PASSWORD);
-const executor = as('pyexec-executor', passwords.PYEXEC_NATS_EXECUTOR_PASSWORD);
+const service = roleEnvironment('service');
+const requester = roleEnvironment('requester');
+const approver = roleEnvironment('approver');
+const executor = roleEnvironment('executor');
 const id = 'audit-nats-0001';
 
 /** A logged-in operator of the review page, over plain HTTP. */
@@ -80,7 +72,7 @@ describe('the audit trail in the pyexec_audit stream', () => {
   const url = () => ({ PYEXEC_NATS_URL: server.url });
 
   beforeAll(async () => {
-    server = await NatsServer.start({ configFile, env: passwords, auth: { user: service.PYEXEC_NATS_USER, pass: service.PYEXEC_NATS_PASSWORD } });
+    server = await NatsServer.start({ configFile: natsConfigFile, env: rolePasswords, auth: roleLogins.service });
     site = new Site({ ui: { users: [{ name: 'olga', password_hash: await hashPassword('olga-secret'), roles: ['approver'] }] } });
     elsewhere = new Site(); // another host: the same NATS server, none of the execution folders
     const serve = await PyexecProcess.start('service', site, ['serve', '--ui', '--port', '0'], { ...url(), ...service });

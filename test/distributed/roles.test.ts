@@ -4,25 +4,17 @@
  * and when the requester tries `pyexec approve` the server refuses the
  * decision — the execution keeps waiting — until an approver approves it.
  */
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsServer } from '../support/nats-server.ts';
+import { natsConfigFile, roleEnvironment, roleLogins, rolePasswords } from '../support/nats-roles.ts';
 import { eventually, PyexecProcess, runPyexec, Site } from './harness.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const configFile = fileURLToPath(new URL('../../nats-server.conf', import.meta.url));
-const passwords = {
-  PYEXEC_NATS_SERVICE_PASSWORD: 'service-secret',
-  PYEXEC_NATS_REQUESTER_PASSWORD: 'requester-secret',
-  PYEXEC_NATS_APPROVER_PASSWORD: 'approver-secret',
-  PYEXEC_NATS_EXECUTOR_PASSWORD: 'executor-secret',
-};
-const as = (user: string, password: string) => ({ PYEXEC_NATS_USER: user, PYEXEC_NATS_PASSWORD: password });
-const service = as('pyexec-service', passwords.PYEXEC_NATS_SERVICE_PASSWORD);
-const requester = as('pyexec-requester', passwords.PYEXEC_NATS_REQUESTER_PASSWORD);
-const approver = as('pyexec-approver', passwords.PYEXEC_NATS_APPROVER_PASSWORD);
-const executor = as('pyexec-executor', passwords.PYEXEC_NATS_EXECUTOR_PASSWORD);
+const service = roleEnvironment('service');
+const requester = roleEnvironment('requester');
+const approver = roleEnvironment('approver');
+const executor = roleEnvironment('executor');
 
 describe('roles of nats-server.conf with the real processes', () => {
   let server: NatsServer;
@@ -30,7 +22,7 @@ describe('roles of nats-server.conf with the real processes', () => {
   const processes: PyexecProcess[] = [];
 
   beforeAll(async () => {
-    server = await NatsServer.start({ configFile, env: passwords, auth: { user: service.PYEXEC_NATS_USER, pass: service.PYEXEC_NATS_PASSWORD } });
+    server = await NatsServer.start({ configFile: natsConfigFile, env: rolePasswords, auth: roleLogins.service });
     site = new Site();
     const url = { PYEXEC_NATS_URL: server.url };
     processes.push(await PyexecProcess.start('service', site, ['serve'], { ...url, ...service }));

@@ -4,7 +4,6 @@
  * executor can pull jobs and claim them in KV but cannot enqueue a job or
  * overwrite an execution snapshot.
  */
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -13,18 +12,9 @@ import { kvKeys, subjects } from '../../bus/subjects.ts';
 import type { Transport } from '../../bus/transport.ts';
 import type { Job } from '../../bus/work-queue.ts';
 import { NatsServer } from '../support/nats-server.ts';
+import { natsConfigFile, roleLogins, rolePasswords } from '../support/nats-roles.ts';
 
-const configFile = fileURLToPath(new URL('../../nats-server.conf', import.meta.url));
-const passwords = {
-  PYEXEC_NATS_SERVICE_PASSWORD: 'service-secret',
-  PYEXEC_NATS_REQUESTER_PASSWORD: 'requester-secret',
-  PYEXEC_NATS_APPROVER_PASSWORD: 'approver-secret',
-  PYEXEC_NATS_EXECUTOR_PASSWORD: 'executor-secret',
-};
-const service = { user: 'pyexec-service', pass: passwords.PYEXEC_NATS_SERVICE_PASSWORD };
-const requester = { user: 'pyexec-requester', pass: passwords.PYEXEC_NATS_REQUESTER_PASSWORD };
-const approver = { user: 'pyexec-approver', pass: passwords.PYEXEC_NATS_APPROVER_PASSWORD };
-const executor = { user: 'pyexec-executor', pass: passwords.PYEXEC_NATS_EXECUTOR_PASSWORD };
+const { service, requester, approver, executor } = roleLogins;
 
 const executionId = 'exec-0001-perm';
 const decision = {
@@ -57,7 +47,7 @@ describe('nats-server.conf roles', () => {
   };
 
   beforeAll(async () => {
-    server = await NatsServer.start({ configFile, env: passwords, auth: service });
+    server = await NatsServer.start({ configFile: natsConfigFile, env: rolePasswords, auth: service });
     serviceTransport = await createNatsTransport({ servers: server.url, ...service, keepEventsMs: 60_000 });
     const { queues } = serviceTransport;
     for (const subject of [subjects.requests, subjects.decisions, subjects.executeJobs('read_only')]) await queues.declare(subject);

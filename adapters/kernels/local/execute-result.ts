@@ -18,7 +18,6 @@ import { describeSignal } from '../signal-meanings.ts';
 
 const stderrTailChars = 4000;
 
-
 type Outcome = Pick<ExecuteResult, 'status' | 'results' | 'error'> & {
   figures: string[];
   tracebackLines: string[];
