@@ -9,6 +9,9 @@ packages=(
   jupyter-server python3-ipykernel python3-jupyter-client  # Jupyter kernels, warm pool, `pyexec jupyter`
   python3-nbformat                                         # notebooks checked with Jupyter's own validator
   chromium                                                 # review page tests (headless, driven by playwright-core)
+  bubblewrap                                               # the OS sandbox around every kernel
+  python3-pyepics                                          # the real Channel Access client (libca) in kernels and tests
+  prometheus                                               # metrics tests scrape with a real Prometheus; promtool
 )
 
 missing=()
