@@ -58,11 +58,24 @@ export const findingSchema = z.object({
 });
 export type Finding = z.infer<typeof findingSchema>;
 
+/** A value written by the code when it is a literal: a scalar or a list of scalars. */
+export const literalValueSchema = z.union([
+  z.number(),
+  z.string(),
+  z.boolean(),
+  z.array(z.union([z.number(), z.string(), z.boolean()])),
+]);
+export type LiteralValue = z.infer<typeof literalValueSchema>;
+
 /** One control-system access found in the code. `pv` is null when not a literal. */
 export const pvAccessSchema = z.object({
   pv: z.string().nullable(),
   function: z.string(),
   line: z.number().int().nonnegative(),
+  /** The client library the call belongs to (pyepics, p4p, caproto, pvapy, aioca, tango, ophyd, bluesky, osprey). */
+  library: z.string().optional(),
+  /** For a write: the value it sets when the code gives it as a literal; null when computed, absent for reads. */
+  value: literalValueSchema.nullable().optional(),
 });
 export type PvAccess = z.infer<typeof pvAccessSchema>;
 
