@@ -239,6 +239,20 @@ const uiSchema = z
   })
   .strict();
 
+/** Metrics, health endpoints and traces (docs/operations.md). */
+const observabilitySchema = z
+  .object({
+    /** Port of /metrics, /healthz and /readyz; null: off (`--metrics-port` sets it per process). */
+    metrics_port: z.number().int().min(0).max(65535).nullable().default(null),
+    /** Address the metrics port listens on: loopback unless the scraper is elsewhere. */
+    metrics_host: z.string().min(1).default('127.0.0.1'),
+    /** OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); null: no traces are exported. */
+    otlp_endpoint: z.string().url().nullable().default(null),
+    /** service.name of the exported spans. */
+    service_name: z.string().min(1).default('pyexec'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     python_executor: pythonExecutorSchema.default(pythonExecutorSchema.parse({})),
@@ -250,6 +264,7 @@ export const configSchema = z
     retry: retrySchema.default(retrySchema.parse({})),
     service: serviceSchema.default(serviceSchema.parse({})),
     ui: uiSchema.default(uiSchema.parse({})),
+    observability: observabilitySchema.default(observabilitySchema.parse({})),
   })
   .strict();
 
