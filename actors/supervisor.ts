@@ -139,6 +139,10 @@ export class Supervisor {
     return [...this.cells.keys()];
   }
 
+  hosts(executionId: string): boolean {
+    return this.cells.has(executionId);
+  }
+
   private hooks(): CellHooks {
     return {
       kv: this.options.transport.kv,
