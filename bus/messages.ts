@@ -23,6 +23,18 @@ export const executionIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{7,63}$/, 'must be 8-64 lowercase letters, digits or "-"');
 
+/**
+ * An earlier execution whose results a request takes as context: the service
+ * puts them in the new execution's `context` under `as` (multi-stage pipelines).
+ */
+export const contextFromSchema = z
+  .object({
+    execution_id: executionIdSchema,
+    as: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a Python identifier of at most 64 characters (the key in `context`)'),
+  })
+  .strict();
+export type ContextFrom = z.infer<typeof contextFromSchema>;
+
 /** A request for one execution, as a caller publishes it. */
 export const executionRequestSchema = z
   .object({
@@ -33,6 +45,12 @@ export const executionRequestSchema = z
     capability_prompts: z.array(z.string()).default([]),
     /** Capability context data, written to context.json and loaded as `context`. */
     context: z.record(z.string(), z.unknown()).default({}),
+    /** Earlier executions whose results join `context`, each under its own key. */
+    context_from: z
+      .array(contextFromSchema)
+      .max(16, 'must name at most 16 executions')
+      .refine((refs) => new Set(refs.map((ref) => ref.as)).size === refs.length, 'must give each execution a different `as`')
+      .optional(),
     /** Code supplied by the caller: skips generation, still analysed. */
     approved_code: z.string().min(1, 'must not be empty when given').optional(),
     execution_folder_name: folderNameSchema.optional(),

@@ -193,6 +193,8 @@ const limitsSchema = z
     output_cap_bytes: positiveInt.default(1_000_000),
     memory_mb: positiveInt.default(4096),
     cpu_seconds: positiveInt.default(3600),
+    /** Bytes (JSON) of an earlier execution's results a request may take through `context_from`. */
+    context_from_bytes: positiveInt.default(1_000_000),
   })
   .strict();
 
@@ -253,6 +255,19 @@ const observabilitySchema = z
   })
   .strict();
 
+/** The MCP server (`pyexec mcp`, docs/mcp.md). */
+const mcpSchema = z
+  .object({
+    /** Address and port of the Streamable HTTP transport (`pyexec mcp --http`). */
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8322),
+    /** Ask the agent's user for the approval (MCP elicitation) when the client can; any other approver may still decide. */
+    elicit_approvals: z.boolean().default(false),
+    /** Characters of stdout and of stderr a tool result carries; the rest is in the execution folder. */
+    output_chars: positiveInt.default(8_000),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     python_executor: pythonExecutorSchema.default(pythonExecutorSchema.parse({})),
@@ -265,6 +280,7 @@ export const configSchema = z
     service: serviceSchema.default(serviceSchema.parse({})),
     ui: uiSchema.default(uiSchema.parse({})),
     observability: observabilitySchema.default(observabilitySchema.parse({})),
+    mcp: mcpSchema.default(mcpSchema.parse({})),
   })
   .strict();
 
