@@ -10,6 +10,15 @@ export interface Message {
   data: unknown;
   /** Present on requests: answer with `respond`. */
   reply?: string;
+  /** Message headers (W3C trace context travels here); absent when none were sent. */
+  headers?: MessageHeaders;
+}
+
+/** Header names to values; one value each. */
+export type MessageHeaders = Readonly<Record<string, string>>;
+
+export interface PublishOptions {
+  headers?: MessageHeaders;
 }
 
 export type MessageHandler = (message: Message) => void | Promise<void>;
@@ -23,12 +32,12 @@ export interface Subscription {
   unsubscribe(): Promise<void>;
 }
 
-export interface RequestOptions {
+export interface RequestOptions extends PublishOptions {
   timeoutMs: number;
 }
 
 export interface Bus {
-  publish(subject: string, data: unknown): Promise<void>;
+  publish(subject: string, data: unknown, options?: PublishOptions): Promise<void>;
   /** `subject` may use NATS wildcards: `*` one token, `>` the rest. */
   subscribe(subject: string, handler: MessageHandler, options?: SubscribeOptions): Subscription;
   /** Sends a request and waits for the first reply; rejects with BusTimeoutError or NoRespondersError. */

@@ -5,6 +5,7 @@
  * dedup window stores it once. In-process (memory) and JetStream work-queue
  * streams with durable pull consumers.
  */
+import type { MessageHeaders, PublishOptions } from './bus.ts';
 
 export interface QueueOptions {
   /** Time a consumer has to ack (or signal progress) before redelivery. */
@@ -28,6 +29,8 @@ export interface Job {
   payload: unknown;
   /** 1 on first delivery. */
   deliveryCount: number;
+  /** Headers given at enqueue (W3C trace context travels here). */
+  headers?: MessageHeaders;
   ack(): Promise<void>;
   /** Give it back for redelivery, after `delayMs`. */
   nak(delayMs?: number): Promise<void>;
@@ -60,7 +63,7 @@ export interface WorkQueue {
    * Must be called before enqueue or consume on that subject.
    */
   declare(subject: string, options?: Partial<QueueOptions>): Promise<void>;
-  enqueue(subject: string, jobId: string, payload: unknown): Promise<EnqueueReceipt>;
+  enqueue(subject: string, jobId: string, payload: unknown, options?: PublishOptions): Promise<EnqueueReceipt>;
   consume(subject: string, handler: JobHandler, options: ConsumeOptions): Promise<Consumer>;
   close(): Promise<void>;
 }

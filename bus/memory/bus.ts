@@ -6,7 +6,7 @@
  * many executions are being watched; only wildcard ones are matched one by one.
  */
 import { randomUUID } from 'node:crypto';
-import type { Bus, Message, MessageHandler, RequestOptions, SubscribeOptions, Subscription } from '../bus.ts';
+import type { Bus, Message, MessageHandler, MessageHeaders, PublishOptions, RequestOptions, SubscribeOptions, Subscription } from '../bus.ts';
 import { BusTimeoutError, NoRespondersError } from '../bus.ts';
 import { fromWire, toWire } from '../json-wire.ts';
 import { subjectMatches } from '../subject-match.ts';
@@ -16,6 +16,7 @@ interface Delivery {
   /** Encoded once per message; each receiver decodes its own copy. */
   wire: string;
   reply?: string;
+  headers?: MessageHeaders;
 }
 
 interface Registration {
@@ -36,8 +37,8 @@ export class MemoryBus implements Bus {
 
   constructor(private readonly onHandlerError: (error: unknown, subject: string) => void = () => {}) {}
 
-  async publish(subject: string, data: unknown): Promise<void> {
-    this.send(subject, toWire(data));
+  async publish(subject: string, data: unknown, options: PublishOptions = {}): Promise<void> {
+    this.send(subject, toWire(data), undefined, options.headers);
   }
 
   subscribe(pattern: string, handler: MessageHandler, options: SubscribeOptions = {}): Subscription {
@@ -65,7 +66,7 @@ export class MemoryBus implements Bus {
         void reply.unsubscribe();
         resolve(message.data);
       });
-      this.send(subject, toWire(data), inbox);
+      this.send(subject, toWire(data), inbox, options.headers);
     });
   }
 
@@ -108,9 +109,9 @@ export class MemoryBus implements Bus {
   }
 
   /** Delivered asynchronously, as over a network: the publisher never runs a handler itself. */
-  private send(subject: string, wire: string, reply?: string): void {
+  private send(subject: string, wire: string, reply?: string, headers?: MessageHeaders): void {
     this.assertOpen();
-    const delivery: Delivery = { subject, wire, reply };
+    const delivery: Delivery = { subject, wire, reply, headers };
     const receivers = this.receiversOf(subject);
     const chosen = this.chooseQueueMembers(receivers);
     for (const registration of receivers) {
@@ -122,7 +123,7 @@ export class MemoryBus implements Bus {
   }
 
   private deliver(handler: MessageHandler, delivery: Delivery): void {
-    const message: Message = { subject: delivery.subject, data: fromWire(delivery.wire), reply: delivery.reply };
+    const message: Message = { subject: delivery.subject, data: fromWire(delivery.wire), reply: delivery.reply, headers: delivery.headers };
     Promise.resolve()
       .then(() => handler(message))
       .catch((error: unknown) => this.onHandlerError(error, delivery.subject));

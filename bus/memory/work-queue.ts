@@ -3,6 +3,7 @@
  * id within a window, one consumer per job, ack / nak / in-progress / term,
  * redelivery after ack-wait, at most max-deliver deliveries.
  */
+import type { MessageHeaders, PublishOptions } from '../bus.ts';
 import type { ConsumeOptions, Consumer, EnqueueReceipt, Job, JobHandler, QueueOptions, WorkQueue } from '../work-queue.ts';
 import { defaultQueueOptions } from '../work-queue.ts';
 import { fromWire, toWire } from '../json-wire.ts';
@@ -12,6 +13,7 @@ interface QueuedJob {
   subject: string;
   id: string;
   wire: string;
+  headers?: MessageHeaders;
   deliveries: number;
   /** Not delivered before this time (nak with delay). */
   notBefore: number;
@@ -35,12 +37,12 @@ class Queue {
     readonly options: QueueOptions,
   ) {}
 
-  enqueue(subject: string, id: string, wire: string): EnqueueReceipt {
+  enqueue(subject: string, id: string, wire: string, headers?: MessageHeaders): EnqueueReceipt {
     const now = Date.now();
     this.forgetOldIds(now);
     if (this.seen.has(id)) return { duplicate: true };
     this.seen.set(id, now);
-    this.waiting.push({ subject, id, wire, deliveries: 0, notBefore: 0 });
+    this.waiting.push({ subject, id, wire, headers, deliveries: 0, notBefore: 0 });
     this.pump();
     return { duplicate: false };
   }
@@ -91,6 +93,7 @@ class Queue {
       id: job.id,
       payload: fromWire(job.wire),
       deliveryCount: job.deliveries,
+      headers: job.headers,
       ack: async () => settle(null),
       nak: async (delayMs = 0) => settle(delayMs),
       inProgress: async () => {
@@ -128,8 +131,8 @@ export class MemoryWorkQueue implements WorkQueue {
     this.queues.set(subject, new Queue(subject, { ...defaultQueueOptions, ...options }));
   }
 
-  async enqueue(subject: string, jobId: string, payload: unknown): Promise<EnqueueReceipt> {
-    return this.queueFor(subject).enqueue(subject, jobId, toWire(payload));
+  async enqueue(subject: string, jobId: string, payload: unknown, options: PublishOptions = {}): Promise<EnqueueReceipt> {
+    return this.queueFor(subject).enqueue(subject, jobId, toWire(payload), options.headers);
   }
 
   async consume(subject: string, handler: JobHandler, options: ConsumeOptions): Promise<Consumer> {

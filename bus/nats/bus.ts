@@ -4,9 +4,9 @@
  * transport's BusTimeoutError / NoRespondersError.
  */
 import { errors, type Msg, type NatsConnection } from '@nats-io/transport-node';
-import type { Bus, Message, MessageHandler, RequestOptions, SubscribeOptions, Subscription } from '../bus.ts';
+import type { Bus, Message, MessageHandler, PublishOptions, RequestOptions, SubscribeOptions, Subscription } from '../bus.ts';
 import { BusTimeoutError, NoRespondersError } from '../bus.ts';
-import { causedBy, decodePayload, encodePayload } from './payload.ts';
+import { causedBy, decodePayload, encodePayload, fromNatsHeaders, toNatsHeaders } from './payload.ts';
 
 export type HandlerErrorHook = (error: unknown, subject: string) => void;
 
@@ -18,8 +18,8 @@ export class NatsBus implements Bus {
     private readonly onHandlerError: HandlerErrorHook = () => {},
   ) {}
 
-  async publish(subject: string, data: unknown): Promise<void> {
-    this.connection.publish(subject, encodePayload(data));
+  async publish(subject: string, data: unknown, options: PublishOptions = {}): Promise<void> {
+    this.connection.publish(subject, encodePayload(data), { headers: toNatsHeaders(options.headers) });
   }
 
   subscribe(subject: string, handler: MessageHandler, options: SubscribeOptions = {}): Subscription {
@@ -41,7 +41,7 @@ export class NatsBus implements Bus {
 
   async request(subject: string, data: unknown, options: RequestOptions): Promise<unknown> {
     try {
-      const reply = await this.connection.request(subject, encodePayload(data), { timeout: options.timeoutMs });
+      const reply = await this.connection.request(subject, encodePayload(data), { timeout: options.timeoutMs, headers: toNatsHeaders(options.headers) });
       return decodePayload(reply.string());
     } catch (error) {
       if (causedBy(error, errors.NoRespondersError)) throw new NoRespondersError(subject);
@@ -62,7 +62,7 @@ export class NatsBus implements Bus {
   }
 
   private deliver(handler: MessageHandler, msg: Msg): void {
-    const message: Message = { subject: msg.subject, data: decodePayload(msg.string()), reply: msg.reply || undefined };
+    const message: Message = { subject: msg.subject, data: decodePayload(msg.string()), reply: msg.reply || undefined, headers: fromNatsHeaders(msg.headers) };
     Promise.resolve()
       .then(() => handler(message))
       .catch((error: unknown) => this.onHandlerError(error, msg.subject));

@@ -26,10 +26,11 @@ import {
 } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../../adapters/logger.ts';
+import type { PublishOptions } from '../bus.ts';
 import type { ConsumeOptions, Consumer, EnqueueReceipt, Job, JobHandler, QueueOptions, WorkQueue } from '../work-queue.ts';
 import { defaultQueueOptions } from '../work-queue.ts';
 import { queueCatches } from '../subject-match.ts';
-import { decodePayload, encodePayload } from './payload.ts';
+import { decodePayload, encodePayload, fromNatsHeaders, toNatsHeaders } from './payload.ts';
 import { isUnavailable } from './unavailable.ts';
 
 export interface NatsWorkQueueOptions {
@@ -84,14 +85,14 @@ export class NatsWorkQueue implements WorkQueue {
     this.queues.set(subject, queue);
   }
 
-  async enqueue(subject: string, jobId: string, payload: unknown): Promise<EnqueueReceipt> {
+  async enqueue(subject: string, jobId: string, payload: unknown, options: PublishOptions = {}): Promise<EnqueueReceipt> {
     this.queueFor(subject); // as in-process: enqueueing on an undeclared queue is a programming error
     const data = encodePayload(payload);
     // Retrying is safe: the job id makes a second copy a server-side duplicate.
     const started = Date.now();
     for (;;) {
       try {
-        const ack = await this.js.publish(subject, data, { msgID: jobId, timeout: publishTimeoutMs });
+        const ack = await this.js.publish(subject, data, { msgID: jobId, timeout: publishTimeoutMs, headers: toNatsHeaders(options.headers) });
         return { duplicate: ack.duplicate };
       } catch (error) {
         if (!isUnavailable(error) || Date.now() - started > this.options.enqueueRetryMs) throw error;
@@ -213,6 +214,7 @@ export class NatsWorkQueue implements WorkQueue {
         id: msg.headers?.get('Nats-Msg-Id') || `${queue.stream}:${msg.seq}`,
         payload: decodePayload(msg.string()),
         deliveryCount: msg.info.deliveryCount,
+        headers: fromNatsHeaders(msg.headers),
         // A plain ack, not a confirmed one: should it be lost, the job comes
         // back, and every handler answers a repeated job from what it stored.
         ack: async () => {

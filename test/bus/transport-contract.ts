@@ -76,6 +76,18 @@ export function runTransportContract(name: string, makeTransport: TransportFacto
         await expect(transport.bus.request(`${prefix}.nobody`, {}, { timeoutMs: 2_000 })).rejects.toBeInstanceOf(NoRespondersError);
       });
 
+      it('carries headers on publish and request, and none when none were sent', async () => {
+        const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+        const received: Message[] = [];
+        transport.bus.subscribe(`${prefix}.h`, (m) => void received.push(m));
+        transport.bus.subscribe(`${prefix}.hr`, (m: Message) => transport.bus.respond(m, { traceparent: m.headers?.traceparent ?? null }));
+        await transport.bus.publish(`${prefix}.h`, { with: true }, { headers: { traceparent } });
+        await transport.bus.publish(`${prefix}.h`, { with: false });
+        await until(() => received.length === 2, 5_000, 'two messages');
+        expect(received.map((m) => m.headers?.traceparent)).toEqual([traceparent, undefined]);
+        await expect(transport.bus.request(`${prefix}.hr`, {}, { timeoutMs: 2_000, headers: { traceparent } })).resolves.toEqual({ traceparent });
+      });
+
       it('stops delivering after unsubscribe', async () => {
         const seen: unknown[] = [];
         const subscription = transport.bus.subscribe(`${prefix}.u`, (m) => void seen.push(m.data));
@@ -159,6 +171,20 @@ export function runTransportContract(name: string, makeTransport: TransportFacto
         await sleep(600);
         expect(handled.sort()).toEqual([...Array(10).keys()].map((i) => `job-${i}`).sort());
         await Promise.all(consumers.map((c) => c.stop()));
+      });
+
+      it('hands a job the headers it was enqueued with', async () => {
+        const subject = `${prefix}.headed`;
+        await transport.queues.declare(subject, options);
+        const seen: Array<string | undefined> = [];
+        const consumer = await transport.queues.consume(subject, async (job: Job) => {
+          seen.push(job.headers?.traceparent);
+          await job.ack();
+        }, { concurrency: 1, durable: `${prefix}-headed` });
+        await transport.queues.enqueue(subject, 'with-headers', {}, { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } });
+        await until(() => seen.length === 1, 5_000, 'the job');
+        expect(seen).toEqual(['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01']);
+        await consumer.stop();
       });
 
       it('catches jobs published on a sub-subject of the queue', async () => {
