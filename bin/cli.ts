@@ -18,7 +18,7 @@ import { serveCommand } from './commands/serve.ts';
 import { keysCommand } from './commands/keys.ts';
 import { auditCommand } from './commands/audit.ts';
 import { KeyFileError } from '../adapters/signing/decision-keys.ts';
-import { ReviewConfigError } from '../actors/review-server/index.ts';
+import { ReviewConfigError } from '../review/index.ts';
 import { submitCommand } from './commands/submit.ts';
 import { UsageError } from './connection.ts';
 import { exitCodes } from './exit-codes.ts';

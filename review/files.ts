@@ -4,7 +4,7 @@
  */
 import { readdir, realpath } from 'node:fs/promises';
 import { extname, join, relative, isAbsolute } from 'node:path';
-import { attemptsDir, finalNotebookFile } from '../../adapters/store/layout.ts';
+import { attemptsDir, finalNotebookFile } from '../adapters/store/layout.ts';
 
 export const figureTypes: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.svg': 'image/svg+xml' };
 

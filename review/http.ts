@@ -1,7 +1,7 @@
 /** Small HTTP helpers of the review server: JSON bodies and answers, security headers. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { describeZodError } from '../../bus/messages.ts';
+import { describeZodError } from '../bus/messages.ts';
 
 const maxBodyBytes = 64 * 1024;
 

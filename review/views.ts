@@ -3,8 +3,8 @@
  * (and, for the detail, its audit trail). Files are referred to by URLs of
  * this server, never by their paths on disk.
  */
-import type { ExecutionView } from '../client.ts';
-import type { AuditVerification } from '../../adapters/audit/audit-trail.ts';
+import type { ExecutionView } from '../actors/client.ts';
+import type { AuditVerification } from '../adapters/audit/audit-trail.ts';
 
 export interface ListItem {
   execution_id: string;

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { createKeyFile, readKeyFile } from '../../adapters/signing/decision-keys.ts';
-import { hashPassword } from '../../actors/review-server/passwords.ts';
+import { hashPassword } from '../../review/passwords.ts';
 import { UsageError } from '../connection.ts';
 
 function createCommand(): Command {

@@ -11,7 +11,7 @@ import { startAnalyzerActor } from '../../actors/analyzer-actor.ts';
 import { startGeneratorActor } from '../../actors/generator-actor.ts';
 import { generatorCache, startService } from '../../actors/service.ts';
 import { createAnalyzer } from '../../adapters/analysis/index.ts';
-import { reviewPageSettings, startReviewPage } from '../../actors/review-server/index.ts';
+import { reviewPageSettings, startReviewPage } from '../../review/index.ts';
 import { createLogger, type Logger } from '../../adapters/logger.ts';
 import type { Subscription } from '../../bus/bus.ts';
 import type { Transport } from '../../bus/transport.ts';

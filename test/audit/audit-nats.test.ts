@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
-import { hashPassword } from '../../actors/review-server/passwords.ts';
+import { hashPassword } from '../../review/passwords.ts';
 import { subjects } from '../../bus/subjects.ts';
 import { NatsServer } from '../support/nats-server.ts';
 import { natsConfigFile, roleEnvironment, roleLogins, rolePasswords } from '../support/nats-roles.ts';
