@@ -80,6 +80,7 @@ function notebookFor(transition: Transition, stage: AttemptStage | 'final', resu
     result: executed ? result : null,
     outcome: context.outcome,
     errorChain: context.errorChain,
+    contextFrom: context.request.context_from,
   });
 }
 

@@ -28,6 +28,7 @@ import { createExecutionFolder, ExecutionFolderError, findExecutionFolder } from
 import { createAuditTrail, type AuditEntry, type AuditTrail } from '../adapters/audit/audit-trail.ts';
 import type { Logger } from '../adapters/logger.ts';
 import { CommandDispatcher } from './command-dispatcher.ts';
+import { resolveContextFrom } from './context-from.ts';
 import { ExecutionCell, type CellHooks } from './execution-cell.ts';
 import { executionRecordSchema } from './execution-record.ts';
 import { parseMessage, publishProtocolError } from './protocol.ts';
@@ -190,6 +191,14 @@ export class Supervisor {
     if (this.cells.has(executionId) || (await this.options.transport.kv.get(kvKeys.execution(executionId)))) {
       return job.ack(); // a repeated request: the execution exists already
     }
+    const inputs = await resolveContextFrom(this.options.transport.kv, request, this.options.config.limits.context_from_bytes);
+    if (!inputs.ok) {
+      const reason = `request refused: ${inputs.reason}`;
+      this.options.logger.warn({ executionId }, reason);
+      await publishProtocolError(this.options.transport.bus, subjects.requests, reason, executionId);
+      return job.term();
+    }
+    request = { ...request, context: inputs.context };
     const folder = await this.folderFor(executionId, request);
     if (folder === null) return job.term();
     const requested: AuditEntry = {
@@ -198,6 +207,7 @@ export class Supervisor {
       requester: request.requester,
       task_objective: request.task_objective,
       approved_code: request.approved_code !== undefined,
+      ...(inputs.lineage.length > 0 ? { context_from: inputs.lineage } : {}),
     };
     // Its anchor follows in the background, coalesced with the first transitions'.
     await this.audit.appendAll(folder, executionId, [requested], { anchorLater: true });

@@ -46,6 +46,8 @@ export interface NotebookInput {
   /** The execution's outcome (final notebook). */
   outcome?: Outcome | null;
   errorChain?: readonly ErrorChainEntry[];
+  /** Earlier executions whose results are in `context` (pipelines): the lineage. */
+  contextFrom?: readonly { execution_id: string; as: string }[];
   /** Jupyter kernel name recorded in the notebook (default python3). */
   kernelName?: string;
 }
@@ -135,6 +137,7 @@ function headerMarkdown(input: NotebookInput): string {
   ];
   if (input.outcome) rows.push(['Outcome', input.outcome]);
   rows.push(['Approval', approvalText(approvalOf(input))]);
+  for (const ref of input.contextFrom ?? []) rows.push(['Context from', `${inlineCode(`context["${ref.as}"]`)} ← results of execution ${ref.execution_id}`]);
   const sections = [`# pyexec: ${stageTitles[input.stage]} (attempt ${input.attempt})`, table(['', ''], rows)];
   if (input.analysis) sections.push(analysisMarkdown(input.analysis));
   if (input.errorChain && input.errorChain.length > 0) sections.push(errorChainMarkdown(input.errorChain));

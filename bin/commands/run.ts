@@ -1,11 +1,12 @@
 /** `pyexec run "TASK"`: one execution on the embedded default, start to finish. */
 import { Command } from 'commander';
-import type { ExecutionRequestInput, ExecutionSummary } from '../../bus/messages.ts';
+import type { ContextFrom, ExecutionRequestInput, ExecutionSummary } from '../../bus/messages.ts';
 import { startService } from '../../actors/service.ts';
 import type { ExecutionHandle, PyexecClient } from '../../actors/client.ts';
 import { createGenerator } from '../../adapters/generators/index.ts';
 import { mockBehaviors } from '../../adapters/generators/mock.ts';
 import { askApproval, closePrompt } from '../approval-prompt.ts';
+import { contextFromOption } from '../context-from-option.ts';
 import { showApprovalRequest, showEvent, showSummary, summaryJson } from '../display.ts';
 import { exitCodeFor, exitCodeHelp } from '../exit-codes.ts';
 import { readCodeFile, readJsonObject } from '../input-files.ts';
@@ -16,6 +17,7 @@ export interface RunOptions extends CommonOptions {
   generator?: string;
   behavior?: string;
   context?: string;
+  contextFrom?: ContextFrom[];
   query?: string;
   folderName?: string;
   yes?: boolean;
@@ -31,6 +33,7 @@ export function runCommand(): Command {
       .option('-g, --generator <name>', 'code generator to use (default: config execution.code_generator)')
       .option('-b, --behavior <name>', `mock generator behaviour: ${mockBehaviors.join(', ')}`)
       .option('--context <file>', 'JSON object given to the code as `context` (capability context data)')
+      .addOption(contextFromOption())
       .option('-q, --query <text>', 'the user query the task came from')
       .option('--folder-name <name>', 'name for the execution folder (letters, digits, . _ -)')
       .option('-y, --yes', 'approve without asking when approval is required')
@@ -48,6 +51,7 @@ export function requestFrom(task: string, options: RunOptions): ExecutionRequest
     user_query: options.query ?? task,
     approved_code: options.code === undefined ? undefined : readCodeFile(options.code),
     context: options.context === undefined ? undefined : readJsonObject(options.context),
+    context_from: options.contextFrom,
     generator: options.generator,
     behavior: options.behavior,
     execution_folder_name: options.folderName,

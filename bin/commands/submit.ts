@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { mockBehaviors } from '../../adapters/generators/mock.ts';
 import { connect } from '../connection.ts';
+import { contextFromOption } from '../context-from-option.ts';
 import { exitCodeHelp } from '../exit-codes.ts';
 import { withConnectionOptions, type ConnectionOptions } from '../options.ts';
 import { followToEnd } from './manage.ts';
@@ -28,6 +29,7 @@ export function submitCommand(): Command {
       .option('-g, --generator <name>', 'code generator to use (default: the service configuration)')
       .option('-b, --behavior <name>', `mock generator behaviour: ${mockBehaviors.join(', ')}`)
       .option('--context <file>', 'JSON object given to the code as `context` (capability context data)')
+      .addOption(contextFromOption())
       .option('-q, --query <text>', 'the user query the task came from')
       .option('--folder-name <name>', 'name for the execution folder (letters, digits, . _ -)')
       .option('--wait', 'follow the execution to its end and exit with its outcome')
