@@ -158,6 +158,16 @@ const controlSystemSchema = z
       })
       .strict()
       .default({ write: defaultWritePatterns, read: defaultReadPatterns }),
+    /** The channel limits database (docs/limits.md): checked at analysis and before every write at run time. */
+    limits: z
+      .object({
+        /** The peer's limits JSON file; null: no limits are checked. */
+        file: z.string().min(1).nullable().default(null),
+        /** Writes to a channel the file does not list: refused, or allowed without limits. */
+        policy: z.enum(['deny_unlisted', 'allow_unlisted']).default('deny_unlisted'),
+      })
+      .strict()
+      .default({ file: null, policy: 'deny_unlisted' }),
   })
   .strict();
 
