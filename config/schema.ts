@@ -248,6 +248,17 @@ const uiSchema = z
     signing_key_file: z.string().min(1).nullable().default(null),
     /** Idle time after which a login expires. */
     session_idle_seconds: secondsSchema.default(8 * 3600),
+    /** Path prefix when a reverse proxy serves the page under one ("/pyexec"); "" serves it at the root. */
+    base_path: z
+      .string()
+      .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'must be "" or path segments each starting with "/", without a trailing "/" (e.g. "/pyexec")')
+      .default(''),
+    /** Host names the page answers to (the Host header), against DNS rebinding; null: the loopback names and ui.host. */
+    allowed_hosts: z.array(z.string().min(1)).nullable().default(null),
+    /** Mark the session cookie Secure (TLS ends at a proxy). A request that came over https gets it anyway. */
+    secure_cookies: z.boolean().default(false),
+    /** Addresses of reverse proxies whose X-Forwarded-For / -Proto / -Host are believed (client address, https). */
+    trusted_proxies: z.array(z.string().min(1)).default([]),
   })
   .strict();
 
