@@ -7,6 +7,7 @@
  * Python or Go client can speak it with a plain NATS client.
  */
 import { z } from 'zod';
+import { channelLimitsReportSchema, limitChecksSchema } from './channel-limits.ts';
 
 const nonEmpty = z.string().min(1, 'must be a non-empty string');
 const isoTime = z.string().datetime({ offset: true });
@@ -111,6 +112,8 @@ export const analysisResultSchema = z.object({
   code_sha256: z.string().regex(/^[0-9a-f]{64}$/),
   analyzer: z.string(),
   duration_ms: z.number().nonnegative(),
+  /** Each write checked against the channel limits database (bus/channel-limits.ts); absent without one. */
+  limit_checks: limitChecksSchema.optional(),
 });
 export type AnalysisResult = z.infer<typeof analysisResultSchema>;
 
@@ -231,6 +234,8 @@ export const executeResultSchema = z.object({
   error: executionErrorSchema.optional(),
   duration_ms: z.number().nonnegative(),
   executor: z.string(),
+  /** Write-mode jobs with a limits database: each write call refused, or written and verified (bus/channel-limits.ts). */
+  channel_limits: channelLimitsReportSchema.optional(),
 });
 export type ExecuteResult = z.infer<typeof executeResultSchema>;
 
