@@ -16,5 +16,7 @@ export interface Transport {
    * In-process transports never lose it and need not implement this.
    */
   onReconnect?(listener: () => void): () => void;
+  /** A round trip to the server (readiness probes); in-process transports have none to make. */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -58,6 +58,7 @@ export async function createNatsTransport(options: NatsTransportOptions): Promis
       queues,
       auditLog: new NatsAuditLog(connection, { acknowledged: options.keepEventsMs !== undefined }),
       onReconnect: (listener) => onReconnect(connection, listener),
+      ping: () => connection.flush(),
       close: async () => {
         await queues.close();
         await bus.close();

@@ -1,0 +1,111 @@
+/**
+ * A transport wrapped so that what crosses it is measured and traced: state
+ * events published here feed the execution metrics and state spans; commands
+ * and jobs about an execution carry its trace context in headers; handlers
+ * run under the sender's trace; redeliveries, compare-and-set conflicts and
+ * store outages are counted. The actors see the same interfaces and know
+ * nothing of it.
+ */
+import type { Bus, Message, MessageHandler, PublishOptions, RequestOptions, SubscribeOptions } from '../bus/bus.ts';
+import { CasConflictError, StoreUnavailableError, type KvStore } from '../bus/kv-store.ts';
+import { executionEventSchema } from '../bus/messages.ts';
+import type { Transport } from '../bus/transport.ts';
+import type { Job, JobHandler, WorkQueue } from '../bus/work-queue.ts';
+import type { ExecutionMetrics } from './execution-metrics.ts';
+import type { PyexecMetrics } from './metrics.ts';
+import type { Tracing } from './tracing.ts';
+
+export interface TransportInstruments {
+  metrics: PyexecMetrics;
+  tracing: Tracing | null;
+  /** Present where a supervisor runs: state events published here are its own. */
+  executions: ExecutionMetrics | null;
+}
+
+export function instrumentTransport(transport: Transport, instruments: TransportInstruments): Transport {
+  return {
+    bus: instrumentBus(transport.bus, instruments),
+    kv: instrumentKv(transport.kv, instruments.metrics),
+    queues: instrumentQueues(transport.queues, instruments),
+    auditLog: transport.auditLog,
+    onReconnect: transport.onReconnect?.bind(transport),
+    ping: transport.ping?.bind(transport),
+    close: () => transport.close(),
+  };
+}
+
+/** The execution a payload is about, when it names one. */
+function executionIdOf(data: unknown): string | null {
+  if (typeof data !== 'object' || data === null || !('execution_id' in data)) return null;
+  const id = (data as { execution_id: unknown }).execution_id;
+  return typeof id === 'string' ? id : null;
+}
+
+/** Subjects as bounded labels: execution ids dropped, queue names (one per mode) kept. */
+export function subjectFamily(subject: string): string {
+  const tokens = subject.split('.');
+  return tokens[1] === 'jobs' ? tokens.slice(0, 4).join('.') : tokens.slice(0, 2).join('.');
+}
+
+function withTraceHeaders<T extends PublishOptions>(tracing: Tracing | null, data: unknown, options: T): T {
+  const executionId = tracing ? executionIdOf(data) : null;
+  const trace = executionId ? tracing?.headersFor(executionId) : undefined;
+  return trace ? { ...options, headers: { ...options.headers, ...trace } } : options;
+}
+
+function instrumentBus(bus: Bus, { tracing, executions }: TransportInstruments): Bus {
+  const observe = (subject: string, data: unknown) => {
+    if (!subject.startsWith('pyexec.events.')) return;
+    const event = executionEventSchema.safeParse(data);
+    if (!event.success) return;
+    executions?.observe(event.data, Date.now());
+    if (event.data.kind === 'state') tracing?.onState(event.data.execution_id, event.data.state, event.data.attempt);
+  };
+  const traced = (handler: MessageHandler): MessageHandler =>
+    tracing ? (message: Message) => tracing.handle(`handle ${subjectFamily(message.subject)}`, executionIdOf(message.data), message.headers, async () => handler(message)) : handler;
+  return {
+    publish: (subject, data, options: PublishOptions = {}) => {
+      observe(subject, data);
+      return bus.publish(subject, data, withTraceHeaders(tracing, data, options));
+    },
+    request: (subject, data, options: RequestOptions) => bus.request(subject, data, withTraceHeaders(tracing, data, options)),
+    subscribe: (subject, handler, options?: SubscribeOptions) => bus.subscribe(subject, traced(handler), options),
+    respond: (message, data) => bus.respond(message, data),
+    close: () => bus.close(),
+  };
+}
+
+function instrumentQueues(queues: WorkQueue, { metrics, tracing }: TransportInstruments): WorkQueue {
+  const measured = (handler: JobHandler): JobHandler => async (job: Job) => {
+    if (job.deliveryCount > 1) metrics.redeliveries.inc({ queue: subjectFamily(job.subject) });
+    if (!tracing) return handler(job);
+    return tracing.handle(`job ${subjectFamily(job.subject)}`, executionIdOf(job.payload), job.headers, () => handler(job));
+  };
+  return {
+    declare: (subject, options) => queues.declare(subject, options),
+    enqueue: (subject, jobId, payload, options = {}) => queues.enqueue(subject, jobId, payload, withTraceHeaders(tracing, payload, options)),
+    consume: (subject, handler, options) => queues.consume(subject, measured(handler), options),
+    close: () => queues.close(),
+  };
+}
+
+function instrumentKv(kv: KvStore, metrics: PyexecMetrics): KvStore {
+  const counted = async <T>(operation: string, key: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof CasConflictError) metrics.casConflicts.inc({ key_kind: key.split('.')[0] ?? 'other' });
+      else if (error instanceof StoreUnavailableError) metrics.storeUnavailable.inc({ operation });
+      throw error;
+    }
+  };
+  return {
+    get: (key) => counted('get', key, () => kv.get(key)),
+    create: (key, value) => counted('create', key, () => kv.create(key, value)),
+    update: (key, value, revision) => counted('update', key, () => kv.update(key, value, revision)),
+    delete: (key) => counted('delete', key, () => kv.delete(key)),
+    keys: (prefix) => counted('keys', prefix ?? '', () => kv.keys(prefix)),
+    watch: (prefix, onChange) => kv.watch(prefix, onChange),
+    close: () => kv.close(),
+  };
+}
