@@ -14,6 +14,8 @@ import { inspect, type RawAccess, type RawFinding } from './inspector.ts';
 import { parsePython, type ParseLimits } from './parser.ts';
 import { compilePatterns, type PatternMatcher } from './patterns.ts';
 import { decide } from './policy.ts';
+import { checkWritesAgainstLimits } from '../limits/analysis-step.ts';
+import { openLimitsSource, type LimitsSource } from '../limits/source.ts';
 import { severityTable, type RuleId, type SeverityTable } from './rules.ts';
 import { collectScopes } from './scopes.ts';
 import { select, selectErrors } from './selection.ts';
@@ -52,8 +54,10 @@ export class TreeAnalyzer implements CodeAnalyzer {
   private readonly severities: SeverityTable;
   private readonly patterns: PatternMatcher;
   private readonly limits: ParseLimits;
+  private readonly channelLimits: LimitsSource | null;
 
   constructor(private readonly config: Config) {
+    this.channelLimits = openLimitsSource(config);
     this.severities = severityTable(config.analysis.rule_severity);
     this.patterns = compilePatterns(config.control_system.patterns);
     this.limits = {
@@ -137,18 +141,21 @@ export class TreeAnalyzer implements CodeAnalyzer {
     const toPv = (a: RawAccess): PvAccess => ({ pv: a.pv, function: a.function, line: lines.position(a.index).line });
     const reads = accesses.filter((a) => a.access === 'read').map(toPv);
     const writes = accesses.filter((a) => a.access === 'write').map(toPv);
-    const decision = decide(this.config, { findings, reads, writes });
+    // Writes outside their channel's limits are blocking findings like any other (docs/limits.md).
+    const limits = this.channelLimits ? checkWritesAgainstLimits(this.channelLimits, writes) : null;
+    const decision = decide(this.config, { findings: [...findings, ...(limits?.findings ?? [])], reads, writes });
     return {
       passed: decision.passed,
       syntax_valid: syntaxValid,
-      findings: [...findings, ...decision.findings.map((f) => ({ ...f, excerpt: lines.excerpt(f.line) }))],
+      findings: [...findings, ...[...(limits?.findings ?? []), ...decision.findings].map((f) => ({ ...f, excerpt: lines.excerpt(f.line) }))],
       control_system: { reads, writes },
       execution_mode: decision.execution_mode,
       requires_approval: decision.requires_approval,
-      reasoning: decision.reasoning,
+      reasoning: [...decision.reasoning, ...(limits?.reasoning ?? [])],
       code_sha256: createHash('sha256').update(code, 'utf8').digest('hex'),
       analyzer: this.name,
       duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      ...(limits ? { limit_checks: limits.checks } : {}),
     };
   }
 }
