@@ -38,9 +38,7 @@ export class ExecutionMetrics {
     private readonly metrics: PyexecMetrics,
     private readonly hosts: HostsExecution,
   ) {
-    // Both gauges are read at scrape time from what is tracked; either may be collected first.
-    metrics.approvalsPending.collect = () => this.collectApprovals();
-    metrics.oldestApprovalSeconds.collect = () => this.collectApprovals();
+    metrics.onScrape(() => this.collectApprovals());
   }
 
   observe(event: ExecutionEvent, nowMs: number): void {

@@ -44,15 +44,11 @@ function isSandboxFailure(error: unknown): boolean {
 }
 
 function reportWarmPool(read: () => { ready: number; misses: number }, metrics: PyexecMetrics, kernel: string): void {
-  let missesSeen = 0;
-  const previous = metrics.warmPoolSize.collect;
-  metrics.warmPoolSize.collect = function collect(this: typeof metrics.warmPoolSize) {
-    previous?.call(this);
+  metrics.onScrape(() => {
     const { ready, misses } = read();
     metrics.warmPoolSize.set({ kernel }, ready);
-    metrics.warmPoolMisses.inc({ kernel }, Math.max(0, misses - missesSeen));
-    missesSeen = Math.max(missesSeen, misses);
-  };
+    metrics.warmPoolMisses.set({ kernel }, misses);
+  });
 }
 
 /** Analysis is traced by the analyze command's span (the analyzer is given code, not the execution). */

@@ -11,6 +11,11 @@ const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 
 export class PyexecMetrics {
   readonly registry = new Registry();
+  /** Readers of live state (approvals waiting, warm pools), called when a scrape collects them. */
+  private readonly scrapeReaders: Array<() => void> = [];
+  private readonly readLiveState = () => {
+    for (const read of this.scrapeReaders) read();
+  };
 
   readonly executionsFinished = new Counter({
     name: 'pyexec_executions_finished_total',
@@ -38,12 +43,14 @@ export class PyexecMetrics {
     name: 'pyexec_approvals_pending',
     help: 'Executions of this supervisor waiting for a human decision',
     registers: [this.registry],
+    collect: this.readLiveState,
   });
 
   readonly oldestApprovalSeconds = new Gauge({
     name: 'pyexec_approval_oldest_pending_seconds',
     help: 'Age of the longest-waiting approval of this supervisor (0 when none waits)',
     registers: [this.registry],
+    collect: this.readLiveState,
   });
 
   readonly decisions = new Counter({
@@ -123,13 +130,16 @@ export class PyexecMetrics {
     help: 'Warm kernels (or pre-forked children) ready to take a job, by kernel type',
     labelNames: ['kernel'] as const,
     registers: [this.registry],
+    collect: this.readLiveState,
   });
 
-  readonly warmPoolMisses = new Counter({
-    name: 'pyexec_warm_pool_misses_total',
-    help: 'Jobs that found no warm kernel ready and waited for one to start, by kernel type',
+  /** The kernel keeps the running count; a gauge mirrors it (it only grows, as a counter would). */
+  readonly warmPoolMisses = new Gauge({
+    name: 'pyexec_warm_pool_misses',
+    help: 'Jobs since start that found no warm kernel ready and waited for one, by kernel type',
     labelNames: ['kernel'] as const,
     registers: [this.registry],
+    collect: this.readLiveState,
   });
 
   readonly redeliveries = new Counter({
@@ -156,6 +166,11 @@ export class PyexecMetrics {
   constructor(role: string) {
     this.registry.setDefaultLabels({ role });
     collectDefaultMetrics({ register: this.registry, prefix: 'pyexec_process_' });
+  }
+
+  /** `read` sets gauges from live state at each scrape (several metrics share one pass: reads must be cheap and idempotent). */
+  onScrape(read: () => void): void {
+    this.scrapeReaders.push(read);
   }
 
   /** The exposition text, with its content type. */

@@ -11,15 +11,17 @@ import { startExecutorActor } from '../../actors/executor-actor.ts';
 import { executionHeartbeatMs, queueOptions } from '../../actors/queues.ts';
 import { createKernel } from '../../adapters/kernels/index.ts';
 import { createLogger } from '../../adapters/logger.ts';
+import { createObservability } from '../../observability/index.ts';
 import { openTransport, UsageError } from '../connection.ts';
 import { configFrom, withConnectionOptions, type ConnectionOptions } from '../options.ts';
 import { untilSignalled } from '../process-lifetime.ts';
-import { positive } from './serve.ts';
+import { port, positive } from './serve.ts';
 
 interface ExecutorOptions extends ConnectionOptions {
   mode?: string[];
   concurrency: string;
   name?: string;
+  metricsPort?: string;
 }
 
 export function executorCommand(): Command {
@@ -28,7 +30,8 @@ export function executorCommand(): Command {
       .description('run a kernel executor: consume execution jobs from NATS and run them')
       .option('--mode <modes...>', 'execution modes to serve (default: every mode in the configuration)')
       .option('--concurrency <n>', 'jobs run at once', '1')
-      .option('--name <name>', 'name reported in results (default: executor@host:pid)'),
+      .option('--name <name>', 'name reported in results (default: executor@host:pid)')
+      .option('--metrics-port <n>', '/metrics, /healthz and /readyz on this port (default: config observability.metrics_port, off; 0 picks a free one)'),
   ).action(async (options: ExecutorOptions) => {
     await runExecutor(options);
   });
@@ -43,9 +46,14 @@ async function runExecutor(options: ExecutorOptions): Promise<void> {
   if (unknown.length > 0) throw new UsageError(`--mode: ${unknown.join(', ')} not in the configuration's execution.modes (${configured.join(', ')})`);
   const concurrency = positive(options.concurrency, '--concurrency');
   const logger = createLogger(config.service.log_level);
-  const kernel = await createKernel(config, { warm: true, logger });
-  const { transport } = await openTransport(options, config, { name: `pyexec executor (${modes.join(', ')})`, logger });
+  const observability = createObservability(config.observability, { role: 'executor', metricsPort: options.metricsPort === undefined ? undefined : port(options.metricsPort, '--metrics-port') });
+  const rawKernel = await createKernel(config, { warm: true, logger });
+  const kernel = observability ? observability.kernel(rawKernel) : rawKernel;
+  const opened = await openTransport(options, config, { name: `pyexec executor (${modes.join(', ')})`, logger });
+  const transport = observability ? observability.transport(opened.transport, { supervisor: false }) : opened.transport;
   try {
+    await observability?.start();
+    if (observability?.url) process.stderr.write(`pyexec executor: metrics at ${observability.url}/metrics\n`);
     for (const mode of modes) await transport.queues.declare(subjects.executeJobs(mode), queueOptions.execution);
     const executor = await startExecutorActor({
       transport,
@@ -61,6 +69,7 @@ async function runExecutor(options: ExecutorOptions): Promise<void> {
     process.stderr.write(`pyexec executor: ${signal}, stopping\n`);
     await executor.stop();
   } finally {
+    await observability?.stop();
     await transport.close();
     await kernel.close();
   }

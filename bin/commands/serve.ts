@@ -16,7 +16,9 @@ import { createLogger, type Logger } from '../../adapters/logger.ts';
 import type { Subscription } from '../../bus/bus.ts';
 import type { Transport } from '../../bus/transport.ts';
 import type { Config } from '../../config/schema.ts';
+import { createObservability, type Observability } from '../../observability/index.ts';
 import { openTransport, UsageError } from '../connection.ts';
+import { observedAdapters } from '../observed-adapters.ts';
 import { configFrom, withConnectionOptions, type ConnectionOptions } from '../options.ts';
 import { untilSignalled } from '../process-lifetime.ts';
 
@@ -32,6 +34,7 @@ interface ServeOptions extends ConnectionOptions {
   ui?: boolean;
   port?: string;
   host?: string;
+  metricsPort?: string;
 }
 
 export function serveCommand(): Command {
@@ -45,7 +48,8 @@ export function serveCommand(): Command {
       .option('--lease-seconds <s>', 'ownership lease of executions: how soon another supervisor takes over after this one dies', '15')
       .option('--ui', 'also serve the operators\' review page (config ui; docs/review.md)')
       .option('--port <n>', 'port of the review page (default: config ui.port; 0 picks a free one)')
-      .option('--host <address>', 'address the review page listens on (default: config ui.host)'),
+      .option('--host <address>', 'address the review page listens on (default: config ui.host)')
+      .option('--metrics-port <n>', '/metrics, /healthz and /readyz on this port (default: config observability.metrics_port, off; 0 picks a free one)'),
   ).action(async (options: ServeOptions) => {
     await serve(options);
   });
@@ -56,15 +60,23 @@ async function serve(options: ServeOptions): Promise<void> {
   const actors = actorsFrom(options);
   const logger = createLogger(config.service.log_level);
   const pageSettings = options.ui ? reviewPageSettings(config) : null;
-  const pagePort = options.port === undefined ? undefined : port(options.port);
-  const { transport, embedded } = await openTransport(options, config, { name: `pyexec serve (${[...actors].join(', ')})`, keepEvents: true, logger });
-  const stop = actors.has('supervisor') ? await startSupervisorProcess(config, transport, embedded, actors, options, logger) : await startWorkers(config, transport, actors, logger);
+  const pagePort = options.port === undefined ? undefined : port(options.port, '--port');
+  const observability = createObservability(config.observability, { role: 'serve', metricsPort: options.metricsPort === undefined ? undefined : port(options.metricsPort, '--metrics-port') });
+  const opened = await openTransport(options, config, { name: `pyexec serve (${[...actors].join(', ')})`, keepEvents: true, logger });
+  const { embedded } = opened;
+  const transport = observability ? observability.transport(opened.transport, { supervisor: actors.has('supervisor') }) : opened.transport;
+  const stop = actors.has('supervisor')
+    ? await startSupervisorProcess(config, transport, embedded, actors, options, logger, observability)
+    : await startWorkers(config, transport, actors, logger, observability);
+  await observability?.start();
+  if (observability?.url) process.stderr.write(`pyexec serve: metrics at ${observability.url}/metrics\n`);
   const page = pageSettings ? await startReviewPage(config, transport, logger, { port: pagePort, host: options.host }, pageSettings) : null;
   if (page) process.stderr.write(`pyexec serve: review page at ${page.url}\n`);
   const signal = await untilSignalled();
   process.stderr.write(`pyexec serve: ${signal}, stopping\n`);
   await page?.close();
   await stop();
+  await observability?.stop();
   await transport.close();
 }
 
@@ -75,25 +87,35 @@ async function startSupervisorProcess(
   actors: Set<ActorName>,
   options: ServeOptions,
   logger: Logger,
+  observability: Observability | null,
 ): Promise<() => Promise<void>> {
+  const withExecutor = embedded || options.withExecutor === true;
+  const adapters = observability ? await observedAdapters(config, logger, observability, withExecutor) : {};
   const service = await startService(config, {
     transport,
     logger,
-    actors: { generator: actors.has('generator'), analyzer: actors.has('analyzer'), executor: embedded || options.withExecutor === true },
+    ...adapters,
+    actors: { generator: actors.has('generator'), analyzer: actors.has('analyzer'), executor: withExecutor },
     executorConcurrency: positive(options.concurrency, '--concurrency'),
     // Several supervisors share a NATS server: each needs its own id.
     supervisorId: options.supervisorId ?? (embedded ? 'embedded' : `supervisor-${randomUUID().slice(0, 8)}`),
     leaseMs: positive(options.leaseSeconds, '--lease-seconds') * 1000,
   });
+  observability?.hostedBy((executionId) => service.supervisor.hosts(executionId));
   process.stderr.write(`pyexec serve: ready (supervisor ${service.supervisor.id}, ${embedded ? 'embedded' : `nats ${options.nats}`})\n`);
-  return () => service.stop();
+  return async () => {
+    await service.stop();
+    await adapters.kernel?.close();
+  };
 }
 
 /** Generator and/or analyzer actors alone: scaled apart from the supervisors. */
-async function startWorkers(config: Config, transport: Transport, actors: Set<ActorName>, logger: Logger): Promise<() => Promise<void>> {
+async function startWorkers(config: Config, transport: Transport, actors: Set<ActorName>, logger: Logger, observability: Observability | null): Promise<() => Promise<void>> {
   const subscriptions: Subscription[] = [];
-  if (actors.has('generator')) subscriptions.push(startGeneratorActor({ bus: transport.bus, generators: generatorCache(config, logger), logger }));
-  if (actors.has('analyzer')) subscriptions.push(startAnalyzerActor({ bus: transport.bus, analyzer: await createAnalyzer(config), logger }));
+  const adapters = observability ? await observedAdapters(config, logger, observability, false) : {};
+  const generators = adapters.generators ?? generatorCache(config, logger);
+  if (actors.has('generator')) subscriptions.push(startGeneratorActor({ bus: transport.bus, generators, logger }));
+  if (actors.has('analyzer')) subscriptions.push(startAnalyzerActor({ bus: transport.bus, analyzer: adapters.analyzer ?? (await createAnalyzer(config)), logger }));
   process.stderr.write(`pyexec serve: ready (${[...actors].join(', ')})\n`);
   return async () => void (await Promise.all(subscriptions.map((subscription) => subscription.unsubscribe())));
 }
@@ -107,9 +129,9 @@ function actorsFrom(options: ServeOptions): Set<ActorName> {
   return actors;
 }
 
-function port(text: string): number {
+export function port(text: string, flag: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new UsageError(`--port: expected a port number (0-65535), got "${text}"`);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new UsageError(`${flag}: expected a port number (0-65535), got "${text}"`);
   return value;
 }
 
