@@ -1,28 +1,69 @@
+#!/usr/bin/env node
 /**
- * The `pyexec` command line. Each command lives in bin/commands/; errors a
- * person can fix (bad configuration, bad input) are printed in one paragraph
- * with exit status 2, never as a stack trace.
+ * The `pyexec` command line. Agents call it once per task, so start-up is
+ * paid on every call: this file loads commander and nothing else. Each
+ * command's module, and with it the SDKs, kernels and bus clients that
+ * command needs, is imported only when that command is the one being run;
+ * `pyexec --help` lists the commands from the table below without loading any.
+ *
+ * To add a command: a module bin/commands/<name>.ts exporting a function that
+ * builds its commander Command, and one entry in `commands` with a one-line
+ * summary and a dynamic import() of that module. Never a static import of a
+ * command module here.
+ *
+ * Errors a person can fix (bad configuration, bad input) are printed in one
+ * paragraph with exit status 2, never as a stack trace.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/load.ts';
-import { ValidationError } from '../actors/errors.ts';
-import { GeneratorConfigError } from '../adapters/generators/index.ts';
-import { ExecutionFolderError } from '../adapters/store/execution-folder.ts';
-import { FolderNameError } from '../adapters/store/folder-name.ts';
-import { analyzeCommand } from './commands/analyze.ts';
-import { manageCommands } from './commands/manage.ts';
-import { runCommand } from './commands/run.ts';
-import { executorCommand } from './commands/executor.ts';
-import { jupyterCommand } from './commands/jupyter.ts';
-import { serveCommand } from './commands/serve.ts';
-import { keysCommand } from './commands/keys.ts';
-import { auditCommand } from './commands/audit.ts';
-import { KeyFileError } from '../adapters/signing/decision-keys.ts';
-import { ReviewConfigError } from '../review/index.ts';
-import { submitCommand } from './commands/submit.ts';
-import { UsageError } from './connection.ts';
 import { exitCodes } from './exit-codes.ts';
-import { InputFileError } from './input-files.ts';
+import { withVerbosityOptions } from './verbosity.ts';
+
+interface LazyCommand {
+  /** One line in `pyexec --help`. */
+  summary: string;
+  load(): Promise<Command>;
+}
+
+const manage = async (name: string) => {
+  const { manageCommands } = await import('./commands/manage.ts');
+  const command = manageCommands().find((candidate) => candidate.name() === name);
+  if (!command) throw new Error(`bin/commands/manage.ts defines no "${name}" command`);
+  return command;
+};
+
+const commands: Record<string, LazyCommand> = {
+  run: { summary: 'generate (or take), analyse, approve and run Python for a task', load: async () => (await import('./commands/run.ts')).runCommand() },
+  analyze: { summary: 'analyse a Python file as the service would', load: async () => (await import('./commands/analyze.ts')).analyzeCommand() },
+  submit: { summary: 'submit an execution request to a running service', load: async () => (await import('./commands/submit.ts')).submitCommand() },
+  list: { summary: 'list executions with their state', load: () => manage('list') },
+  watch: { summary: 'follow an execution until it ends', load: () => manage('watch') },
+  approve: { summary: 'approve the pending approval of an execution', load: () => manage('approve') },
+  reject: { summary: 'reject the pending approval of an execution', load: () => manage('reject') },
+  cancel: { summary: 'cancel an execution', load: () => manage('cancel') },
+  serve: { summary: 'run the service (and the review page with --ui)', load: async () => (await import('./commands/serve.ts')).serveCommand() },
+  executor: { summary: 'run a kernel executor on NATS', load: async () => (await import('./commands/executor.ts')).executorCommand() },
+  audit: { summary: 'show or verify the hash-chained audit trail', load: async () => (await import('./commands/audit.ts')).auditCommand() },
+  keys: { summary: 'approver keys and operator passwords', load: async () => (await import('./commands/keys.ts')).keysCommand() },
+  jupyter: { summary: "start a Jupyter Server with pyexec's kernelspecs", load: async () => (await import('./commands/jupyter.ts')).jupyterCommand() },
+  mcp: { summary: 'serve pyexec to agents over the Model Context Protocol (stdio, or HTTP with --http)', load: async () => (await import('./commands/mcp.ts')).mcpCommand() },
+  pipeline: { summary: "run a pipeline file's stages, each with the results of the stages it names", load: async () => (await import('./commands/pipeline.ts')).pipelineCommand() },
+};
+
+/**
+ * Errors a person can fix, by class name: importing the classes would load
+ * their modules (the config schema, the SDKs, fastify) on every start.
+ */
+const userErrors = new Set([
+  'ConfigError',
+  'ValidationError',
+  'InputFileError',
+  'UsageError',
+  'GeneratorConfigError',
+  'ExecutionFolderError',
+  'FolderNameError',
+  'KeyFileError',
+  'ReviewConfigError',
+]);
 
 const program = new Command('pyexec')
   .description('Python execution service for agents: LLM-written code, analysed, approved, run in isolated kernels')
@@ -30,34 +71,42 @@ const program = new Command('pyexec')
   .showHelpAfterError()
   .exitOverride();
 
-program.addCommand(runCommand());
-program.addCommand(analyzeCommand());
-program.addCommand(submitCommand());
-for (const command of manageCommands()) program.addCommand(command);
-program.addCommand(serveCommand());
-program.addCommand(keysCommand());
-program.addCommand(auditCommand());
-program.addCommand(executorCommand());
-program.addCommand(jupyterCommand());
-for (const command of program.commands) command.exitOverride();
-
-const userErrors = [ConfigError, ValidationError, InputFileError, UsageError, GeneratorConfigError, ExecutionFolderError, FolderNameError, KeyFileError, ReviewConfigError];
-
 try {
+  const wanted = commandNameIn(process.argv.slice(2));
+  for (const [name, entry] of Object.entries(commands)) {
+    const command = name === wanted ? await entry.load() : new Command(name).description(entry.summary);
+    program.addCommand(withVerbosityOptions(command.summary(entry.summary)));
+  }
+  for (const command of program.commands) command.exitOverride();
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? 0 : exitCodes.usage;
+    if (process.exitCode !== 0) reportJson(error.message);
   } else if (refusedByServer(error)) {
-    process.stderr.write(`pyexec: the NATS server refused this for the user given (its role does not allow it): ${refusedByServer(error)}\n`);
-    process.exitCode = exitCodes.usage;
-  } else if (userErrors.some((kind) => error instanceof kind)) {
-    process.stderr.write(`pyexec: ${(error as Error).message}\n`);
-    process.exitCode = exitCodes.usage;
+    fail(`the NATS server refused this for the user given (its role does not allow it): ${refusedByServer(error)}`, exitCodes.usage);
+  } else if (error instanceof Error && userErrors.has(error.name)) {
+    fail(error.message, exitCodes.usage);
   } else {
-    process.stderr.write(`pyexec: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
+    fail(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, 1);
   }
+}
+
+/** The command the arguments name (`pyexec help run` names run); undefined for `pyexec --help`. */
+function commandNameIn(args: string[]): string | undefined {
+  const words = args.filter((arg) => !arg.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
+}
+
+function fail(message: string, exitCode: number): void {
+  process.stderr.write(`pyexec: ${message}\n`);
+  process.exitCode = exitCode;
+  reportJson(message);
+}
+
+/** With --json, stdout holds one JSON document whatever happens: here the error. */
+function reportJson(message: string): void {
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { message, exit_code: process.exitCode } })}\n`);
 }
 
 /** A NATS permissions violation anywhere in the cause chain: its message, else null. */

@@ -5,14 +5,23 @@
  */
 import type { ExecutionEvent, ExecutionSummary, Finding } from '../bus/messages.ts';
 import type { ExecutionContext } from '../machines/execution-types.ts';
+import { isQuiet } from './verbosity.ts';
 
-const useColor = process.stderr.isTTY === true && process.env.NO_COLOR === undefined;
-const paint = (code: number, text: string) => (useColor ? `\u001b[${code}m${text}\u001b[0m` : text);
-export const bold = (text: string) => paint(1, text);
-export const dim = (text: string) => paint(2, text);
-const red = (text: string) => paint(31, text);
-const green = (text: string) => paint(32, text);
-const yellow = (text: string) => paint(33, text);
+/**
+ * Colours only on a terminal, and never with NO_COLOR set (no-color.org): a
+ * pipe or a log file gets plain text. Each stream asks for itself, so
+ * `pyexec run > out.txt` writes no escape codes into the file.
+ */
+function painter(stream: NodeJS.WriteStream) {
+  const on = stream.isTTY === true && !process.env.NO_COLOR;
+  const paint = (code: number) => (text: string) => (on ? `\u001b[${code}m${text}\u001b[0m` : text);
+  return { bold: paint(1), dim: paint(2), red: paint(31), green: paint(32), yellow: paint(33) };
+}
+
+const onStderr = painter(process.stderr);
+const onStdout = painter(process.stdout);
+/** For results on stdout. */
+export const bold = onStdout.bold;
 
 const stateIcons: Record<string, string> = {
   generating: '✎',
@@ -24,6 +33,8 @@ const stateIcons: Record<string, string> = {
 };
 
 export function showEvent(event: ExecutionEvent, started: number): void {
+  if (isQuiet()) return;
+  const { bold, dim, red } = onStderr;
   const elapsed = dim(`${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s`);
   if (event.kind === 'state') {
     process.stderr.write(`${elapsed} ${stateIcons[event.state] ?? '·'} ${bold(event.state.padEnd(16))} ${event.detail}\n`);
@@ -35,12 +46,14 @@ export function showEvent(event: ExecutionEvent, started: number): void {
 }
 
 function severityMark(finding: Finding): string {
+  const { red, yellow, dim } = onStderr;
   if (finding.severity === 'blocking') return red('BLOCKING');
   if (finding.severity === 'warning') return yellow('warning ');
   return dim('info    ');
 }
 
 export function showApprovalRequest(context: ExecutionContext): void {
+  const { bold, dim } = onStderr;
   const analysis = context.analysis;
   const lines = (context.code ?? '').split('\n');
   const out = process.stderr;
@@ -60,6 +73,7 @@ export function showApprovalRequest(context: ExecutionContext): void {
 }
 
 export function showSummary(summary: ExecutionSummary): void {
+  const { bold, green, red } = onStdout;
   const out = process.stdout;
   const outcome = summary.outcome === 'succeeded' ? green(summary.outcome) : red(summary.outcome);
   out.write(`\n${bold('Outcome:')} ${outcome}\n`);

@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import { logLevel } from './verbosity.ts';
 
 export interface CommonOptions {
   config?: string;
@@ -37,6 +38,7 @@ export function configFrom(options: CommonOptions): Config {
       ...config.service,
       state_dir: options.stateDir ?? config.service.state_dir,
       executions_root: options.executionsRoot ?? config.service.executions_root,
+      log_level: logLevel(config.service.log_level),
     },
   };
 }

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// The `pyexec` command: loads the TypeScript CLI through tsx, so no build step is needed.
+// The checkout's `pyexec` from the TypeScript sources, through tsx: what the
+// tests run, so they always see the code as it is now. The installed command
+// is the build's (package.json "bin": dist/bin/cli.js, made by `npm run build`).
 import { register } from 'tsx/esm/api';
 
 register();

@@ -7,8 +7,6 @@
  */
 import type { Config } from '../../config/schema.ts';
 import { silentLogger, type Logger } from '../logger.ts';
-import { anthropicGeneratorType } from './anthropic.ts';
-import { basicGeneratorType } from './basic.ts';
 import { GeneratorConfigError, sectionPath } from './config-error.ts';
 import { customGeneratorType } from './custom.ts';
 import type { CodeGenerator } from './generator.ts';
@@ -16,10 +14,15 @@ import { hybridGeneratorType } from './hybrid.ts';
 import { createMockGenerator, mockSectionSchema } from './mock.ts';
 import { defineGeneratorType, type GeneratorType } from './registry.ts';
 
+/**
+ * The SDK-backed types load their module (and the openai or Anthropic SDK)
+ * when a generator of theirs is built: a run on the mock generator or with
+ * --code never pays for them.
+ */
 export const builtinGeneratorTypes: Readonly<Record<string, GeneratorType>> = {
   mock: defineGeneratorType(mockSectionSchema, (section) => createMockGenerator(section)),
-  basic: basicGeneratorType,
-  anthropic: anthropicGeneratorType,
+  basic: async (section, context) => (await import('./basic.ts')).basicGeneratorType(section, context),
+  anthropic: async (section, context) => (await import('./anthropic.ts')).anthropicGeneratorType(section, context),
   hybrid: hybridGeneratorType,
   custom: customGeneratorType,
 };
