@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { channelEntrySchema, isValidEntry, unknownFields } from '../../adapters/limits/file-schema.ts';
 import { parseLimitsText, LimitsFileError } from '../../adapters/limits/load.ts';
 import { LimitsSource, openLimitsSource } from '../../adapters/limits/source.ts';
 import { parseConfig, ConfigError } from '../../config/index.ts';
@@ -80,6 +81,23 @@ describe('limits file (the peer shape, read as is)', () => {
     expect(message).toContain('channel "SR:E", field maximum: is not a known field');
     expect(message).toContain('channel "SR:F": must be an object of limits');
     expect(message).toContain('channel "SR:G", field verification.tolerance: is not a known field (known: level, tolerance_percent, tolerance_absolute');
+  });
+
+  it('takes the fast path exactly for the entries zod accepts', () => {
+    const entries: unknown[] = [
+      {}, { _comment: 'x' }, { min_value: null, max_value: 3 }, { min_value: -1.5, max_step: 0.1, writable: false },
+      { verification: { level: 'readback', tolerance_percent: 0, _comment: 'x' } }, { verification: { level: 'none' } },
+      { verification: { level: 'callback', tolerance_absolute: 2 } },
+      null, 3, 'x', [], [{}], { min_value: '1' }, { max_value: true }, { max_step: 0 }, { max_step: -1 }, { max_step: null },
+      { writable: 'true' }, { writable: null }, { verification: null }, { verification: {} }, { verification: { level: 'READBACK' } },
+      { verification: { level: 'readback', tolerance_percent: -1 } }, { verification: { level: 'none', extra: 1 } }, { maximum: 1 },
+      { verification: 'readback' }, { min_value: Number.NaN },
+    ];
+    for (const entry of entries) {
+      const parsed = channelEntrySchema.safeParse(entry);
+      const accepted = parsed.success && unknownFields('X', parsed.data).length === 0;
+      expect([entry, isValidEntry(entry)]).toEqual([entry, accepted]);
+    }
   });
 
   it('refuses text that is not a JSON object', () => {
