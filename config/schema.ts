@@ -4,6 +4,7 @@
  * local Python, the mock generator. Keys follow the seeds' names.
  */
 import { z } from 'zod';
+import { endpointProblem } from '../adapters/sandbox/network.ts';
 
 const positiveInt = z.number().int().positive();
 const secondsSchema = z.number().positive();
@@ -15,6 +16,19 @@ const executionModeSchema = z
     requires_approval: z.boolean().default(false),
     /** Extra environment for the kernel (on top of the scrubbed allow-list). */
     environment: z.record(z.string(), z.string()).default({}),
+    /**
+     * TCP endpoints the sandboxed code may reach: `none`, or `host:port` entries
+     * (e.g. the read-only Channel Access gateway); nothing else (docs/isolation.md).
+     */
+    network: z
+      .union([
+        z.literal('none'),
+        z.array(z.string().superRefine((text, context) => {
+          const problem = endpointProblem(text);
+          if (problem !== null) context.addIssue({ code: 'custom', message: `"${text}": ${problem}` });
+        })),
+      ])
+      .default('none'),
   })
   .strict();
 export type ExecutionModeConfig = z.infer<typeof executionModeSchema>;
@@ -25,12 +39,14 @@ const defaultModes = {
     allows_writes: false,
     requires_approval: false,
     environment: {},
+    network: 'none' as const,
   },
   write_access: {
     kernel_name: 'python3-epics-write',
     allows_writes: true,
     requires_approval: true,
     environment: {},
+    network: 'none' as const,
   },
 };
 
@@ -50,6 +66,11 @@ const executionSchema = z
       .enum(['local', 'jupyter', 'container'])
       .default('local')
       .transform((method) => (method === 'container' ? 'jupyter' : method)),
+    /**
+     * `sandbox`: every kernel runs in the OS sandbox, and no code runs when it cannot
+     * be made. `none` runs code unsandboxed: explicit, warned about at start.
+     */
+    isolation: z.enum(['sandbox', 'none']).default('sandbox'),
     modes: z
       .record(z.string(), executionModeSchema)
       .default(defaultModes)
@@ -171,6 +192,40 @@ const controlSystemSchema = z
   })
   .strict();
 
+/** An argument of a modelled call: its position, and the keyword a caller may pass it by. */
+const libraryArgumentSchema = z.object({ arg: z.number().int().nonnegative(), keyword: z.string().min(1).optional() }).strict();
+const libraryCallSchema = z
+  .object({
+    access: z.enum(['read', 'write']),
+    /** Where the PV name is: an argument, `self` (the object's own name), or `none`. */
+    pv: z.union([z.literal('self'), z.literal('none'), libraryArgumentSchema]),
+    /** Where a write's value is. */
+    value: libraryArgumentSchema.optional(),
+  })
+  .strict();
+const qualifiedName = z.string().regex(/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/, 'must be a qualified name such as facility.io.set_magnet');
+/** A control-system client library the analyzer does not know, described like its built-in tables (docs/analysis.md). */
+const librarySchema = z
+  .object({
+    library: z.string().min(1),
+    functions: z.record(qualifiedName, libraryCallSchema).default({}),
+    classes: z
+      .record(
+        qualifiedName,
+        z
+          .object({
+            /** Where the constructor takes the object's name (its PV or device). */
+            name: libraryArgumentSchema.optional(),
+            methods: z.record(z.string().min(1), libraryCallSchema).default({}),
+            read_attributes: z.array(z.string().min(1)).default([]),
+            write_attributes: z.union([z.literal('any'), z.array(z.string().min(1))]).default([]),
+          })
+          .strict(),
+      )
+      .default({}),
+  })
+  .strict();
+
 const analysisSchema = z
   .object({
     /**
@@ -186,6 +241,8 @@ const analysisSchema = z
     max_depth: positiveInt.default(1_000),
     /** Parsing is cancelled after this long. */
     parse_timeout_ms: positiveInt.default(2_000),
+    /** Client libraries modelled on top of the built-in ones. */
+    libraries: z.array(librarySchema).default([]),
   })
   .strict();
 

@@ -5,21 +5,13 @@
  * Severities, line excerpts and policy are applied later; this part only says
  * what the code does, and where.
  */
+import { ControlAccesses, type RawAccess } from './control-access.ts';
+import type { ControlModel } from './control/index.ts';
+import { EscapeChecks } from './escapes.ts';
 import { occurrences, words } from './name-occurrences.ts';
 import { NodeRoles } from './node-roles.ts';
 import type { PatternMatcher } from './patterns.ts';
-import {
-  controlClasses,
-  controlFunctions,
-  escapeAttributes,
-  familyOf,
-  fileOpeners,
-  isKnownSafeNamespace,
-  pathDeleteMethods,
-  pathWriteMethods,
-  type Access,
-  type ControlFunction,
-} from './python-api.ts';
+import { escapeAttributes, familyOf, fileOpeners, isKnownSafeNamespace, pathDeleteMethods, pathWriteMethods } from './python-api.ts';
 import { attributeName, keywordArgument, mayBindOutsideValue, positionalArguments, qnameOf, Resolver, type StaticText, type Value } from './resolver.ts';
 import { builtinNames } from './python-names.ts';
 import type { RuleId } from './rules.ts';
@@ -35,12 +27,7 @@ export interface RawFinding {
   index: number | null;
 }
 
-export interface RawAccess {
-  access: Access;
-  pv: string | null;
-  function: string;
-  index: number;
-}
+export type { RawAccess } from './control-access.ts';
 
 export interface Inspection {
   findings: RawFinding[];
@@ -51,6 +38,7 @@ const familyWords: Partial<Record<RuleId, string>> = {
   'process.execution': 'which starts other programs',
   'dynamic.code': 'which runs code built at run time',
   'native.code': 'which loads native machine code',
+  'process.interpreter': 'which starts fresh Python interpreters that run code the analysis never sees',
   'network.access': 'which opens network connections',
   'file.delete': 'which deletes files or folders',
   'deserialization.unsafe': 'whose loading of stored objects can run arbitrary code',
@@ -72,19 +60,13 @@ function worstLocation(locations: PathLocation[]): PathLocation {
   return locations.includes('unknown') ? 'unknown' : 'inside';
 }
 
-function isControlInstance(value: Value): boolean {
-  return (value.kind === 'instance' || value.kind === 'member') && controlClasses.has(value.of);
-}
-
-/** Whether `reference` reports anything about a qualified name, given its rule family. */
-const qnameMatters = (qname: string, family: RuleId | null): boolean => family !== null || controlFunctions.has(qname);
-
 /** Built-in names that matter where nothing in the file rebinds them (`eval`, `globals`, ...). */
-const builtinsThatMatter = [...builtinNames].filter((name) => qnameMatters(`builtins.${name}`, familyOf(`builtins.${name}`)));
+const builtinsThatMatter = [...builtinNames].filter((name) => familyOf(`builtins.${name}`) !== null);
 
 class Inspector {
   readonly findings: RawFinding[] = [];
-  readonly accesses: RawAccess[] = [];
+  readonly controls: ControlAccesses;
+  readonly escapes: EscapeChecks;
   private readonly resolver: Resolver;
   private readonly roles: NodeRoles;
   /** The same few qualified names come up again and again (`builtins.print`, `numpy.asarray`). */
@@ -95,9 +77,17 @@ class Inspector {
     private readonly selection: Selection,
     private readonly scopes: ScopeTree,
     private readonly patterns: PatternMatcher,
+    private readonly model: ControlModel,
   ) {
     this.roles = new NodeRoles(selection);
-    this.resolver = new Resolver(syntax.plain);
+    this.resolver = new Resolver(syntax.plain, model);
+    const report = (rule: RuleId, message: string, node: SyntaxNode) => this.report(rule, message, node);
+    this.controls = new ControlAccesses(this.resolver, model, report);
+    this.escapes = new EscapeChecks(this.resolver, model, this.controls, report);
+  }
+
+  private isControlObject(value: Value): boolean {
+    return (value.kind === 'instance' || value.kind === 'member') && this.model.classOf(value.of) !== undefined;
   }
 
   private familyOf(qname: string): RuleId | null {
@@ -113,8 +103,8 @@ class Inspector {
   private mayMatter(values: readonly Value[]): boolean {
     return values.some((value) => {
       const qname = qnameOf(value);
-      if (qname !== null && qnameMatters(qname, this.familyOf(qname))) return true;
-      return value.kind === 'member' && controlClasses.has(value.of);
+      if (qname !== null && (this.familyOf(qname) !== null || this.model.mayMatter(qname))) return true;
+      return value.kind === 'member' && this.model.classOf(value.of) !== undefined;
     });
   }
 
@@ -187,7 +177,7 @@ class Inspector {
    * follow from the bindings, without reading every word of the file.
    */
   private namesThatMayMatter(): Set<string> {
-    const names = new Set(['__builtins__', ...builtinsThatMatter]);
+    const names = new Set(['__builtins__', ...builtinsThatMatter, ...this.model.injectedNamesList]);
     for (const scope of this.scopes.all) {
       for (const [name, bindings] of scope.bindings) {
         // only `ref` and `member` values may matter: most names are never resolved
@@ -208,9 +198,16 @@ class Inspector {
       const qname =
         item.type === 'wildcard_import' ? module : nameNode === undefined ? null : module === null ? nameNode.text : `${module}.${nameNode.text}`;
       if (qname === null) continue;
+      this.escapes.importedModule(item.type === 'wildcard_import' || module === null ? qname : module, item);
       const rule = this.familyOf(qname);
       if (rule !== null) this.report(rule, `imports ${qname}, ${familyWords[rule] ?? ''}`.trim(), item);
+      this.reportNative(this.model.normalize(qname), 'imports', item);
     }
+  }
+
+  /** `epics.ca.libca`: the C library of a client, called without the client's checks. */
+  private reportNative(qname: string, verb: string, node: SyntaxNode): void {
+    if (this.model.isNative(qname)) this.report('native.code', `${verb} ${qname}, native code of a control-system client that blocks and bypasses what the analysis can see`, node);
   }
 
   private identifier(node: SyntaxNode, scope: Scope): void {
@@ -235,77 +232,57 @@ class Inspector {
     const name = attributeName(node);
     if (objectNode === undefined || name === undefined) return;
     if (escapeAttributes.has(name)) this.report('escape.introspection', `uses .${name}, which reaches into interpreter internals`, node);
-    if (name === '__dict__' && this.resolver.resolve(objectNode, scope).some((v) => v.kind === 'ref')) {
+    // a module's or a class's namespace (a class from outside or defined here, `type(pv)`, `pv.__class__`)
+    if (name === '__dict__' && this.resolver.resolve(objectNode, scope).some((v) => v.kind === 'ref' || v.kind === 'local')) {
       this.report('escape.introspection', `reads the namespace of ${this.short(objectNode)} through __dict__`, node);
     }
     if (this.roles.isStoreTarget(node)) return this.store(node, objectNode, name, scope);
     const values = this.resolver.resolve(node, scope);
-    if (this.roles.isCallee(node) || this.roles.isChainObject(node)) {
-      for (const value of values) this.controlAttributeRead(node, value);
+    const called = this.roles.isCallee(node);
+    if (called || this.roles.isChainObject(node)) {
+      for (const value of values) this.controls.attributeRead(value, node, called);
       return;
     }
     this.reference(node, values);
   }
 
   /** A name or attribute read as a value (not called): `map(caput, ...)`, `os.environ["X"]`. */
+  /**
+   * A function, method or module read as a value (`map(caput, ...)`,
+   * `w = ca.put`, `os.environ["X"]`): it counts where it is read, since the
+   * analysis cannot follow every place it ends up being called from.
+   */
   private reference(node: SyntaxNode, values: Value[]): void {
-    const alias = this.roles.isAliasSource(node);
     for (const value of values) {
       const qname = qnameOf(value);
       if (qname === null) continue;
       const rule = this.familyOf(qname);
       if (rule !== null) this.report(rule, `uses ${qname}, ${familyWords[rule] ?? ''}`.trim(), node);
-      if (alias) continue;
-      const fn = controlFunctions.get(qname);
-      if (fn !== undefined) {
-        this.access(fn.access, [null], qname, node, `passes ${qname} as a value; every call through it counts as a control-system ${fn.access}`);
-      }
-      this.controlAttributeRead(node, value);
-      this.controlMethodValue(node, value);
+      this.reportNative(qname, 'uses', node);
+      this.controls.passedAsValue(value, qname, node);
+      this.controls.attributeRead(value, node, false);
     }
-  }
-
-  private controlAttributeRead(node: SyntaxNode, value: Value): void {
-    if (value.kind !== 'member') return;
-    const cls = controlClasses.get(value.of);
-    if (cls === undefined || !cls.readAttributes.has(value.name)) return;
-    this.access('read', [this.pvOfInstance(value.text)], `${value.of}.${value.name}`, node);
-  }
-
-  /** `callbacks.append(pv.put)`: a bound write method handed on. */
-  private controlMethodValue(node: SyntaxNode, value: Value): void {
-    if (value.kind !== 'member') return;
-    const cls = controlClasses.get(value.of);
-    if (cls === undefined) return;
-    const access = cls.writes.has(value.name) ? 'write' : cls.reads.has(value.name) ? 'read' : null;
-    if (access === null) return;
-    const pv = cls.pvFromInstance ? this.pvOfInstance(value.text) : null;
-    this.access(access, [pv], `${value.of}.${value.name}`, node, `passes ${value.of}.${value.name} as a value; calls through it count as ${access}s`);
-  }
-
-  private pvOfInstance(text: StaticText | null): string | null {
-    return text?.complete === true ? text.value : null;
   }
 
   private store(node: SyntaxNode, objectNode: SyntaxNode, name: string, scope: Scope): void {
-    for (const value of this.resolver.resolve(objectNode, scope)) {
+    const objects = this.resolver.resolve(objectNode, scope);
+    let assigned: SyntaxNode | null | undefined;
+    for (const value of objects) {
       if (value.kind === 'ref') {
         this.report('escape.module_mutation', `changes ${value.qname}.${name}, an attribute of an imported module or class`, node);
-      } else if (isControlInstance(value) && value.kind === 'instance' && controlClasses.get(value.of)?.pvFromInstance === true) {
-        this.access('write', [this.pvOfInstance(value.text)], `${value.of}.${name} =`, node);
+      } else if (this.isControlObject(value)) {
+        // the assigned value is only looked up for control objects: one wasm call for the parent
+        assigned ??= this.assignedValue(node);
+        this.controls.attributeStore(value, name, assigned ?? undefined, node, scope);
       }
     }
   }
 
-  private access(access: Access, pvs: Array<string | null>, fn: string, node: SyntaxNode, explanation?: string): void {
-    for (const pv of pvs) this.accesses.push({ access, pv, function: fn, index: node.start });
-    const named = pvs.filter((pv): pv is string => pv !== null);
-    const verb = access === 'write' ? 'writes' : 'reads';
-    const what =
-      named.length > 0
-        ? `${verb} ${named.map((pv) => `"${pv}"`).join(', ')}${named.length < pvs.length ? ' and a PV named at run time' : ''}`
-        : `${verb} a PV whose name is computed at run time`;
-    this.report(access === 'write' ? 'control.write' : 'control.read', explanation ?? `${what} (${fn})`, node);
+  /** The right side of `target = value` for a plain assignment, else null (`+=`, `del`, unpacking). */
+  private assignedValue(target: SyntaxNode): SyntaxNode | null {
+    const parent = target.parent;
+    if (parent?.type !== 'assignment' || parent.child('left') !== target) return null;
+    return parent.child('right') ?? null;
   }
 
   private call(node: SyntaxNode, scope: Scope): void {
@@ -336,13 +313,14 @@ class Inspector {
     }
     const opener = fileOpeners.get(qname);
     if (opener !== undefined) this.fileOpen(qname, node, opener.modeIndex, null, scope);
-    const fn = controlFunctions.get(qname);
-    if (fn !== undefined) {
-      this.access(fn.access, this.pvArguments(fn.pvArg, node, scope), qname, node);
+    this.escapes.call(qname, node, scope);
+    if (this.model.isNative(qname)) {
+      this.reportNative(qname, 'calls', node);
       known = true;
     }
+    if (this.controls.functionCall(qname, node, scope)) known = true;
     if (value.kind === 'member') known = this.memberCall(node, value, scope) || known;
-    if (value.kind === 'ref') known = this.unboundControlMethod(node, qname) || known;
+    if (value.kind === 'ref') known = this.controls.unboundMethodCall(qname, node) || known;
     return known;
   }
 
@@ -351,38 +329,7 @@ class Inspector {
       this.pathMethod(node, value, scope);
       return true;
     }
-    const cls = controlClasses.get(value.of);
-    if (cls === undefined) return false;
-    const access = cls.writes.has(value.name) ? 'write' : cls.reads.has(value.name) ? 'read' : null;
-    if (access !== null) {
-      const pvs = cls.pvFromInstance
-        ? [this.pvOfInstance(value.text)]
-        : this.pvArguments({ index: 0, keyword: 'name', many: true }, node, scope);
-      this.access(access, pvs, `${value.of}.${value.name}`, node);
-    }
-    return true;
-  }
-
-  /** `epics.PV.put(pv, 1)`: a control method called through its class. */
-  private unboundControlMethod(node: SyntaxNode, qname: string): boolean {
-    const dot = qname.lastIndexOf('.');
-    const cls = controlClasses.get(qname.slice(0, dot));
-    if (cls === undefined) return false;
-    const method = qname.slice(dot + 1);
-    const access = cls.writes.has(method) ? 'write' : cls.reads.has(method) ? 'read' : null;
-    if (access !== null) this.access(access, [null], qname, node);
-    return true;
-  }
-
-  /** The PV names a call passes (`call` is the call node; its arguments are only read here and below, when they matter). */
-  private pvArguments(spec: ControlFunction['pvArg'], call: SyntaxNode, scope: Scope): Array<string | null> {
-    if (spec === null) return [null];
-    const args = call.child('arguments');
-    const arg = positionalArguments(args)[spec.index] ?? keywordArgument(args, spec.keyword);
-    if (arg === undefined) return [null];
-    const items = spec.many && (arg.type === 'list' || arg.type === 'tuple') ? arg.children : [arg];
-    const pvs = items.flatMap((item) => this.resolver.stringValues(item, scope)).map((text) => (text?.complete === true ? text.value : null));
-    return pvs.length > 0 ? pvs : [null];
+    return this.controls.methodCall(value, node, scope);
   }
 
   private attributeBuiltin(name: string, node: SyntaxNode, scope: Scope): void {
@@ -391,7 +338,7 @@ class Inspector {
     const objects = this.resolver.resolve(objectNode, scope);
     const attribute = this.resolver.staticText(nameNode);
     if (attribute?.complete !== true) {
-      const opaque = objects.find((v) => v.kind === 'ref' || v.kind === 'unknown' || isControlInstance(v));
+      const opaque = objects.find((v) => v.kind === 'ref' || v.kind === 'unknown' || this.isControlObject(v));
       if (opaque !== undefined) {
         const what = opaque.kind === 'ref' ? opaque.qname : opaque.kind === 'unknown' ? `${this.short(objectNode)} (${opaque.why})` : 'a control-system object';
         this.report('resolution.dynamic_attribute', `${name}() with a computed attribute name on ${what}: the analyzer cannot tell what it reaches`, node);
@@ -402,25 +349,23 @@ class Inspector {
       if ((name === 'setattr' || name === 'delattr') && value.kind === 'ref') {
         this.report('escape.module_mutation', `${name}() changes ${value.qname}.${attribute.value}, an attribute of an imported module or class`, node);
       }
-      if (name === 'setattr' && value.kind === 'instance' && controlClasses.get(value.of)?.pvFromInstance === true) {
-        this.access('write', [this.pvOfInstance(value.text)], `${value.of}.${attribute.value} =`, node);
-      }
+      if (name === 'setattr') this.controls.attributeStore(value, attribute.value, positionalArguments(node.child('arguments'))[2], node, scope);
     }
   }
 
-  private fileOpen(qname: string, node: SyntaxNode, modeIndex: number, path: StaticText[] | null, scope: Scope): void {
+  private fileOpen(qname: string, node: SyntaxNode, modeIndex: number, path: Array<StaticText | null> | null, scope: Scope): void {
     const args = node.child('arguments');
     const positional = positionalArguments(args);
     const modeNode = positional[modeIndex] ?? keywordArgument(args, qname === 'os.open' ? 'flags' : 'mode');
     const writing = this.opensForWriting(qname, modeNode);
     if (writing === 'no') return;
-    let locations: PathLocation[];
-    if (path !== null) locations = path.map((text) => classifyPath(text));
-    else {
+    let paths = path;
+    if (paths === null) {
       const pathNode = positional[0] ?? keywordArgument(args, qname === 'os.open' ? 'path' : 'file');
-      locations = pathNode === undefined ? ['unknown'] : this.resolver.stringValues(pathNode, scope).map(classifyPath);
+      paths = pathNode === undefined ? [null] : this.resolver.stringValues(pathNode, scope);
     }
-    const location = worstLocation(locations);
+    for (const text of paths) this.escapes.fileWritten(text, node);
+    const location = worstLocation(paths.map(classifyPath));
     const how = writing === 'yes' ? 'for writing' : 'with a mode computed at run time';
     if (location === 'outside') {
       this.report('file.write_outside', `opens a file outside the execution folder ${how} (${this.short(node)})`, node);
@@ -445,6 +390,7 @@ class Inspector {
     if (value.name === 'open') return this.fileOpen('builtins.open', node, 0, [value.text ?? { value: '', complete: false }], scope);
     const deletes = pathDeleteMethods.has(value.name);
     if (!deletes && !pathWriteMethods.has(value.name)) return;
+    if (!deletes) this.escapes.fileWritten(value.text, node);
     const location = classifyPath(value.text);
     const verb = deletes ? 'deletes' : 'writes';
     if (location === 'outside') {
@@ -461,8 +407,9 @@ class Inspector {
     if (match === null) return;
     const unknown = values.find((v): v is Extract<Value, { kind: 'unknown' }> => v.kind === 'unknown');
     const why = unknown === undefined ? `${written} is not a name the analyzer knows` : `the analyzer could not resolve ${written}: ${unknown.why}`;
-    const pvs = this.pvArguments({ index: 0, keyword: 'pvname', many: false }, node, scope);
-    for (const pv of pvs) this.accesses.push({ access: match.access, pv, function: written, index: node.start });
+    const [first] = positionalArguments(node.child('arguments'));
+    const names = first === undefined ? [] : this.resolver.stringValues(first, scope).map((text) => (text?.complete === true ? text.value : null));
+    this.controls.patternAccess(match.access, names.length > 0 ? names : [null], written, node, scope);
     this.report(
       match.access === 'write' ? 'control.pattern_write' : 'control.pattern_read',
       `${this.short(node)} matches the configured ${match.access} pattern /${match.pattern}/ and ${why}; it is treated as a control-system ${match.access}`,
@@ -471,11 +418,12 @@ class Inspector {
   }
 }
 
-export function inspect(syntax: SyntaxTree, selection: Selection, scopes: ScopeTree, patterns: PatternMatcher): Inspection {
-  const inspector = new Inspector(syntax, selection, scopes, patterns);
+export function inspect(syntax: SyntaxTree, selection: Selection, scopes: ScopeTree, patterns: PatternMatcher, model: ControlModel): Inspection {
+  const inspector = new Inspector(syntax, selection, scopes, patterns, model);
   inspector.inspectAll();
+  inspector.escapes.finish();
   if (!scopes.module.bindings.has('results')) {
     inspector.report('results.not_assigned', 'the code never assigns the `results` dict, so the execution will return no results', null);
   }
-  return { findings: inspector.findings, accesses: inspector.accesses };
+  return { findings: inspector.findings, accesses: inspector.controls.accesses };
 }

@@ -7,7 +7,7 @@
  * analyzer could not place in a known namespace: a regex cannot tell
  * `dict.get(` from `pv.get(`, the syntax tree can.
  */
-import type { Access } from './python-api.ts';
+import type { Access } from './control-access.ts';
 
 export interface PatternMatch {
   access: Access;

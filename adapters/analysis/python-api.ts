@@ -1,9 +1,10 @@
 /**
- * What the analyzer knows about Python libraries, by qualified name
- * (`subprocess.run`, `epics.PV.put`): which rule family a name belongs to,
- * which names read or write the control system, and which namespaces are
- * known not to reach it (so the configurable regex patterns, which exist for
- * names the analyzer does not know, are not applied to `dict.get`).
+ * What the analyzer knows about Python's own library and common packages,
+ * by qualified name (`subprocess.run`): which rule family a name belongs to,
+ * and which namespaces are known not to reach the control system (so the
+ * configurable regex patterns, which exist for names the analyzer does not
+ * know, are not applied to `dict.get`). Control-system clients are in
+ * control/, one table per library.
  */
 import type { RuleId } from './rules.ts';
 import { stdlibModules } from './python-names.ts';
@@ -15,16 +16,10 @@ const qnameAliases: ReadonlyArray<readonly [string, string]> = [
   ['_io.open', 'builtins.open'],
   ['io.open', 'builtins.open'],
   ['codecs.open', 'builtins.open'],
-  ['epics.pv.PV', 'epics.PV'],
-  ['epics.pv.get_pv', 'epics.get_pv'],
-  ['epics.motor.Motor', 'epics.Motor'],
-  ['epics.device.Device', 'epics.Device'],
   ['pathlib.PosixPath', 'pathlib.Path'],
   ['pathlib.WindowsPath', 'pathlib.Path'],
   ['pathlib.PurePath', 'pathlib.Path'],
   ['pathlib.PurePosixPath', 'pathlib.Path'],
-  ['p4p.client.asyncio.Context', 'p4p.client.thread.Context'],
-  ['p4p.client.cothread.Context', 'p4p.client.thread.Context'],
 ];
 
 /** The aliases by the first part of their name: most names (`numpy.asarray`) are then left alone after one look-up. */
@@ -52,12 +47,22 @@ const families: ReadonlyArray<{ rule: RuleId; pattern: RegExp }> = [
     pattern:
       /^(subprocess|pty|commands|asyncio\.subprocess)(\.|$)|^os\.(system|popen\w*|exec\w*|spawn\w*|fork\w*|posix_spawn\w*)$|^asyncio\.create_subprocess_\w+$|^platform\.popen$/,
   },
-  { rule: 'dynamic.code', pattern: /^builtins\.(eval|exec|compile|__import__|breakpoint)$|^(importlib|runpy)(\.|$)/ },
-  { rule: 'native.code', pattern: /^(ctypes|_ctypes|cffi)(\.|$)/ },
+  {
+    // fresh interpreters: a spawn or forkserver start method, or a pool of worker processes
+    rule: 'process.interpreter',
+    pattern: /^multiprocessing\.(get_context|context|spawn|forkserver|popen_spawn_posix|popen_forkserver)(\.|$)|^concurrent\.futures\.(ProcessPoolExecutor|process)(\.|$)/,
+  },
+  {
+    rule: 'dynamic.code',
+    pattern:
+      /^builtins\.(eval|exec|compile|__import__|breakpoint)$|^(importlib|runpy|imp|zipimport)(\.|$)|^timeit\.(timeit|repeat|Timer|main)(\.|$)|^(cProfile|profile)\.(run|runctx|Profile\.(run|runctx))$|^code\.(InteractiveInterpreter|InteractiveConsole|interact|compile_command)(\.|$)|^pkgutil\.(resolve_name|get_loader|find_loader)$|^pydoc\.(locate|importfile|safeimport)$|^pdb\.(run|runeval|runctx)$/,
+  },
+  { rule: 'native.code', pattern: /^(ctypes|_ctypes|cffi)(\.|$)|^numpy\.ctypeslib(\.|$)/ },
   {
     rule: 'network.access',
     pattern:
-      /^(socket|_socket|ssl|socketserver|urllib|urllib2|urllib3|httplib|http\.client|http\.server|requests|httpx|aiohttp|ftplib|smtplib|poplib|imaplib|nntplib|telnetlib|xmlrpc|websocket|websockets|paramiko)(\.|$)|^asyncio\.(open_connection|start_server|open_unix_connection)$/,
+      // ssl alone opens nothing (building an SSLContext is harmless): only what connects is listed
+      /^(socket|_socket|socketserver|urllib(?!\.parse)|urllib2|urllib3|httplib|http\.client|http\.server|requests|httpx|aiohttp|ftplib|smtplib|poplib|imaplib|nntplib|telnetlib|xmlrpc|websocket|websockets|paramiko)(\.|$)|^asyncio\.(open_connection|start_server|open_unix_connection)$|^ssl\.(get_server_certificate|wrap_socket|SSLContext\.wrap_(socket|bio))$/,
   },
   { rule: 'file.delete', pattern: /^shutil\.rmtree$|^os\.(remove|unlink|rmdir|removedirs)$/ },
   {
@@ -65,7 +70,10 @@ const families: ReadonlyArray<{ rule: RuleId; pattern: RegExp }> = [
     pattern: /^(pickle|_pickle|cPickle|marshal|shelve|dill|cloudpickle)(\.|$)|^(pandas\.read_pickle|joblib\.load)$/,
   },
   { rule: 'environment.read', pattern: /^os\.(environ|environb|getenv|getenvb|putenv|unsetenv)(\.|$)/ },
-  { rule: 'escape.introspection', pattern: /^builtins\.(globals|vars|locals)$|^sys\.(modules|_getframe)(\.|$)/ },
+  {
+    rule: 'escape.introspection',
+    pattern: /^builtins\.(globals|vars|locals)$|^sys\.(modules|_getframe|meta_path|path_hooks|path_importer_cache)(\.|$)/,
+  },
 ];
 
 /** The rule family of a qualified name, if it belongs to one. */
@@ -86,69 +94,6 @@ export const escapeAttributes: ReadonlySet<string> = new Set([
   '__getattribute__',
   '__closure__',
   '__func__',
-]);
-
-export type Access = 'read' | 'write';
-
-/** Module-level functions of control-system clients; `pvArg` is where the PV name is. */
-export interface ControlFunction {
-  access: Access;
-  pvArg: { index: number; keyword: string; many: boolean } | null;
-}
-
-const pvName = (keyword = 'pvname') => ({ index: 0, keyword, many: false });
-const pvList = { index: 0, keyword: 'pvlist', many: true };
-
-export const controlFunctions: ReadonlyMap<string, ControlFunction> = new Map([
-  ['epics.caput', { access: 'write', pvArg: pvName() }],
-  ['epics.caput_many', { access: 'write', pvArg: pvList }],
-  ['epics.ca.put', { access: 'write', pvArg: null }],
-  ['epics.caget', { access: 'read', pvArg: pvName() }],
-  ['epics.caget_many', { access: 'read', pvArg: pvList }],
-  ['epics.cainfo', { access: 'read', pvArg: pvName() }],
-  ['epics.camonitor', { access: 'read', pvArg: pvName() }],
-  ['epics.ca.get', { access: 'read', pvArg: null }],
-  ['caproto.sync.client.write', { access: 'write', pvArg: pvName('pv_name') }],
-  ['caproto.sync.client.read', { access: 'read', pvArg: pvName('pv_name') }],
-]);
-
-/**
- * Classes (and factories) whose instances stand for process variables. For
- * `pvFromInstance` classes the PV name is the constructor's first argument;
- * otherwise (a client context) it is the method's first argument.
- */
-interface ControlClass {
-  pvFromInstance: boolean;
-  writes: ReadonlySet<string>;
-  reads: ReadonlySet<string>;
-  /** Attributes whose value is read from the control system when loaded. */
-  readAttributes: ReadonlySet<string>;
-}
-
-const pvLike = (writes: string[], reads: string[]): ControlClass => ({
-  pvFromInstance: true,
-  writes: new Set(writes),
-  reads: new Set(reads),
-  readAttributes: new Set(['value', 'char_value']),
-});
-
-export const controlClasses: ReadonlyMap<string, ControlClass> = new Map([
-  ['epics.PV', pvLike(['put'], ['get', 'get_with_metadata', 'get_ctrlvars', 'get_timevars'])],
-  ['epics.Motor', pvLike(['put', 'move', 'tweak', 'set_position', 'stop'], ['get', 'get_position'])],
-  ['epics.Device', pvLike(['put', 'restore_state'], ['get', 'save_state'])],
-  [
-    'p4p.client.thread.Context',
-    { pvFromInstance: false, writes: new Set(['put']), reads: new Set(['get', 'monitor']), readAttributes: new Set() },
-  ],
-]);
-
-/** Factories that return an instance of a control class. */
-export const controlFactories: ReadonlyMap<string, string> = new Map([
-  ['epics.get_pv', 'epics.PV'],
-  ['epics.PV', 'epics.PV'],
-  ['epics.Motor', 'epics.Motor'],
-  ['epics.Device', 'epics.Device'],
-  ['p4p.client.thread.Context', 'p4p.client.thread.Context'],
 ]);
 
 /** Functions that open files, with the position of their mode argument. */

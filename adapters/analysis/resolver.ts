@@ -6,9 +6,10 @@
  * What cannot be followed becomes an `unknown` value carrying the reason, so
  * the inspector can report it instead of passing it silently.
  */
+import type { ArgRef, ControlModel, ReturnSpec } from './control/index.ts';
 import { builtinNames } from './python-names.ts';
 import type { SyntaxNode } from './syntax-node.ts';
-import { controlClasses, controlFactories, normalizeQname } from './python-api.ts';
+import { normalizeQname } from './python-api.ts';
 import { literalText } from './string-literals.ts';
 import type { Binding, Scope } from './scopes.ts';
 
@@ -30,12 +31,13 @@ export type Value =
   | { kind: 'unknown'; why: string };
 
 /**
- * Instances whose first argument the analysis reads later (PV names, paths,
- * strings). Other calls' arguments are not resolved for their result: most
- * calls in generated code are numpy, pandas and plotting, and following their
- * arguments would only cost time.
+ * Instances whose first argument the analysis reads later (paths, strings;
+ * control objects say where their name is in the library tables). Other
+ * calls' arguments are not resolved for their result: most calls in generated
+ * code are numpy, pandas and plotting, and following their arguments would
+ * only cost time.
  */
-const textCarriers: ReadonlySet<string> = new Set(['builtins.str', 'pathlib.Path', ...controlClasses.keys()]);
+const textCarriers: ReadonlySet<string> = new Set(['builtins.str', 'pathlib.Path']);
 
 /** Enough to follow any realistic alias chain; more is a sign of a pathological file. */
 const maxValues = 12;
@@ -73,10 +75,11 @@ const forwardingTypes: ReadonlySet<string> = new Set([
   'named_expression',
   'conditional_expression',
   'boolean_operator',
+  'subscript',
 ]);
 
 /** What iterating may yield something from outside the file from (see elements). */
-const iterableTypes: ReadonlySet<string> = new Set(['list', 'tuple', 'set', 'expression_list', 'parenthesized_expression', 'identifier']);
+const iterableTypes: ReadonlySet<string> = new Set(['list', 'tuple', 'set', 'expression_list', 'parenthesized_expression', 'identifier', 'call', 'dictionary']);
 
 /**
  * Whether a binding may give its name a `ref` or `member` value, told from
@@ -156,6 +159,17 @@ export function attributeName(node: SyntaxNode): string | undefined {
   return node.child('attribute')?.text;
 }
 
+/** The argument a call passes at `ref`'s position or by its keyword. */
+export function argument(call: SyntaxNode, ref: ArgRef): SyntaxNode | undefined {
+  const args = call.child('arguments');
+  return positionalArguments(args)[ref.index] ?? (ref.keyword === '' ? undefined : keywordArgument(args, ref.keyword));
+}
+
+/** The class of an instance: a class from outside the file, or one defined in it. */
+function classOf(of: string): Value {
+  return of.startsWith('local.') ? { kind: 'local', name: of.slice('local.'.length) } : { kind: 'ref', qname: of };
+}
+
 export function keywordArgument(args: SyntaxNode | undefined, keyword: string): SyntaxNode | undefined {
   if (args === undefined) return undefined;
   for (const c of args.children) {
@@ -181,7 +195,22 @@ export class Resolver {
   private cut = 0;
 
   /** `plain`: the tree has no syntax errors, so string literals can be read from their text (see string-literals.ts). */
-  constructor(private readonly plain: boolean) {}
+  constructor(
+    private readonly plain: boolean,
+    private readonly model: ControlModel,
+  ) {}
+
+  private normalize(qname: string): string {
+    return this.model.normalize(normalizeQname(qname));
+  }
+
+  /** The expression a name is bound to, when it is bound exactly once, to an expression (`v = 1.5`). */
+  singleBinding(name: string, scope: Scope): SyntaxNode | null {
+    const found = this.bindingsOf(name, scope);
+    if (!('bindings' in found) || found.bindings.length !== 1) return null;
+    const [binding] = found.bindings;
+    return binding?.kind === 'expr' ? binding.node : null;
+  }
 
   /** The literal text of a string expression, or its known beginning. */
   staticText(node: SyntaxNode): StaticText | null {
@@ -251,9 +280,11 @@ export class Resolver {
   }
 
   private unbound(name: string, module: Scope): Value[] {
-    const values: Value[] = module.stars.map((star) => ({ kind: 'ref', qname: normalizeQname(`${star}.${name}`) }));
+    const values: Value[] = module.stars.map((star) => ({ kind: 'ref', qname: this.normalize(`${star}.${name}`) }));
+    const injected = this.model.injected(name);
     if (name === '__builtins__') values.push({ kind: 'ref', qname: 'builtins' });
     else if (name === 'context') values.push({ kind: 'instance', of: 'pyexec.context', text: null });
+    else if (injected !== undefined) values.push({ kind: 'ref', qname: injected });
     else if (builtinNames.has(name)) values.push({ kind: 'ref', qname: `builtins.${name}` });
     if (values.length === 0) values.push({ kind: 'unknown', why: `"${name}" is not defined in the code` });
     return values;
@@ -279,7 +310,7 @@ export class Resolver {
   private computeBinding(binding: Binding): Value[] {
     switch (binding.kind) {
       case 'import':
-        return [{ kind: 'ref', qname: normalizeQname(binding.qname) }];
+        return [{ kind: 'ref', qname: this.normalize(binding.qname) }];
       case 'expr':
         return this.resolve(binding.node, binding.scope);
       case 'element':
@@ -297,10 +328,22 @@ export class Resolver {
     }
   }
 
-  /** What iterating over `node` may yield. */
+  /** What iterating over `node` (or taking an item of it) may yield. */
   private elements(node: SyntaxNode, scope: Scope): Value[] {
     if (node.type === 'list' || node.type === 'tuple' || node.type === 'set' || node.type === 'expression_list') {
       return node.children.flatMap((element) => this.resolve(element, scope));
+    }
+    if (node.type === 'dictionary') {
+      // an item of a dict is one of its values (`{"w": epics.caput}["w"]`)
+      return node.children.flatMap((pair) => {
+        const value = pair.type === 'pair' ? pair.child('value') : undefined;
+        return value === undefined ? [] : this.resolve(value, scope);
+      });
+    }
+    if (node.type === 'call') {
+      // `pv, = ctx.get_pvs("A")`: calls that return control objects return a list of them
+      const objects = this.resolve(node, scope).filter((v) => v.kind === 'instance' && this.model.classOf(v.of) !== undefined);
+      if (objects.length > 0) return objects;
     }
     if (node.type === 'parenthesized_expression') {
       const inner = node.children[0];
@@ -383,6 +426,10 @@ export class Resolver {
         const value = node.child('value');
         return value === undefined ? [] : this.resolve(value, scope);
       }
+      case 'subscript': {
+        const value = node.child('value');
+        return value === undefined ? [] : this.elements(value, scope);
+      }
       case 'conditional_expression': {
         const [whenTrue, , whenFalse] = node.children;
         return [whenTrue, whenFalse].flatMap((branch) => (branch === undefined ? [] : this.resolve(branch, scope)));
@@ -404,9 +451,17 @@ export class Resolver {
   attributeOf(value: Value, name: string): Value {
     switch (value.kind) {
       case 'ref':
-        return { kind: 'ref', qname: normalizeQname(`${value.qname}.${name}`) };
-      case 'instance':
+        return { kind: 'ref', qname: this.normalize(`${value.qname}.${name}`) };
+      case 'instance': {
+        // `pv.__class__` is the class itself, so its `__dict__` is a class's
+        if (name === '__class__') return classOf(value.of);
+        const cls = this.model.classOf(value.of)?.spec;
+        // an ophyd device's attributes are its components, themselves control objects
+        if (cls?.components !== undefined && cls.methods[name] === undefined && !name.startsWith('_')) {
+          return { kind: 'instance', of: cls.components, text: null };
+        }
         return { kind: 'member', of: value.of, name, text: value.text };
+      }
       case 'member':
         return { kind: 'member', of: `${value.of}.${value.name}`, name, text: null };
       case 'local':
@@ -449,19 +504,29 @@ export class Resolver {
         if (qname === 'builtins.getattr') return this.getattrResult(positionalArguments(call.child('arguments')), scope);
         if (qname === 'builtins.__import__' || qname === 'importlib.import_module') {
           const module = this.firstText(call, 'name', scope);
-          if (module?.complete === true) return [{ kind: 'ref', qname: normalizeQname(module.value) }];
+          if (module?.complete === true) return [{ kind: 'ref', qname: this.normalize(module.value) }];
           return [{ kind: 'unknown', why: 'a module imported by a computed name' }];
         }
-        const made = controlFactories.get(qname);
-        if (made !== undefined) return [{ kind: 'instance', of: made, text: this.firstText(call, 'pvname', scope) }];
+        if (qname === 'builtins.type') {
+          // `type(pv)` is the class of pv
+          const [object] = positionalArguments(call.child('arguments'));
+          if (object !== undefined) return this.resolve(object, scope).map((v) => (v.kind === 'instance' ? classOf(v.of) : { kind: 'unknown', why: 'the type of an unknown value' }));
+        }
+        const returns = this.model.function(qname)?.spec.returns;
+        if (returns !== undefined) return this.returned(returns, call, scope);
+        const cls = this.model.classOf(qname)?.spec;
+        if (cls !== undefined) return [{ kind: 'instance', of: qname, text: cls.name === undefined ? null : this.argumentText(call, cls.name, scope) }];
         return [{ kind: 'instance', of: qname, text: textCarriers.has(qname) ? this.firstText(call, '', scope) : null }];
       }
-      case 'member':
+      case 'member': {
         // pathlib keeps what is known of the path (an absolute start stays absolute)
         if (value.of === 'pathlib.Path') {
           return [{ kind: 'instance', of: value.of, text: value.text === null ? null : { value: value.text.value, complete: false } }];
         }
+        const returns = this.model.method(value.of, value.name)?.method.returns;
+        if (returns !== undefined) return this.returned(returns, call, scope);
         return [{ kind: 'instance', of: `${value.of}.${value.name}`, text: null }];
+      }
       case 'local':
         return [{ kind: 'instance', of: `local.${value.name}`, text: null }];
       case 'instance':
@@ -473,9 +538,21 @@ export class Resolver {
 
   /** The string a call passes first, positionally or as `keyword`. */
   private firstText(call: SyntaxNode, keyword: string, scope: Scope): StaticText | null {
-    const args = call.child('arguments');
-    const arg = positionalArguments(args)[0] ?? keywordArgument(args, keyword);
+    return this.argumentText(call, { index: 0, keyword }, scope);
+  }
+
+  private argumentText(call: SyntaxNode, ref: ArgRef, scope: Scope): StaticText | null {
+    const arg = argument(call, ref);
     return arg === undefined ? null : (this.stringValues(arg, scope)[0] ?? null);
+  }
+
+  /** The control objects a call returns: one named by an argument, or one per positional argument. */
+  private returned(spec: ReturnSpec, call: SyntaxNode, scope: Scope): Value[] {
+    if (spec.many === true) {
+      const names = positionalArguments(call.child('arguments')).map((node) => this.stringValues(node, scope)[0] ?? null);
+      return (names.length > 0 ? names : [null]).map((text) => ({ kind: 'instance', of: spec.of, text }));
+    }
+    return [{ kind: 'instance', of: spec.of, text: spec.name === undefined ? null : this.argumentText(call, spec.name, scope) }];
   }
 
   private getattrResult(positional: SyntaxNode[], scope: Scope): Value[] {

@@ -23,15 +23,34 @@ export const rules = {
     configurable: false,
     summary: 'the syntax tree exceeds analysis.max_nodes / max_depth, or parsing exceeded analysis.parse_timeout_ms',
   },
+  'syntax.python_unavailable': {
+    severity: 'warning',
+    configurable: true,
+    summary: "the kernel's Python could not check the syntax; the verdict is the analyzer's parser's, which tolerates some errors",
+  },
   'analysis.internal_error': { severity: 'blocking', configurable: false, summary: 'the analyzer failed; the code is refused' },
+  'analysis.partial': {
+    severity: 'blocking',
+    configurable: false,
+    summary: "Python accepts the code but the analyzer's parser could not read all of it, so parts of it were not inspected",
+  },
   'policy.writes_disabled': {
     severity: 'blocking',
     configurable: false,
     summary: 'the code writes to the control system while control_system.writes_enabled is false',
   },
   'process.execution': { severity: 'blocking', configurable: true, summary: 'starts processes (subprocess, os.system, os.exec*, pty...)' },
-  'dynamic.code': { severity: 'blocking', configurable: true, summary: 'runs code built at run time (eval, exec, compile, __import__, importlib)' },
-  'native.code': { severity: 'blocking', configurable: true, summary: 'loads native code (ctypes, cffi)' },
+  'process.interpreter': {
+    severity: 'blocking',
+    configurable: true,
+    summary: 'starts fresh Python interpreters (multiprocessing spawn/forkserver or get_context, ProcessPoolExecutor)',
+  },
+  'dynamic.code': {
+    severity: 'blocking',
+    configurable: true,
+    summary: 'runs code built at run time (eval, exec, compile, __import__, importlib, runpy, timeit, cProfile.run, code.Interactive*, pkgutil.resolve_name, pydoc.locate, a .py file it wrote)',
+  },
+  'native.code': { severity: 'blocking', configurable: true, summary: 'loads native code (ctypes, cffi, numpy.ctypeslib, epics.ca.libca)' },
   'network.access': { severity: 'blocking', configurable: true, summary: 'opens network connections (socket, urllib, requests, httpx...)' },
   'file.delete': { severity: 'blocking', configurable: true, summary: 'deletes files or folders (shutil.rmtree, os.remove, Path.unlink...)' },
   'file.write_outside': {
@@ -57,7 +76,12 @@ export const rules = {
     configurable: true,
     summary: 'getattr/setattr/delattr with a computed name on a module or a control-system object',
   },
-  'control.write': { severity: 'warning', configurable: true, summary: 'writes to the control system (pyepics and known clients)' },
+  'resolution.indirect_call': {
+    severity: 'blocking',
+    configurable: true,
+    summary: 'reaches a function through a name held in a string (operator.methodcaller/attrgetter naming a control-system write, functools.reduce(getattr, ...))',
+  },
+  'control.write': { severity: 'warning', configurable: true, summary: 'writes to the control system (a modelled client library call)' },
   'control.read': { severity: 'info', configurable: true, summary: 'reads from the control system' },
   'control.pattern_write': {
     severity: 'warning',

@@ -9,6 +9,8 @@ import { z } from 'zod';
 import type { AnalysisResult, Finding, PvAccess } from '../../bus/messages.ts';
 import type { Config } from '../../config/schema.ts';
 import type { CodeAnalyzer } from './analyzer.ts';
+import { controlModel, type ControlModel } from './control/index.ts';
+import { configuredLibraries } from './control/extensions.ts';
 import type { Tree } from 'web-tree-sitter';
 import { inspect, type RawAccess, type RawFinding } from './inspector.ts';
 import { parsePython, type ParseLimits } from './parser.ts';
@@ -55,8 +57,10 @@ export class TreeAnalyzer implements CodeAnalyzer {
   private readonly patterns: PatternMatcher;
   private readonly limits: ParseLimits;
   private readonly channelLimits: LimitsSource | null;
+  private readonly model: ControlModel;
 
   constructor(private readonly config: Config) {
+    this.model = controlModel(configuredLibraries(config));
     this.channelLimits = openLimitsSource(config);
     this.severities = severityTable(config.analysis.rule_severity);
     this.patterns = compilePatterns(config.control_system.patterns);
@@ -118,7 +122,7 @@ export class TreeAnalyzer implements CodeAnalyzer {
     const syntax = new SyntaxTree(code, tree.rootNode, !hasError);
     const selection = select(tree, syntax);
     const errors = hasError ? syntaxErrors(selectErrors(tree, syntax), 3) : [];
-    const inspection = inspect(syntax, selection, collectScopes(selection), this.patterns);
+    const inspection = inspect(syntax, selection, collectScopes(selection), this.patterns, this.model);
     return { found: [...errors, ...inspection.findings], accesses: inspection.accesses, syntaxValid: errors.length === 0 };
   }
 
@@ -138,7 +142,7 @@ export class TreeAnalyzer implements CodeAnalyzer {
       findings.push({ rule: f.rule, severity: this.severities[f.rule], message: f.message, line, column, excerpt: lines.excerpt(line) });
     }
     findings.sort((a, b) => a.line - b.line || a.column - b.column);
-    const toPv = (a: RawAccess): PvAccess => ({ pv: a.pv, function: a.function, line: lines.position(a.index).line });
+    const toPv = ({ index, access: _access, ...rest }: RawAccess): PvAccess => ({ ...rest, line: lines.position(index).line });
     const reads = accesses.filter((a) => a.access === 'read').map(toPv);
     const writes = accesses.filter((a) => a.access === 'write').map(toPv);
     // Writes outside their channel's limits are blocking findings like any other (docs/limits.md).

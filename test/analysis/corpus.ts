@@ -30,13 +30,14 @@ export const writeEvasions: CorpusCase[] = [
   { name: 'PV value assignment', code: lines('from epics import PV', 'p = PV("A:B")', 'p.value = 3'), writes: ['A:B'] },
   { name: 'getattr with a literal on the module', code: lines('import epics', 'getattr(epics, "caput")("A:B", 1)'), writes: ['A:B'] },
   { name: 'getattr with a literal on a PV', code: lines('import epics', 'p = epics.PV("A:B")', 'getattr(p, "put")(1)'), writes: ['A:B'] },
-  { name: 'function alias', code: lines('import epics', 'f = epics.caput', 'f("A:B", 1)'), writes: ['A:B'] },
-  { name: 'bound method alias', code: lines('import epics', 'put = epics.PV("A:B").put', 'put(1)'), writes: ['A:B'] },
+  // a function or method bound to a name counts where it is bound, and again where it is called
+  { name: 'function alias', code: lines('import epics', 'f = epics.caput', 'f("A:B", 1)'), writes: ['A:B', null] },
+  { name: 'bound method alias', code: lines('import epics', 'put = epics.PV("A:B").put', 'put(1)'), writes: ['A:B', 'A:B'] },
   { name: 'caput passed to map', code: lines('import epics', 'list(map(epics.caput, ["A", "B"], [1, 2]))'), writes: [null] },
   { name: 'functools.partial', code: lines('import functools', 'from epics import caput', 'functools.partial(caput, "A:B")(1)'), writes: [null] },
   { name: 'submodule PV class', code: lines('import epics.pv as m', 'm.PV("A:B").put(1)'), writes: ['A:B'] },
   { name: 'from submodule', code: lines('from epics.pv import PV', 'PV("A:B").put(1)'), writes: ['A:B'] },
-  { name: 'ca.put', code: lines('from epics import ca', 'chid = ca.create_channel("A:B")', 'ca.put(chid, 1)'), writes: [null] },
+  { name: 'ca.put', code: lines('from epics import ca', 'chid = ca.create_channel("A:B")', 'ca.put(chid, 1)'), writes: ['A:B'] },
   { name: 'caput_many', code: lines('from epics import caput_many', 'caput_many(["A:1", "A:2"], [1, 2])'), writes: ['A:1', 'A:2'] },
   { name: 'keyword PV name', code: lines('import epics', 'epics.caput(pvname="A:B", value=1)'), writes: ['A:B'] },
   { name: 'PV name in a variable', code: lines('from epics import caput', 'name = "A:B"', 'caput(name, 1)'), writes: ['A:B'] },
@@ -60,7 +61,7 @@ export const writeEvasions: CorpusCase[] = [
   { name: 'unbound PV.put', code: lines('import epics', 'p = epics.PV("A:B")', 'epics.PV.put(p, 1)'), writes: [null] },
   { name: 'lambda', code: lines('from epics import caput', 'f = lambda v: caput("A:B", v)', 'f(1)'), writes: ['A:B'] },
   { name: 'walrus', code: lines('from epics import PV', '(p := PV("A:B")).put(1)'), writes: ['A:B'] },
-  { name: 'conditional alias', code: lines('import epics', 'x = 1', 'f = epics.caput if x else print', 'f("A:B", 1)'), writes: ['A:B'] },
+  { name: 'conditional alias', code: lines('import epics', 'x = 1', 'f = epics.caput if x else print', 'f("A:B", 1)'), writes: ['A:B', null] },
   { name: 'tuple unpacking', code: lines('from epics import PV', 'a, b = PV("A"), PV("B")', 'b.put(1)'), writes: ['B'] },
   { name: 'PV list iterated', code: lines('from epics import PV', 'pvs = [PV("A"), PV("B")]', 'for p in pvs:', '    p.put(0)'), writes: ['A', 'B'] },
   { name: 'facility connector by pattern', code: lines('write_channel("A:B", 1)'), writes: ['A:B'] },
@@ -78,7 +79,7 @@ export const writeEvasions: CorpusCase[] = [
   { name: 'get_pv', code: lines('import epics', 'epics.get_pv("A:B").put(1)'), writes: ['A:B'] },
   { name: 'keyword pvname on PV', code: lines('import epics', 'p = epics.PV(pvname="A:B")', 'p.value = 1'), writes: ['A:B'] },
   { name: 'global PV in a function', code: lines('import epics', 'pv = None', 'def setup():', '    global pv', '    pv = epics.PV("A:B")', 'def go():', '    pv.put(1)'), writes: ['A:B'] },
-  { name: 'caput in a dict of functions', code: lines('from epics import caput', 'ops = {"w": caput}', 'ops["w"]("A:B", 1)'), writes: [null] },
+  { name: 'caput in a dict of functions', code: lines('from epics import caput', 'ops = {"w": caput}', 'ops["w"]("A:B", 1)'), writes: [null, 'A:B'] },
 ];
 
 export const blockingPatterns: CorpusCase[] = [

@@ -29,7 +29,7 @@ describe('approval policy', () => {
   it('picks write_access and asks for approval for writes in control_writes mode', async () => {
     const result = await analyse(enabled, writeCode);
     expect(result).toMatchObject({ passed: true, execution_mode: 'write_access', requires_approval: true });
-    expect(result.control_system.writes).toEqual([{ pv: 'SR:HCM:1', function: 'epics.caput', line: 2 }]);
+    expect(result.control_system.writes).toEqual([{ pv: 'SR:HCM:1', function: 'epics.caput', line: 2, library: 'pyepics', value: 0.5 }]);
     expect(result.reasoning.join(' ')).toContain('"SR:HCM:1"');
   });
 
@@ -42,7 +42,7 @@ describe('approval policy', () => {
   it('runs read-only code in read_only without approval in control_writes mode', async () => {
     const result = await analyse(enabled, readCode);
     expect(result).toMatchObject({ passed: true, execution_mode: 'read_only', requires_approval: false });
-    expect(result.control_system.reads).toEqual([{ pv: 'SR:BPM:1', function: 'epics.caget', line: 2 }]);
+    expect(result.control_system.reads).toEqual([{ pv: 'SR:BPM:1', function: 'epics.caget', line: 2, library: 'pyepics' }]);
   });
 
   it('asks for approval of all code in all_code mode', async () => {
@@ -135,7 +135,7 @@ describe('configurable severities and patterns', () => {
   it('uses a facility pattern from the configuration on top of the built-in rules', async () => {
     const config = { ...enabled, control_system: { writes_enabled: true, patterns: { write: [String.raw`\bset_magnet\s*\(`], read: [] } } };
     const result = await analyse(config, 'from facility import set_magnet\nset_magnet("Q1", 3)\nresults = {}\n');
-    expect(result.control_system.writes).toEqual([{ pv: 'Q1', function: 'set_magnet', line: 2 }]);
+    expect(result.control_system.writes).toEqual([{ pv: 'Q1', function: 'set_magnet', line: 2, value: 3 }]);
     expect(result.findings.find((f) => f.rule === 'control.pattern_write')?.message).toContain('set_magnet');
   });
 });

@@ -1,0 +1,69 @@
+/**
+ * ophyd, from its documentation: EPICS signals and motors, and devices whose
+ * attributes are components (signals or sub-devices). `ophyd.Signal` and
+ * `ophyd.sim` are soft, in-memory objects and are not modelled. A
+ * component's PV is its device's prefix plus a suffix written in the class
+ * body, which the analysis does not follow: it is reported unnamed.
+ */
+import { arg, read, self, write, type ClassSpec, type LibraryModel } from './model.ts';
+
+const signal = (nameKeyword: string): ClassSpec => ({
+  name: arg(0, nameKeyword),
+  methods: {
+    put: write(self, arg(0, 'value')),
+    set: write(self, arg(0, 'value')),
+    get: read(self),
+    read: read(self),
+    subscribe: read(self),
+  },
+  readAttributes: ['value'],
+  writeAttributes: ['value'],
+});
+
+const device = (extra: ClassSpec['methods']): ClassSpec => ({
+  name: arg(0, 'prefix'),
+  methods: {
+    set: write(self, arg(0, 'value')),
+    trigger: write(self, undefined, 'starts an acquisition'),
+    stage: write(self, undefined, 'sets the staging values of its signals'),
+    unstage: write(self, undefined, 'restores the values staging changed'),
+    stop: write(self),
+    read: read(self),
+    get: read(self),
+    ...extra,
+  },
+  components: 'ophyd.EpicsSignal',
+});
+
+export const ophyd: LibraryModel = {
+  library: 'ophyd',
+  documentation: 'https://blueskyproject.io/ophyd/ (EpicsSignal, EpicsMotor, Device, PVPositioner)',
+  aliases: [
+    ['ophyd.signal.EpicsSignal', 'ophyd.EpicsSignal'],
+    ['ophyd.signal.EpicsSignalRO', 'ophyd.EpicsSignalRO'],
+    ['ophyd.signal.EpicsSignalWithRBV', 'ophyd.EpicsSignalWithRBV'],
+    ['ophyd.areadetector.EpicsSignalWithRBV', 'ophyd.EpicsSignalWithRBV'],
+    ['ophyd.epics_motor.EpicsMotor', 'ophyd.EpicsMotor'],
+    ['ophyd.device.Device', 'ophyd.Device'],
+    ['ophyd.pv_positioner.PVPositioner', 'ophyd.PVPositioner'],
+    ['ophyd.pv_positioner.PVPositionerPC', 'ophyd.PVPositioner'],
+    ['ophyd.PVPositionerPC', 'ophyd.PVPositioner'],
+  ],
+  classes: {
+    'ophyd.EpicsSignal': signal('read_pv'),
+    'ophyd.EpicsSignalWithRBV': signal('prefix'),
+    'ophyd.EpicsSignalRO': {
+      name: arg(0, 'read_pv'),
+      methods: { get: read(self), read: read(self), subscribe: read(self) },
+      readAttributes: ['value'],
+    },
+    'ophyd.EpicsMotor': device({
+      move: write(self, arg(0, 'position')),
+      set: write(self, arg(0, 'new_position')),
+      set_current_position: write(self, arg(0, 'pos')),
+      home: write(self, arg(0, 'direction')),
+    }),
+    'ophyd.Device': device({}),
+    'ophyd.PVPositioner': device({ move: write(self, arg(0, 'position')) }),
+  },
+};
