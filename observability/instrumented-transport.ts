@@ -41,10 +41,13 @@ function executionIdOf(data: unknown): string | null {
   return typeof id === 'string' ? id : null;
 }
 
-/** Subjects as bounded labels: execution ids dropped, queue names (one per mode) kept. */
+/** Tokens that name a kind of message; what follows them (an execution id) is dropped. */
+const familyLength: Readonly<Record<string, number>> = { jobs: 4, cmd: 3 };
+
+/** Subjects as bounded labels: `pyexec.jobs.execute.<mode>`, `pyexec.cmd.<command>`, else `pyexec.<kind>`. */
 export function subjectFamily(subject: string): string {
   const tokens = subject.split('.');
-  return tokens[1] === 'jobs' ? tokens.slice(0, 4).join('.') : tokens.slice(0, 2).join('.');
+  return tokens.slice(0, familyLength[tokens[1] ?? ''] ?? 2).join('.');
 }
 
 function withTraceHeaders<T extends PublishOptions>(tracing: Tracing | null, data: unknown, options: T): T {

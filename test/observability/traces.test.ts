@@ -1,0 +1,56 @@
+/**
+ * One execution over NATS, with the supervisor (and the generator and
+ * analyzer) in `pyexec serve` and the kernel in a separate `pyexec
+ * executor`: its spans reach an OTLP/HTTP receiver in the test with one
+ * trace id across both processes, the executor's spans hanging under the
+ * supervisor's `state executing` span through the W3C header on the job.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NatsServer } from '../support/nats-server.ts';
+import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.ts';
+import { eventually, PyexecProcess, runPyexec, Site } from '../distributed/harness.ts';
+
+describe('traces of one execution across processes', () => {
+  let nats: NatsServer;
+  let receiver: OtlpReceiver;
+  let site: Site;
+  const processes: PyexecProcess[] = [];
+
+  beforeAll(async () => {
+    nats = await NatsServer.start();
+    receiver = await OtlpReceiver.start();
+    site = new Site({ observability: { otlp_endpoint: receiver.endpoint } });
+    const env = { PYEXEC_NATS_URL: nats.url };
+    processes.push(await PyexecProcess.start('serve', site, ['serve'], env));
+    processes.push(await PyexecProcess.start('executor', site, ['executor'], env));
+  });
+
+  afterAll(async () => {
+    for (const process of processes) await process.kill();
+    await receiver?.close();
+    await nats?.dispose();
+    site?.dispose();
+  });
+
+  it('exports the execution, its states and every command under one trace id', async () => {
+    const run = await runPyexec(site, ['submit', 'read one value', '--wait', '--id', 'trace-me-1'], { PYEXEC_NATS_URL: nats.url });
+    expect(run.code, run.stderr).toBe(0);
+    const byName = (name: string, role: string): ReceivedSpan | undefined => receiver.spans.find((span) => span.name === name && span.role === role);
+    const kernelSpan = await eventually(() => byName('kernel.execute', 'executor'), 'the executor\'s kernel span', 30_000);
+    const root = await eventually(() => byName('execution', 'serve'), 'the execution\'s root span', 30_000);
+
+    expect(root.attributes['pyexec.execution_id']).toBe('trace-me-1');
+    const trace = receiver.spans.filter((span) => span.traceId === root.traceId);
+    expect(new Set(trace.map((span) => span.role))).toEqual(new Set(['serve', 'executor']));
+    for (const state of ['generating', 'analyzing', 'executing']) {
+      expect(trace.find((span) => span.name === `state ${state}`)?.parentSpanId, state).toBe(root.spanId);
+    }
+    const executing = trace.find((span) => span.name === 'state executing');
+    const job = trace.find((span) => span.name === 'job pyexec.jobs.execute.read_only');
+    expect(job?.role).toBe('executor');
+    expect(job?.parentSpanId).toBe(executing?.spanId);
+    expect(kernelSpan.traceId).toBe(root.traceId);
+    expect(kernelSpan.parentSpanId).toBe(job?.spanId);
+    expect(trace.map((span) => span.name)).toEqual(expect.arrayContaining(['handle pyexec.cmd.generate', 'handle pyexec.cmd.analyze', 'generator.generate']));
+  });
+});
