@@ -14,6 +14,9 @@ const rules = {
   config: { forbidden: ['actors', 'adapters', 'bin', 'bus', 'machines', 'review'] },
   // The review page is an app on top of the service (like bin): the service never depends on it.
   actors: { forbidden: ['bin', 'review'] },
+  // Edges like the CLI: they speak the public protocol through the client, never the service's insides.
+  mcp: { forbidden: ['actors', 'adapters', 'bin', 'machines', 'review'], allowed: ['actors/client.ts', 'actors/errors.ts', 'adapters/logger.ts'] },
+  pipelines: { forbidden: ['actors', 'adapters', 'bin', 'machines', 'review', 'mcp'], allowed: ['actors/client.ts', 'actors/errors.ts'] },
 };
 
 function* files(folder) {

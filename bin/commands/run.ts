@@ -97,7 +97,8 @@ async function follow(client: PyexecClient, handle: ExecutionHandle, options: Ru
   }
 }
 
-async function decide(client: PyexecClient, handle: ExecutionHandle, options: RunOptions, answered: Set<string>): Promise<void> {
+/** Asks at the terminal (or approves with --yes) when the execution waits for an approval not yet answered here. */
+export async function decide(client: PyexecClient, handle: ExecutionHandle, options: Pick<RunOptions, 'yes'>, answered: Set<string>): Promise<void> {
   const view = await client.get(handle.id);
   const approval = view?.context.approval;
   if (!view || !approval || answered.has(approval.approvalId)) return;
