@@ -81,7 +81,9 @@ function decisionCommand(verdict: 'approve' | 'reject'): Command {
         if (key) await publishSigned(client, key, id, verdict, options.reason ?? '', approver);
         else await client.decide(id, verdict, options.reason ?? '', approver);
         process.stderr.write(`${verdict === 'approve' ? 'approval' : 'rejection'} sent for ${id}\n`);
-        return hostsService ? followToEnd(handle, options.json) : 0;
+        if (hostsService) return followToEnd(handle, options.json);
+        if (options.json) process.stdout.write(`${JSON.stringify({ execution_id: id, sent: verdict })}\n`);
+        return 0;
       });
     });
 }
@@ -98,12 +100,15 @@ async function publishSigned(client: PyexecClient, key: ApproverKey, id: string,
 }
 
 function cancelCommand(): Command {
-  return withConnectionOptions(new Command('cancel').description('cancel an execution').argument('<id>', 'execution id').option('--reason <text>', 'why'))
-    .action((id: string, options: ManageOptions) =>
+  return withConnectionOptions(
+    new Command('cancel').description('cancel an execution').argument('<id>', 'execution id').option('--reason <text>', 'why').option('--json', 'print JSON'),
+  ).action((id: string, options: ManageOptions) =>
       withConnection(options, async ({ client, hostsService }) => {
         const handle = client.watch(id);
         await client.cancel(id, options.reason);
-        return hostsService ? followToEnd(handle, options.json) : 0;
+        if (hostsService) return followToEnd(handle, options.json);
+        if (options.json) process.stdout.write(`${JSON.stringify({ execution_id: id, sent: 'cancel' })}\n`);
+        return 0;
       }),
     );
 }

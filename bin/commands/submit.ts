@@ -33,7 +33,7 @@ export function submitCommand(): Command {
       .option('-q, --query <text>', 'the user query the task came from')
       .option('--folder-name <name>', 'name for the execution folder (letters, digits, . _ -)')
       .option('--wait', 'follow the execution to its end and exit with its outcome')
-      .option('--json', 'with --wait: print the summary as JSON'),
+      .option('--json', 'print JSON: {"execution_id"}, or with --wait the summary'),
   )
     .addHelpText('after', exitCodeHelp)
     .action(async (task: string, options: SubmitOptions) => {
@@ -41,8 +41,9 @@ export function submitCommand(): Command {
       try {
         const handle = await connection.client.submit({ ...requestFrom(task, options), execution_id: options.id ?? randomUUID() });
         const follow = options.wait === true || connection.hostsService;
-        // With a JSON summary to come, stdout holds that document alone (it has the id).
-        if (!(follow && options.json)) process.stdout.write(`${handle.id}\n`);
+        // With --json, stdout holds one JSON document: the summary when it follows, else the id in an object.
+        if (options.json && !follow) process.stdout.write(`${JSON.stringify({ execution_id: handle.id })}\n`);
+        if (!options.json) process.stdout.write(`${handle.id}\n`);
         process.exitCode = follow ? await followToEnd(handle, options.json) : 0;
       } finally {
         await connection.close();
