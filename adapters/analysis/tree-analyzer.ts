@@ -14,6 +14,8 @@ import { configuredLibraries } from './control/extensions.ts';
 import type { Tree } from 'web-tree-sitter';
 import { inspect, type RawAccess, type RawFinding } from './inspector.ts';
 import { parsePython, type ParseLimits } from './parser.ts';
+import type { SyntaxChecker } from './python-syntax.ts';
+import { applyVerdict } from './syntax-verdict.ts';
 import { compilePatterns, type PatternMatcher } from './patterns.ts';
 import { decide } from './policy.ts';
 import { checkWritesAgainstLimits } from '../limits/analysis-step.ts';
@@ -59,7 +61,10 @@ export class TreeAnalyzer implements CodeAnalyzer {
   private readonly channelLimits: LimitsSource | null;
   private readonly model: ControlModel;
 
-  constructor(private readonly config: Config) {
+  constructor(
+    private readonly config: Config,
+    private readonly python: SyntaxChecker,
+  ) {
     this.model = controlModel(configuredLibraries(config));
     this.channelLimits = openLimitsSource(config);
     this.severities = severityTable(config.analysis.rule_severity);
@@ -95,6 +100,8 @@ export class TreeAnalyzer implements CodeAnalyzer {
     if (nul !== -1) {
       found.push({ rule: 'syntax.nul_byte', message: 'the code contains a NUL byte, which Python refuses in source code', index: nul });
     }
+    // Python compiles in its helper process while the tree is parsed and inspected here
+    const verdict = nul === -1 ? this.python.check(code) : null;
     // NUL bytes become spaces so the rest of the code is still analysed (same offsets)
     const parsed = await parsePython(nul === -1 ? code : code.replaceAll('\0', ' '), this.limits, (tree) => this.inspectTree(tree, code));
     switch (parsed.kind) {
@@ -110,9 +117,13 @@ export class TreeAnalyzer implements CodeAnalyzer {
           index: parsed.index,
         });
         return { found, accesses: [], syntaxValid: false };
-      case 'parsed':
-        found.push(...parsed.result.found);
-        return { found, accesses: parsed.result.accesses, syntaxValid: parsed.result.syntaxValid && nul === -1 };
+      case 'parsed': {
+        const { accesses, syntaxValid } = parsed.result;
+        // with NUL bytes Python compiles nothing; the parser's findings stand beside syntax.nul_byte
+        const checked = verdict === null ? { found: parsed.result.found, syntaxValid: false } : applyVerdict(code, parsed.result.found, syntaxValid, await verdict);
+        found.push(...checked.found);
+        return { found, accesses, syntaxValid: checked.syntaxValid };
+      }
     }
   }
 
