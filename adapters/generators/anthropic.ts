@@ -8,6 +8,7 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { apiKeyFields, resolveApiKey, type ApiKey } from './api-key.ts';
+import { resolveBaseUrl } from './base-url.ts';
 import { classifyApiError, type ApiCallContext } from './api-errors.ts';
 import { converse, pricingSchema, type ChatModel, type ChatReply, type ChatRequest, type ConversationTurn } from './chat.ts';
 import type { CodeGenerator, GenerationInput } from './generator.ts';
@@ -25,7 +26,8 @@ export const defaultRobustPrompts = {
 
 export const anthropicSectionSchema = z
   .object({
-    base_url: z.string().url().default('https://api.anthropic.com'),
+    /** Default: $ANTHROPIC_BASE_URL when set, else https://api.anthropic.com (base-url.ts). */
+    base_url: z.string().url().optional(),
     model: z.string().min(1).default('claude-sonnet-4-6'),
     ...apiKeyFields('ANTHROPIC_API_KEY'),
     profile: z.enum(['fast', 'robust']).default('fast'),
@@ -76,10 +78,10 @@ function reply(message: unknown): ChatReply {
   };
 }
 
-function claudeModel(section: AnthropicSection, key: ApiKey, errors: ApiCallContext): ChatModel {
+function claudeModel(section: AnthropicSection, baseUrl: string, key: ApiKey, errors: ApiCallContext): ChatModel {
   const client = new Anthropic({
     apiKey: key.value,
-    baseURL: section.base_url,
+    baseURL: baseUrl,
     timeout: section.timeout_seconds * 1000,
     maxRetries: section.max_retries,
     logLevel: 'off',
@@ -136,9 +138,10 @@ export function anthropicTurns(section: AnthropicSection, input: GenerationInput
 
 export function createAnthropicGenerator(section: AnthropicSection, context: Pick<GeneratorContext, 'name' | 'env'>): CodeGenerator {
   const key = resolveApiKey(section, context.name, context.env);
-  const model = claudeModel(section, key, {
+  const baseUrl = resolveBaseUrl(section.base_url, { variable: 'ANTHROPIC_BASE_URL', vendorUrl: 'https://api.anthropic.com' }, context.name, context.env);
+  const model = claudeModel(section, baseUrl, key, {
     generator: context.name,
-    endpoint: section.base_url,
+    endpoint: baseUrl,
     model: section.model,
     keySource: key.source,
     timeoutSeconds: section.timeout_seconds,

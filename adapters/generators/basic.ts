@@ -6,6 +6,7 @@ import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUse
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import { apiKeyFields, resolveApiKey, type ApiKey } from './api-key.ts';
+import { resolveBaseUrl } from './base-url.ts';
 import { classifyApiError, type ApiCallContext } from './api-errors.ts';
 import { converse, pricingSchema, type ChatModel, type ChatReply, type ChatRequest } from './chat.ts';
 import type { CodeGenerator } from './generator.ts';
@@ -15,7 +16,8 @@ import { createTranscript } from './transcript.ts';
 
 export const basicSectionSchema = z
   .object({
-    base_url: z.string().url().default('https://api.openai.com/v1'),
+    /** Default: $OPENAI_BASE_URL when set, else https://api.openai.com/v1 (base-url.ts). */
+    base_url: z.string().url().optional(),
     model: z.string().min(1).default('gpt-4.1-mini'),
     ...apiKeyFields('OPENAI_API_KEY'),
     /** Left out of the request when unset: reasoning models accept only their default. */
@@ -71,10 +73,10 @@ function reply(text: string, finishReason: string | null | undefined, usage: z.o
   };
 }
 
-function openAiModel(section: BasicSection, key: ApiKey, errors: ApiCallContext): ChatModel {
+function openAiModel(section: BasicSection, baseUrl: string, key: ApiKey, errors: ApiCallContext): ChatModel {
   const client = new OpenAI({
     apiKey: key.value,
-    baseURL: section.base_url,
+    baseURL: baseUrl,
     timeout: section.timeout_seconds * 1000,
     maxRetries: section.max_retries,
     logLevel: 'off',
@@ -132,9 +134,10 @@ function openAiModel(section: BasicSection, key: ApiKey, errors: ApiCallContext)
 
 export function createBasicGenerator(section: BasicSection, context: Pick<GeneratorContext, 'name' | 'env'>): CodeGenerator {
   const key = resolveApiKey(section, context.name, context.env);
-  const model = openAiModel(section, key, {
+  const baseUrl = resolveBaseUrl(section.base_url, { variable: 'OPENAI_BASE_URL', vendorUrl: 'https://api.openai.com/v1' }, context.name, context.env);
+  const model = openAiModel(section, baseUrl, key, {
     generator: context.name,
-    endpoint: section.base_url,
+    endpoint: baseUrl,
     model: section.model,
     keySource: key.source,
     timeoutSeconds: section.timeout_seconds,
