@@ -21,7 +21,7 @@ const state = (id: string, name: Extract<ExecutionEvent, { kind: 'state' }>['sta
 
 /** One sample of the registry (a histogram's `_sum` or `_count` by its own name). */
 async function value(metrics: PyexecMetrics, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const samples = (await metrics.registry.getMetricsAsJSON()).flatMap((metric) => metric.values.map((entry) => ({ ...entry, name: entry.metricName ?? metric.name })));
+  const samples = (await metrics.registry.getMetricsAsJSON()).flatMap((metric) => metric.values.map((entry) => ({ ...entry, name: (entry as { metricName?: string }).metricName ?? metric.name })));
   const match = samples.find((entry) => entry.name === name && Object.entries(labels).every(([key, v]) => entry.labels[key] === v));
   return match?.value ?? 0;
 }
