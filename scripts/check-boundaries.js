@@ -16,6 +16,8 @@ const rules = {
   actors: { forbidden: ['bin', 'review'] },
   // Edges like the CLI: they speak the public protocol through the client, never the service's insides.
   mcp: { forbidden: ['actors', 'adapters', 'bin', 'machines', 'review'], allowed: ['actors/client.ts', 'actors/errors.ts', 'adapters/logger.ts'] },
+  // Decorators around the transport and adapters' interfaces: the actors never know they are observed.
+  observability: { forbidden: ['actors', 'bin', 'machines', 'review', 'mcp', 'pipelines'] },
   pipelines: { forbidden: ['actors', 'adapters', 'bin', 'machines', 'review', 'mcp'], allowed: ['actors/client.ts', 'actors/errors.ts'] },
 };
 
