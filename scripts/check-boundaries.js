@@ -10,10 +10,10 @@ const root = resolve(import.meta.dirname, '..');
 const rules = {
   machines: { forbidden: ['actors', 'adapters', 'bin', 'bus', 'review'], typeOnly: ['bus/messages.ts'] },
   bus: { forbidden: ['actors', 'machines', 'bin', 'adapters', 'review'], allowed: ['adapters/logger.ts'] },
-  adapters: { forbidden: ['actors', 'bin', 'review'] },
+  adapters: { forbidden: ['actors', 'bin', 'review', 'observability'] },
   config: { forbidden: ['actors', 'adapters', 'bin', 'bus', 'machines', 'review'] },
   // The review page is an app on top of the service (like bin): the service never depends on it.
-  actors: { forbidden: ['bin', 'review'] },
+  actors: { forbidden: ['bin', 'review', 'observability'] },
   // Edges like the CLI: they speak the public protocol through the client, never the service's insides.
   mcp: { forbidden: ['actors', 'adapters', 'bin', 'machines', 'review'], allowed: ['actors/client.ts', 'actors/errors.ts', 'adapters/logger.ts'] },
   // Decorators around the transport and adapters' interfaces: the actors never know they are observed.
