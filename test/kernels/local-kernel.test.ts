@@ -8,6 +8,7 @@ import type { ExecuteJob } from '../../bus/messages.ts';
 import { harnessPath } from '../../adapters/kernels/local/harness-protocol.ts';
 import { createLocalKernel, resolvePython, scrubbedEnvironment } from '../../adapters/kernels/local/index.ts';
 import { KernelUnavailableError, type Kernel } from '../../adapters/kernels/kernel.ts';
+import { eventually, nameProcessCode, newMarker, processesMarked } from '../support/processes.ts';
 import { tempDir } from '../support/temp.ts';
 import type { ContractSettings } from './kernel-contract.ts';
 import { requireTestPython, testKernelOptions, testPython } from './local-python.ts';
@@ -15,6 +16,8 @@ import { requireTestPython, testKernelOptions, testPython } from './local-python
 requireTestPython();
 
 const root = tempDir('pyexec-local-kernel-');
+// The sandbox's uid reads the fake epics package below it.
+chmodSync(root.path, 0o755);
 afterAll(() => root.remove());
 
 const fakeEpicsDir = join(root.path, 'site');
@@ -52,15 +55,24 @@ function newJob(code: string, overrides: Partial<ExecuteJob> = {}): ExecuteJob {
   };
 }
 
-/** Pids of the fork servers this test process started. */
+function parentOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+}
+
+function descendsFromUs(pid: number): boolean {
+  for (let current = pid; current > 1; current = parentOf(current)) if (current === process.pid) return true;
+  return false;
+}
+
+/** Pids (ours) of the fork servers this test process started, sandboxed (harness seen at another path) or not. */
 function forkServers(): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .filter((pid) => {
       try {
         const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-        const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
-        return ppid === process.pid && cmdline.includes(harnessPath) && cmdline.includes('serve');
+        const harness = cmdline.some((arg) => arg === harnessPath || arg.endsWith('/pyexec_harness.py'));
+        return harness && cmdline.includes('serve') && descendsFromUs(Number(pid));
       } catch {
         return false;
       }
@@ -147,12 +159,12 @@ describe.each([false, true])('local kernel (warm: %s)', (warm) => {
   });
 
   it('stops the code and rejects when cancelled', async () => {
-    const job = newJob('import os, time\nopen("pid", "w").write(str(os.getpid()))\ntime.sleep(60)');
+    const marker = newMarker();
+    const job = newJob(`${nameProcessCode(marker)}\nimport time\ntime.sleep(60)`);
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('cancelled by test')), 1500);
     await expect(kernel.execute(job, controller.signal)).rejects.toThrow('cancelled by test');
-    const pid = Number(readFileSync(join(job.folder, 'pid'), 'utf8'));
-    expect(() => process.kill(pid, 0)).toThrow();
+    expect(await eventually(() => processesMarked(marker).length === 0)).toBe(true);
   });
 
   it('names its executor', async () => {

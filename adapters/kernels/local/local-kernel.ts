@@ -3,19 +3,28 @@
  * cold (a new interpreter each time) or warm (forked from a preloaded fork
  * server per mode, with the cold path as fallback when the server cannot be
  * had).
+ *
+ * With execution.isolation `sandbox` (the default) both run inside the
+ * mode's OS sandbox (adapters/sandbox/, docs/isolation.md): the code writes
+ * to a staging folder, and when the attempt ends every process of it is
+ * killed before what it left is copied into the execution folder; the
+ * staging folder and cgroup are removed after the result is out.
  */
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describeZodError, executeJobSchema, type ExecuteJob, type ExecuteResult } from '../../../bus/messages.ts';
 import { KernelUnavailableError, type Kernel } from '../kernel.ts';
 import { Attempt } from './attempt.ts';
+import { copyBack } from './copy-back.ts';
 import { runCold } from './cold-runner.ts';
 import { scrubbedEnvironment } from './environment.ts';
 import { executeResult } from './execute-result.ts';
-import { ForkServer } from './fork-server.ts';
+import { ForkServer, type ForkServerSandbox } from './fork-server.ts';
 import { harnessSpec, type HarnessSpec } from './harness-protocol.ts';
 import type { LocalKernelOptions, LocalModeOptions } from './options.ts';
 import { resolvePython } from './python-resolver.ts';
+import { LocalSandboxes } from './sandboxes.ts';
 
 /** After a fork server failed to start, the cold path is used for this long before trying again. */
 const restartCooldownMs = 30_000;
@@ -30,10 +39,15 @@ class LocalKernel implements Kernel {
   readonly name: string;
   private readonly servers = new Map<string, Promise<ForkServer>>();
   private readonly failedAt = new Map<string, number>();
+  private readonly sandboxes: LocalSandboxes;
+  /** Executions still being torn down (killed, cgroup and staging folder removed) after their result. */
+  private readonly teardowns = new Set<Promise<void>>();
   private closed = false;
 
   constructor(private readonly options: LocalKernelOptions) {
     this.name = options.warm ? 'local-warm' : 'local-cold';
+    this.sandboxes = new LocalSandboxes(options);
+    if (options.isolation === 'none') options.logger.warn({ kernel: this.name }, 'execution.isolation is none: generated code runs WITHOUT the OS sandbox (no namespaces, no network policy, no Landlock)');
     if (options.warm) for (const mode of Object.keys(options.modes)) void this.serverFor(mode).catch(() => undefined);
   }
 
@@ -43,15 +57,19 @@ class LocalKernel implements Kernel {
     const job = validJob(input);
     const mode = this.modeOf(job);
     if (!existsSync(job.folder)) throw new KernelUnavailableError(`execution folder ${job.folder} does not exist`);
+    const python = await resolvePython(this.options.pythonEnvPath);
+    const sandbox = await this.sandboxes.forMode(job.mode, mode, python);
     // Writes need both the job and its mode to allow them.
     const spec = harnessSpec(job, job.allows_writes && mode.allows_writes, scrubbedEnvironment(job.folder, mode.environment), this.options);
+    if (sandbox) spec.context = readContext(job.folder);
     if (this.options.warm) {
       const warm = await this.tryWarm(job, spec, signal);
       if (warm) return warm;
     }
     const attempt = this.newAttempt(job, signal);
-    await runCold(await resolvePython(this.options.pythonEnvPath), spec, attempt);
-    return this.finish(job, attempt, 'local-cold');
+    if (sandbox) spec.slot = `c${randomBytes(8).toString('hex')}`;
+    await runCold(python, spec, attempt, sandbox);
+    return this.finish(job, attempt, 'local-cold', sandbox, spec.slot);
   }
 
   async close(): Promise<void> {
@@ -59,6 +77,8 @@ class LocalKernel implements Kernel {
     const servers = [...this.servers.values()];
     this.servers.clear();
     await Promise.all(servers.map((server) => server.then((s) => s.close()).catch(() => undefined)));
+    await Promise.all(this.teardowns);
+    await this.sandboxes.close();
   }
 
   /**
@@ -76,8 +96,8 @@ class LocalKernel implements Kernel {
       }
       const attempt = this.newAttempt(job, signal);
       try {
-        await server.run(spec, attempt);
-        return await this.finish(job, attempt, 'local-warm');
+        const slot = await server.run(spec, attempt);
+        return await this.finish(job, attempt, 'local-warm', server.sandboxed, slot);
       } catch (error) {
         if (!(error instanceof KernelUnavailableError)) throw error;
         this.options.logger.warn({ mode: job.mode, error: error.message }, 'warm run did not start');
@@ -111,8 +131,11 @@ class LocalKernel implements Kernel {
 
   private async startServer(mode: string): Promise<ForkServer> {
     const python = await resolvePython(this.options.pythonEnvPath);
-    const environment = scrubbedEnvironment(tmpdir(), this.modeOf({ mode }).environment);
-    const server = await ForkServer.start({ python, environment, logger: this.options.logger });
+    const modeOptions = this.modeOf({ mode });
+    const sandbox = await this.sandboxes.forMode(mode, modeOptions, python);
+    const environment = scrubbedEnvironment(sandbox ? '/tmp' : tmpdir(), modeOptions.environment);
+    if (sandbox) environment.MPLCONFIGDIR = '/tmp/matplotlib';
+    const server = await ForkServer.start({ python, environment, logger: this.options.logger, sandbox });
     if (this.closed) {
       await server.close();
       throw new KernelUnavailableError(`${this.name} kernel is closed`);
@@ -124,9 +147,36 @@ class LocalKernel implements Kernel {
     return new Attempt({ job, outputCapBytes: this.options.outputCapBytes, killGraceMs: this.options.killGraceMs, signal });
   }
 
-  private async finish(job: ExecuteJob, attempt: Attempt, executor: string): Promise<ExecuteResult> {
+  private async finish(
+    job: ExecuteJob,
+    attempt: Attempt,
+    executor: string,
+    sandbox: ForkServerSandbox | null = null,
+    slot: string | null = null,
+  ): Promise<ExecuteResult> {
+    if (sandbox && slot) this.endSandboxed(job, sandbox, slot);
     if (attempt.stoppedBy === 'cancelled') throw attempt.abortReason ?? new Error('execution cancelled');
     return executeResult(job, attempt, executor);
+  }
+
+  /**
+   * Every process of the execution gets SIGKILL now (nothing it started
+   * outlives its result); then its files are copied back. Waiting for the
+   * processes to be gone and removing the cgroup and staging folders happens
+   * after the result is out (an 86 MB process takes milliseconds to exit).
+   */
+  private endSandboxed(job: ExecuteJob, sandbox: ForkServerSandbox, slot: string): void {
+    sandbox.sandbox.signal(slot, 'SIGKILL');
+    try {
+      copyBack(sandbox.sandbox.slotFolders(slot).work, job.folder, this.options.logger);
+    } catch (error) {
+      this.options.logger.warn({ slot, error: String(error) }, 'copying the staging folder back failed');
+    }
+    const teardown = sandbox.sandbox
+      .release(slot)
+      .catch((error: unknown) => this.options.logger.error({ slot, error: String(error) }, 'execution teardown failed'))
+      .finally(() => this.teardowns.delete(teardown));
+    this.teardowns.add(teardown);
   }
 
   private modeOf(job: Pick<ExecuteJob, 'mode'>): LocalModeOptions {
@@ -136,6 +186,15 @@ class LocalKernel implements Kernel {
       throw new KernelUnavailableError(`execution mode "${job.mode}" is not configured (execution.modes has: ${known})`);
     }
     return mode;
+  }
+}
+
+/** context.json's text for the staging folder, or null. */
+function readContext(folder: string): string | null {
+  try {
+    return readFileSync(`${folder}/context.json`, 'utf8');
+  } catch {
+    return null;
   }
 }
 
