@@ -4,6 +4,7 @@
  * local Python, the mock generator. Keys follow the seeds' names.
  */
 import { z } from 'zod';
+import { endpointProblem } from './network-endpoint.ts';
 
 const positiveInt = z.number().int().positive();
 const secondsSchema = z.number().positive();
@@ -15,6 +16,19 @@ const executionModeSchema = z
     requires_approval: z.boolean().default(false),
     /** Extra environment for the kernel (on top of the scrubbed allow-list). */
     environment: z.record(z.string(), z.string()).default({}),
+    /**
+     * TCP endpoints the sandboxed code may reach: `none`, or `host:port` entries
+     * (e.g. the read-only Channel Access gateway); nothing else (docs/isolation.md).
+     */
+    network: z
+      .union([
+        z.literal('none'),
+        z.array(z.string().superRefine((text, context) => {
+          const problem = endpointProblem(text);
+          if (problem !== null) context.addIssue({ code: 'custom', message: `"${text}": ${problem}` });
+        })),
+      ])
+      .default('none'),
   })
   .strict();
 export type ExecutionModeConfig = z.infer<typeof executionModeSchema>;
@@ -25,12 +39,14 @@ const defaultModes = {
     allows_writes: false,
     requires_approval: false,
     environment: {},
+    network: 'none' as const,
   },
   write_access: {
     kernel_name: 'python3-epics-write',
     allows_writes: true,
     requires_approval: true,
     environment: {},
+    network: 'none' as const,
   },
 };
 
@@ -50,6 +66,11 @@ const executionSchema = z
       .enum(['local', 'jupyter', 'container'])
       .default('local')
       .transform((method) => (method === 'container' ? 'jupyter' : method)),
+    /**
+     * `sandbox`: every kernel runs in the OS sandbox, and no code runs when it cannot
+     * be made. `none` runs code unsandboxed: explicit, warned about at start.
+     */
+    isolation: z.enum(['sandbox', 'none']).default('sandbox'),
     modes: z
       .record(z.string(), executionModeSchema)
       .default(defaultModes)

@@ -8,12 +8,13 @@
  * by the limits given here; they must never take the machine down.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecuteJob, ExecuteResult } from '../../bus/messages.ts';
 import type { Kernel } from '../../adapters/kernels/kernel.ts';
 import { installFakeEpics, writeLogName } from '../support/fake-epics.ts';
+import { eventually, nameProcessCode, newMarker, processesMarked } from '../support/processes.ts';
 import { tempDir } from '../support/temp.ts';
 
 export interface ContractMode {
@@ -38,32 +39,6 @@ const memoryMb = 2560;
 /** Generous for CI on two busy cores; the point is that it ends, not how fast. */
 const killBoundMs = 15_000;
 
-
-/** Processes whose process group is `pgid` (from /proc). */
-function processesInGroup(pgid: number): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the command (which may hold spaces) start after the last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') found.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found;
-}
-
-async function eventually(check: () => boolean, timeoutMs = 5000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return check();
-}
 
 export function runKernelContract(name: string, makeKernel: MakeKernel): void {
   describe(`kernel contract: ${name}`, () => {
@@ -182,14 +157,16 @@ export function runKernelContract(name: string, makeKernel: MakeKernel): void {
       });
     });
 
+    // A sandboxed kernel may show the folder at another path (a staging copy): what lands in it is what counts.
     it('loads context.json as `context`, with attribute access, and runs in the execution folder', async () => {
       const { job, result } = await run(
-        'import os\nresults = {"current": context.beam.current, "pvs": context["pvs"], "cwd": os.getcwd()}',
+        'import os\nopen("marker", "w").write("here")\nresults = {"current": context.beam.current, "pvs": context["pvs"]}',
         {},
         { beam: { current: 402.5 }, pvs: ['SR:C01:CURRENT'] },
       );
       expectSucceeded(result);
-      expect(result.results).toEqual({ current: 402.5, pvs: ['SR:C01:CURRENT'], cwd: job.folder });
+      expect(result.results).toEqual({ current: 402.5, pvs: ['SR:C01:CURRENT'] });
+      expect(readFileSync(join(job.folder, 'marker'), 'utf8')).toBe('here');
     });
 
     it('saves every open matplotlib figure and returns it as a display_data output', async () => {
@@ -290,13 +267,15 @@ export function runKernelContract(name: string, makeKernel: MakeKernel): void {
       };
       for (const [label, body] of Object.entries(cases)) {
         it(label, async () => {
+          // Marked from outside's point of view: the leader by name, the descendant by an argument.
+          const marker = newMarker();
           const prologue = [
+            nameProcessCode(marker),
             'import os, subprocess',
             // What a timed-out execution left must not be taken for its results.
             'results = {"partial": True}',
-            'open("pgid", "w").write(str(os.getpgid(0)))',
             // A descendant that would outlive a kill of the leader alone.
-            'subprocess.Popen(["sleep", "600"])',
+            `subprocess.Popen(["sleep", "600", "${marker}"])`,
           ].join('\n');
           const started = Date.now();
           const { job, result } = await run(`${prologue}\n${body}`, { timeout_seconds: 1 });
@@ -304,8 +283,7 @@ export function runKernelContract(name: string, makeKernel: MakeKernel): void {
           expect(result.results).toBeNull();
           expect(result.error?.type).toBe('Timeout');
           expect(Date.now() - started).toBeLessThan(killBoundMs);
-          const pgid = Number(readFileSync(join(job.folder, 'pgid'), 'utf8'));
-          expect(await eventually(() => processesInGroup(pgid).length === 0)).toBe(true);
+          expect(await eventually(() => processesMarked(marker).length === 0)).toBe(true);
           expect(existsSync(join(job.folder, 'results.json'))).toBe(false);
         });
       }
@@ -319,14 +297,14 @@ export function runKernelContract(name: string, makeKernel: MakeKernel): void {
     });
 
     it('bounds a fork bomb and leaves no process behind', async () => {
-      const code = 'import os\nopen("pgid", "w").write(str(os.getpgid(0)))\nwhile True:\n    os.fork()';
+      const marker = newMarker();
+      const code = `${nameProcessCode(marker)}\nimport os\nwhile True:\n    os.fork()`;
       const started = Date.now();
-      const { job, result } = await run(code, { timeout_seconds: 10 });
+      const { result } = await run(code, { timeout_seconds: 10 });
       expect(['runtime_error', 'timeout']).toContain(result.status);
       expect(result.results).toBeNull();
       expect(Date.now() - started).toBeLessThan(10_000 + killBoundMs);
-      const pgid = Number(readFileSync(join(job.folder, 'pgid'), 'utf8'));
-      expect(await eventually(() => processesInGroup(pgid).length === 0)).toBe(true);
+      expect(await eventually(() => processesMarked(marker).length === 0)).toBe(true);
     });
 
     it('reports os._exit as a runtime error and keeps what was printed', async () => {
@@ -345,15 +323,16 @@ export function runKernelContract(name: string, makeKernel: MakeKernel): void {
     });
 
     it('does not pass the service environment to the code', async () => {
-      const { job, result } = await run(
-        'import os\nresults = {"env": dict(os.environ), "direct": os.environ.get("' + secretName + '")}',
+      const { result } = await run(
+        'import os\nresults = {"env": dict(os.environ), "direct": os.environ.get("' + secretName + '"), "cwd": os.getcwd()}',
       );
       expectSucceeded(result);
       const env = (result.results?.env ?? {}) as Record<string, string>;
       expect(result.results?.direct).toBeNull();
       expect(Object.keys(env)).not.toContain(secretName);
       expect(JSON.stringify(result.results)).not.toContain(secretValue);
-      expect(env.HOME).toBe(job.folder);
+      // HOME is the execution folder as the code sees it.
+      expect(env.HOME).toBe(result.results?.cwd);
     });
 
     describe('read-only write guard (fake epics installed)', () => {

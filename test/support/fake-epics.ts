@@ -6,7 +6,7 @@
  * execution folder). Put `pythonPath` on the mode's PYTHONPATH through
  * config modes.<mode>.environment.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const writeLogName = 'epics_writes.log';
@@ -60,6 +60,8 @@ export interface FakeEpics {
 
 /** Installs the package under `folder`/site; writes go to `folder`/epics-writes.log. */
 export function installFakeEpics(folder: string): FakeEpics {
+  // A sandboxed kernel runs as another uid (adapters/sandbox): it must reach the package.
+  chmodSync(folder, 0o755);
   const pythonPath = join(folder, 'site');
   mkdirSync(join(pythonPath, 'epics'), { recursive: true });
   for (const [name, text] of Object.entries(files)) writeFileSync(join(pythonPath, 'epics', name), text);

@@ -11,7 +11,7 @@
 import type { Readable } from 'node:stream';
 import type { ExecuteJob } from '../../../bus/messages.ts';
 import { OutputCapture, type StreamName } from './output-capture.ts';
-import { signalGroup } from './process-group.ts';
+import type { ProcessTree } from './process-group.ts';
 
 export type ChannelName = StreamName | 'report';
 const channelCount = 3;
@@ -43,7 +43,7 @@ export class Attempt {
   private readonly attached = new Set<ChannelName>();
   private readonly open = new Set<Readable>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private leaderPid: number | null = null;
+  private tree: ProcessTree | null = null;
   private exitInfo: ProcessExit | null = null;
   private leaderLost = false;
   private stopReason: StopReason | null = null;
@@ -99,17 +99,17 @@ export class Attempt {
     stream.once('error', closed);
   }
 
-  /** The process group leader is known: a stop that came first applies now. */
-  leaderStarted(pid: number): void {
-    this.leaderPid = pid;
-    if (this.stopReason !== null) signalGroup(pid, 'SIGTERM', true);
+  /** The processes of the attempt are known: a stop that came first applies now. */
+  leaderStarted(tree: ProcessTree): void {
+    this.tree = tree;
+    if (this.stopReason !== null) tree.signal('SIGTERM', true);
   }
 
   leaderExited(exit: ProcessExit): void {
     if (this.exitInfo !== null) return;
     this.exitInfo = exit;
     if (this.finished) return;
-    if (this.leaderPid !== null) signalGroup(this.leaderPid, 'SIGKILL', false);
+    this.tree?.signal('SIGKILL', false);
     this.after(channelGraceMs, () => this.end());
     this.checkEnd();
   }
@@ -126,10 +126,8 @@ export class Attempt {
     if (this.finished || this.stopReason !== null || this.exitInfo !== null) return;
     this.stopReason = reason;
     const { killGraceMs } = this.settings;
-    if (this.leaderPid !== null) signalGroup(this.leaderPid, 'SIGTERM', true);
-    this.after(killGraceMs, () => {
-      if (this.leaderPid !== null) signalGroup(this.leaderPid, 'SIGKILL', this.exitInfo === null);
-    });
+    this.tree?.signal('SIGTERM', true);
+    this.after(killGraceMs, () => this.tree?.signal('SIGKILL', this.exitInfo === null));
     this.after(2 * killGraceMs + channelGraceMs, () => this.end());
   }
 
@@ -169,7 +167,7 @@ export class Attempt {
     this.timers.clear();
     for (const stream of this.open) stream.destroy();
     this.open.clear();
-    if (this.leaderPid !== null && this.exitInfo === null) signalGroup(this.leaderPid, 'SIGKILL', false);
+    if (this.exitInfo === null) this.tree?.signal('SIGKILL', false);
     this.settings.signal?.removeEventListener('abort', this.onAbort);
     this.resolveEnded();
   }

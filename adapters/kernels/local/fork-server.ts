@@ -5,20 +5,26 @@
  * channel to this side's Unix socket (introduced by a token) and runs the
  * job; the server reports the child's pid and exit on its control channel.
  * The server itself never runs user code, so every child starts clean.
+ *
+ * Sandboxed, the server runs inside its mode's sandbox for its whole life;
+ * each spare takes its slot (cgroup, staging folder, Landlock) before a job
+ * arrives, and the `forked` event names the slot: the attempt's processes
+ * are then the slot's cgroup, not a process group of our pid namespace.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../logger.ts';
+import { insideChannels, type ModeSandbox } from '../../sandbox/index.ts';
 import { KernelUnavailableError } from '../kernel.ts';
 import type { Attempt, ChannelName } from './attempt.ts';
 import { forkServerEventSchema, harnessPath, type ForkServerEvent, type HarnessSpec } from './harness-protocol.ts';
-import { signalName } from './process-group.ts';
+import { processGroup, signalName, signalNumber, type ProcessTree } from './process-group.ts';
 
 const startTimeoutMs = 60_000;
 const closeTimeoutMs = 3000;
@@ -31,6 +37,15 @@ const channelNames: readonly ChannelName[] = ['stdout', 'stderr', 'report'];
 interface InFlight {
   attempt: Attempt;
   notRun: (error: KernelUnavailableError) => void;
+  slot: string | null;
+}
+
+export interface ForkServerSandbox {
+  sandbox: ModeSandbox;
+  /** The harness as seen inside. */
+  harness: string;
+  /** JSON for the harness's --confine. */
+  confinement: string;
 }
 
 export interface ForkServerSettings {
@@ -38,6 +53,8 @@ export interface ForkServerSettings {
   /** The server's own environment: the mode's scrubbed environment (PYTHONPATH applies at start). */
   environment: Record<string, string>;
   logger: Logger;
+  /** null: run on this machine as we are (execution.isolation: none). */
+  sandbox: ForkServerSandbox | null;
 }
 
 export class ForkServer {
@@ -51,6 +68,7 @@ export class ForkServer {
     private readonly sockets: Server,
     private readonly child: ChildProcess,
     private readonly logger: Logger,
+    readonly sandboxed: ForkServerSandbox | null,
   ) {
     this.exitedPromise = new Promise((resolve) => child.once('exit', () => resolve()));
     child.once('exit', (code, signal) => this.lost(`exited with status ${code ?? signal}`));
@@ -63,19 +81,31 @@ export class ForkServer {
   }
 
   static async start(settings: ForkServerSettings): Promise<ForkServer> {
-    const folder = mkdtempSync(join(tmpdir(), 'pyexec-fork-'));
-    const socketPath = join(folder, 'channels.sock');
+    const { sandbox } = settings;
+    const folder = sandbox ? join(sandbox.sandbox.channelsFolder, randomBytes(8).toString('hex')) : mkdtempSync(join(tmpdir(), 'pyexec-fork-'));
+    const socketName = `${sandbox ? folder.slice(-16) : 'channels'}.sock`;
+    const socketPath = sandbox ? `${folder}.sock` : join(folder, socketName);
     const sockets = createServer();
     await new Promise<void>((resolve, reject) => {
       sockets.once('error', reject);
       sockets.listen(socketPath, () => resolve());
     });
-    const child = spawn(settings.python, [harnessPath, 'serve', '--socket', socketPath], {
-      cwd: folder,
-      env: settings.environment,
-      stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
-    });
-    const server = new ForkServer(folder, sockets, child, settings.logger);
+    let child: ChildProcess;
+    if (sandbox) {
+      // The sandbox's uid connects to it.
+      chmodSync(socketPath, 0o666);
+      const inside = `${insideChannels}/${socketName}`;
+      const argv = [settings.python, sandbox.harness, 'serve', '--socket', inside, '--confine', sandbox.confinement];
+      const command = sandbox.sandbox.command(argv, settings.environment);
+      child = spawn(command.file, command.args, { env: command.env, stdio: ['pipe', 'ignore', 'pipe', 'pipe'] });
+    } else {
+      child = spawn(settings.python, [harnessPath, 'serve', '--socket', socketPath], {
+        cwd: folder,
+        env: settings.environment,
+        stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
+      });
+    }
+    const server = new ForkServer(sandbox ? `${folder}.sock` : folder, sockets, child, settings.logger, sandbox);
     try {
       await server.waitReady();
     } catch (error) {
@@ -94,18 +124,21 @@ export class ForkServer {
   }
 
   /**
-   * Runs the spec in a forked child; resolves when the attempt has ended.
-   * Rejects with KernelUnavailableError only when the code certainly did not
-   * run (no fork, or the server died before the child connected).
+   * Runs the spec in a forked child; resolves when the attempt has ended,
+   * with the child's slot when sandboxed (null otherwise or when it never
+   * started). Rejects with KernelUnavailableError only when the code
+   * certainly did not run (no fork, or the server died before the child
+   * connected).
    */
-  run(spec: HarnessSpec, attempt: Attempt): Promise<void> {
+  run(spec: HarnessSpec, attempt: Attempt): Promise<string | null> {
     if (this.exited) return Promise.reject(new KernelUnavailableError('the fork server is not running'));
     const token = randomBytes(16).toString('hex');
     return new Promise((resolve, reject) => {
-      this.inFlight.set(token, { attempt, notRun: reject });
+      const entry: InFlight = { attempt, notRun: reject, slot: null };
+      this.inFlight.set(token, entry);
       void attempt.ended.then(() => {
         this.inFlight.delete(token);
-        resolve();
+        resolve(entry.slot);
       });
       this.child.stdin?.write(`${JSON.stringify({ token, spec })}\n`);
     });
@@ -154,13 +187,28 @@ export class ForkServer {
     if (event.event === 'ready') return;
     const entry = this.inFlight.get(event.token);
     if (!entry) return;
-    if (event.event === 'forked') entry.attempt.leaderStarted(event.pid);
+    if (event.event === 'forked') {
+      entry.slot = event.slot ?? null;
+      entry.attempt.leaderStarted(this.treeOf(event.token, event.pid, entry.slot));
+    }
     else if (event.event === 'exited') {
       entry.attempt.leaderExited({
         code: event.exit_code,
         signal: event.signal === null ? null : signalName(event.signal),
       });
     } else this.notRun(event.token, entry, `fork failed: ${event.message}`);
+  }
+
+  /** Unsandboxed: the child's process group. Sandboxed: its slot's cgroup, and its group through the server. */
+  private treeOf(token: string, pid: number, slot: string | null): ProcessTree {
+    const sandbox = this.sandboxed?.sandbox ?? null;
+    if (sandbox === null || slot === null) return processGroup(pid);
+    return {
+      signal: (signal) => {
+        sandbox.signal(slot, signal);
+        if (!this.exited) this.child.stdin?.write(`${JSON.stringify({ kill: token, signal: signalNumber(signal) })}\n`);
+      },
+    };
   }
 
   private notRun(token: string, entry: InFlight, reason: string): void {

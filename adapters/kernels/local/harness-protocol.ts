@@ -12,13 +12,21 @@ export const harnessPath = fileURLToPath(new URL('../python/pyexec_harness.py', 
 
 export interface HarnessSpec {
   code: string;
+  /** Where the code runs; in the sandbox the harness replaces it with its slot's staging folder. */
   folder: string;
+  /** Figure paths are reported below this folder (the execution folder, where they are copied back). */
+  reported_folder: string;
+  /** Sandboxed: context.json's text, written into the staging folder (null: none). */
+  context: string | null;
+  /** Sandboxed cold runs: the slot (cgroup and folder names) the process takes; warm spares have theirs. */
+  slot: string | null;
   allows_writes: boolean;
   attempt: number;
   output_cap_bytes: number;
   memory_mb: number;
   cpu_seconds: number;
   max_processes: number;
+  max_file_bytes: number;
   environment: Record<string, string>;
 }
 
@@ -27,6 +35,7 @@ export interface SpecLimits {
   memoryMb: number;
   cpuSeconds: number;
   maxProcesses: number;
+  maxFileBytes: number;
 }
 
 export function harnessSpec(
@@ -38,12 +47,16 @@ export function harnessSpec(
   return {
     code: job.code,
     folder: job.folder,
+    reported_folder: job.folder,
+    context: null,
+    slot: null,
     allows_writes: allowsWrites,
     attempt: job.attempt,
     output_cap_bytes: limits.outputCapBytes,
     memory_mb: limits.memoryMb,
     cpu_seconds: limits.cpuSeconds,
     max_processes: limits.maxProcesses,
+    max_file_bytes: limits.maxFileBytes,
     environment,
   };
 }
@@ -68,7 +81,13 @@ export type HarnessReport = z.infer<typeof harnessReportSchema>;
 /** Events of the fork server on its control channel, one JSON document per line. */
 export const forkServerEventSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('ready'), pid: z.number().int(), preloaded: z.array(z.string()) }),
-  z.object({ event: z.literal('forked'), token: z.string(), pid: z.number().int().positive() }),
+  z.object({
+    event: z.literal('forked'),
+    token: z.string(),
+    pid: z.number().int().positive(),
+    /** The spare's slot (cgroup and staging folder names); sandboxed servers only. */
+    slot: z.string().regex(/^[A-Za-z0-9-]+$/).optional(),
+  }),
   z.object({ event: z.literal('fork_failed'), token: z.string(), message: z.string() }),
   z.object({
     event: z.literal('exited'),

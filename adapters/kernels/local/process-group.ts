@@ -4,6 +4,15 @@
  */
 import { constants } from 'node:os';
 
+/** What an attempt signals to stop the code: a process group here, a cgroup or the fork server in the sandbox. */
+export interface ProcessTree {
+  signal(signal: NodeJS.Signals, includeLeader: boolean): void;
+}
+
+export function processGroup(leaderPid: number): ProcessTree {
+  return { signal: (signal, includeLeader) => signalGroup(leaderPid, signal, includeLeader) };
+}
+
 /** Signals the group, and the leader itself while it may not have its own group yet. */
 export function signalGroup(leaderPid: number, signal: NodeJS.Signals, includeLeader: boolean): void {
   trySignal(-leaderPid, signal);
@@ -25,4 +34,8 @@ const signalNames = new Map<number, string>(
 
 export function signalName(signal: number | string): string {
   return typeof signal === 'string' ? signal : (signalNames.get(signal) ?? `signal ${signal}`);
+}
+
+export function signalNumber(signal: NodeJS.Signals): number {
+  return constants.signals[signal];
 }
