@@ -2,11 +2,11 @@
 
 Standard library only, Python >= 3.8. Usable three ways:
 
-* ``python3 pyexec_harness.py run`` (the cold local kernel): reads a job spec
-  (JSON) from stdin, runs it in this process, writes the report (JSON) to
-  file descriptor 3. stdout and stderr are the caller's pipes.
-* ``python3 pyexec_harness.py serve --socket PATH`` (the warm local kernel): a
-  fork server. Heavy modules are imported once; each job is run by a child
+* ``python3 pyexec_harness.py run [--confine JSON]`` (the cold local kernel):
+  reads a job spec (JSON) from stdin, runs it in this process, writes the
+  report (JSON) to file descriptor 3. stdout and stderr are the caller's pipes.
+* ``python3 pyexec_harness.py serve --socket PATH [--confine JSON]`` (the warm
+  local kernel): a fork server. Heavy modules are imported once; each job is run by a child
   forked ahead of time (a spare), whose stdout, stderr and report
   channel are connections to the caller's Unix socket. Control messages are
   JSON lines: requests on stdin, events on file descriptor 3.
@@ -15,6 +15,12 @@ Standard library only, Python >= 3.8. Usable three ways:
   ``install_write_guard`` for read-only kernels.
 
 The report never travels on stdout: generated code owns stdout.
+
+``--confine`` is given when the process runs in pyexec's OS sandbox
+(adapters/sandbox/): each execution then takes a slot (its own cgroup, a
+staging folder, a private TMPDIR and MPLCONFIGDIR) and restricts itself with
+Landlock before any generated code runs (pyexec_confine, bound next to this
+file). The sandbox is the boundary; nothing in this file is.
 """
 
 import datetime
@@ -101,7 +107,9 @@ def prepare_namespace(folder):
 
 
 # --------------------------------------------------------------------------
-# read-only guard for control-system writes
+# read-only guard for control-system writes: an early, friendly refusal with a
+# clear message. It is not the boundary (code in this interpreter can remove
+# any Python-level guard); the sandbox's network policy is.
 
 
 class ControlSystemWriteRefused(PermissionError):
@@ -125,9 +133,43 @@ def _refusing(qualified_name):
 # module name -> functions to replace; classes with a `put` method are found by scan.
 _GUARDED_FUNCTIONS = {
     "epics": ("caput", "caput_many"),
-    "epics.ca": ("put", "array_put"),
+    "epics.ca": ("put", "array_put", "sg_put"),
     "epics.pv": ("caput",),
 }
+# libca entry points that write (ca_array_put, ca_array_put_callback, ca_sg_array_put, ...).
+_LIBCA_WRITE_MARK = "put"
+
+
+class _GuardedLibca:
+    """epics.ca.libca with its write entry points refused; reads pass through."""
+
+    def __init__(self, library):
+        object.__setattr__(self, "_library", library)
+
+    def __getattr__(self, name):
+        if _LIBCA_WRITE_MARK in name.lower():
+            return _refusing("epics.ca.libca.%s" % name)
+        return getattr(object.__getattribute__(self, "_library"), name)
+
+    def __setattr__(self, name, value):
+        setattr(object.__getattribute__(self, "_library"), name, value)
+
+
+def _guard_libca(ca):
+    """Wraps the loaded libca, and initialize_libca so that a later load is wrapped too."""
+    library = getattr(ca, "libca", None)
+    if library is not None and not isinstance(library, _GuardedLibca):
+        ca.libca = _GuardedLibca(library)
+    initialize = getattr(ca, "initialize_libca", None)
+    if callable(initialize) and not getattr(initialize, "__pyexec_guard__", False):
+
+        def initialize_guarded(*args, **kwargs):
+            result = initialize(*args, **kwargs)
+            _guard_libca(ca)
+            return ca.libca
+
+        initialize_guarded.__pyexec_guard__ = True
+        ca.initialize_libca = initialize_guarded
 
 
 def _guard_module(name, module):
@@ -141,6 +183,8 @@ def _guard_module(name, module):
         put = getattr(value, "put", None) if is_epics_class else None
         if callable(put) and not getattr(put, "__pyexec_guard__", False):
             setattr(value, "put", _refusing("%s.%s.put" % (name, attr)))
+    if name == "epics.ca":
+        _guard_libca(module)
 
 
 def _guard_loaded_modules():
@@ -188,7 +232,9 @@ class _WriteGuardFinder:
 
 
 def install_write_guard():
-    """Makes epics.caput, epics.PV.put, epics.ca.put (and any class `put`) raise."""
+    """Makes the pyepics write surface raise ControlSystemWriteRefused: caput,
+    caput_many, PV.put (and any epics class's put), ca.put, ca.sg_put and the
+    write entry points of ca.libca. The friendly refusal, not the boundary."""
     if not any(isinstance(finder, _WriteGuardFinder) for finder in sys.meta_path):
         sys.meta_path.insert(0, _WriteGuardFinder())
     _guard_loaded_modules()
@@ -221,10 +267,12 @@ class _ProcessBudget:
             raise PermissionError("process limit reached: this execution may start at most %d processes" % self.limit)
 
 
-def limit_resources(memory_mb, cpu_seconds, max_processes):
+def limit_resources(memory_mb, cpu_seconds, max_processes, max_file_bytes):
     """rlimits for this process and what it starts; an exceeded limit is an error in the code."""
     memory = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    # No single file (posix_fallocate included) grows past this; Python ignores SIGXFSZ, so it is an OSError.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 2))
     if os.getuid() != 0:
         # Counts every process of the user, so it is a coarse backstop; root is exempt from it.
@@ -504,6 +552,8 @@ def run_job(spec):
     except BaseException as exc:  # noqa: B902 - a broken result or figure is the code's error
         results, figures, missing = None, [], _error(type(exc), exc, exc.__traceback__)
     error = error or missing
+    reported = spec.get("reported_folder") or folder
+    figures = [os.path.join(reported, os.path.relpath(path, folder)) for path in figures]
     return {
         "status": "runtime_error" if error else "succeeded",
         "results": results if error is None else None,
@@ -521,8 +571,52 @@ def _write_report(report):
     os.close(REPORT_FD)
 
 
-def _enter_job(spec):
+def _take_slot(confine, slot):
+    """In the sandbox, before any job: this execution's own cgroup and folders,
+    then Landlock (writes only to those folders). Irreversible; a failure ends
+    the process before code could run unconfined."""
+    pyexec_confine = _confine_module(confine)
+    work = os.path.join(confine["work_root"], slot)
+    scratch = os.path.join(confine["scratch_root"], slot)
+    if confine["cgroup"] is not None:
+        pyexec_confine.join_cgroup(confine["cgroup"], slot, confine["pids_max"], confine["memory_bytes"])
+    for folder in (work, os.path.join(scratch, "tmp"), os.path.join(scratch, "matplotlib")):
+        os.makedirs(folder, mode=0o700)
+    pyexec_confine.restrict(confine["readable"], [work, scratch] + confine["devices"], confine["ports"])
+    # Inherited from a non-dumpable fork server; Landlock now keeps this process away from it.
+    pyexec_confine.set_dumpable(True)
+    return {"work": work, "scratch": scratch}
+
+
+def _confine_module(confine):
+    """pyexec_confine, from the sandbox's library folder (not from the code's sys.path)."""
+    if "pyexec_confine" not in sys.modules:
+        sys.path.insert(0, confine["lib"])
+        try:
+            importlib.import_module("pyexec_confine")
+        finally:
+            sys.path.remove(confine["lib"])
+    return sys.modules["pyexec_confine"]
+
+
+def _enter_slot(spec, slot):
+    """The spec as it applies in a slot: the staging folder with the job's context, private HOME, TMPDIR, MPLCONFIGDIR."""
+    spec["folder"] = slot["work"]
+    if spec.get("context") is not None:
+        with open(os.path.join(slot["work"], "context.json"), "w", encoding="utf-8") as handle:
+            handle.write(spec["context"])
+    spec["environment"] = dict(
+        spec["environment"],
+        HOME=slot["work"],
+        TMPDIR=os.path.join(slot["scratch"], "tmp"),
+        MPLCONFIGDIR=os.path.join(slot["scratch"], "matplotlib"),
+    )
+
+
+def _enter_job(spec, slot=None):
     """Wiring common to cold and warm: folder, environment, limits, guard, streams."""
+    if slot is not None:
+        _enter_slot(spec, slot)
     os.chdir(spec["folder"])
     os.environ.clear()
     os.environ.update(spec["environment"])
@@ -534,7 +628,7 @@ def _enter_job(spec):
     sys.stdin = io.TextIOWrapper(io.FileIO(0, "r"))
     if not spec["allows_writes"]:
         install_write_guard()
-    limit_resources(spec["memory_mb"], spec["cpu_seconds"], spec["max_processes"])
+    limit_resources(spec["memory_mb"], spec["cpu_seconds"], spec["max_processes"], spec["max_file_bytes"])
 
 
 def _close_output():
@@ -545,16 +639,17 @@ def _close_output():
     os.close(null)
 
 
-def _run_and_report(spec):
-    _enter_job(spec)
+def _run_and_report(spec, slot=None):
+    _enter_job(spec, slot)
     report = run_job(spec)
     _close_output()
     _write_report(report)
 
 
-def main_run():
+def main_run(confine):
     spec = private_json.loads(sys.stdin.buffer.read().decode("utf-8"))
-    _run_and_report(spec)
+    slot = _take_slot(confine, spec["slot"]) if confine is not None else None
+    _run_and_report(spec, slot)
     # The report is out: interpreter teardown would only delay the caller.
     os._exit(0)
 
@@ -610,12 +705,19 @@ class _ForkServer:
     fork (~2.5 ms with numpy, matplotlib and pandas loaded). The spare only
     blocks until it is handed a job: warming it further (rendering a probe
     figure, ~50-100 ms of CPU per execution) was measured to cost the running
-    execution more, on two cores, than it saved a later figure."""
+    execution more, on two cores, than it saved a later figure.
 
-    def __init__(self, socket_path):
+    In the sandbox (confine given) the spare also takes its slot ahead of time
+    (cgroup, folders, Landlock), so none of that is on a job's path."""
+
+    def __init__(self, socket_path, confine):
         self.socket_path = socket_path
+        self.confine = confine
+        self.slots = 0
         self.children = {}  # pid -> token, for children running a job
-        self.spare = None  # (pid, write end of its job pipe)
+        self.spare = None  # (pid, write end of its job pipe, slot name)
+        # Processes that are not executions: the network forwarder forked before this program started.
+        self.helpers = set(_child_pids())
         self.events = os.fdopen(REPORT_FD, "w", buffering=1)
         self.wake_read, wake_write = os.pipe()
         os.set_blocking(wake_write, False)
@@ -656,11 +758,15 @@ class _ForkServer:
         return True
 
     def handle(self, line):
-        token = private_json.loads(line)["token"]
+        request = private_json.loads(line)
+        if "kill" in request:
+            self.kill(request["kill"], request["signal"])
+            return
+        token = request["token"]
         if self.spare is None and not self.fork_spare():
             self.emit(event="fork_failed", token=token, message="cannot fork a child")
             return
-        pid, job_pipe = self.spare
+        pid, job_pipe, slot = self.spare
         self.spare = None
         try:
             view = memoryview(line)
@@ -673,10 +779,34 @@ class _ForkServer:
         finally:
             os.close(job_pipe)
         self.children[pid] = token
-        self.emit(event="forked", token=token, pid=pid)
+        self.emit(event="forked", token=token, pid=pid, slot=slot)
         self.fork_spare()
 
+    def kill(self, token, signal_number):
+        """Signals an execution's process group (in the sandbox without cgroups; pids are ours, not the caller's)."""
+        for pid, owner in self.children.items():
+            if owner == token:
+                try:
+                    os.killpg(pid, signal_number)
+                except OSError:
+                    pass
+
+    def sweep(self):
+        """Without cgroups, processes that left their group (setsid) are found only
+        as the sandbox's leftovers: killed whenever no execution runs."""
+        if self.confine is None or self.confine["cgroup"] is not None or self.children:
+            return
+        keep = {os.getpid(), 1} | self.helpers | ({self.spare[0]} if self.spare else set())
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) not in keep:
+                try:
+                    os.kill(int(entry), signal.SIGKILL)
+                except OSError:
+                    pass
+
     def fork_spare(self):
+        self.slots += 1
+        slot = "w%d-%d" % (os.getpid(), self.slots)
         job_read, job_write = os.pipe()
         try:
             pid = os.fork()
@@ -686,9 +816,9 @@ class _ForkServer:
             return False
         if pid == 0:
             os.close(job_write)
-            self.become_spare(job_read)
+            self.become_spare(job_read, slot)
         os.close(job_read)
-        self.spare = (pid, job_write)
+        self.spare = (pid, job_write, slot)
         return True
 
     def reap(self):
@@ -709,19 +839,21 @@ class _ForkServer:
             exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
             signal_number = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
             self.emit(event="exited", token=token, pid=pid, exit_code=exit_code, signal=signal_number)
+            self.sweep()
 
-    def become_spare(self, job_read):
-        """In the forked child: own process group, wait for a job, run it."""
+    def become_spare(self, job_read, slot):
+        """In the forked child: own process group (and, sandboxed, its slot), wait for a job, run it."""
         try:
             os.setsid()
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            taken = _take_slot(self.confine, slot) if self.confine is not None else None
             request = _read_all(job_read)
             if not request:
                 os._exit(0)  # the server is gone: no job will come
             request = private_json.loads(request)
-            self.run_child(request["token"], request["spec"])
+            self.run_child(request["token"], request["spec"], taken)
         except BaseException:  # noqa: B902 - whatever happens, the child never returns to the server loop
             try:
                 traceback.print_exc()
@@ -729,7 +861,7 @@ class _ForkServer:
                 os._exit(70)
         os._exit(0)
 
-    def run_child(self, token, spec):
+    def run_child(self, token, spec, slot):
         """Streams to the caller's socket (introduced by the token), then the job."""
         channels = {}
         for name in ("stdout", "stderr", "report"):
@@ -742,7 +874,7 @@ class _ForkServer:
         os.dup2(channels["stderr"], 2)
         os.dup2(channels["report"], REPORT_FD)
         os.closerange(REPORT_FD + 1, 65536)
-        _run_and_report(spec)
+        _run_and_report(spec, slot)
 
     def shutdown(self):
         """The caller is gone: nothing it started may outlive it."""
@@ -754,18 +886,43 @@ class _ForkServer:
                 pass
 
 
-def main_serve(socket_path):
+def _child_pids():
+    """Our children right now (from /proc/<pid>/task/*/children)."""
+    found = []
+    task_dir = "/proc/%d/task" % os.getpid()
+    for task in os.listdir(task_dir):
+        try:
+            with open(os.path.join(task_dir, task, "children")) as handle:
+                found.extend(int(pid) for pid in handle.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def main_serve(socket_path, confine):
+    if confine is not None:
+        # Children run generated code as this uid: they must not read or write this process's
+        # memory through /proc/<pid>/mem (Landlock's ptrace scoping covers them too).
+        _confine_module(confine).set_dumpable(False)
     preload()
-    _ForkServer(socket_path).serve()
+    _ForkServer(socket_path, confine).serve()
+
+
+def _confine_option(argv):
+    """The JSON after --confine, or None (no sandbox)."""
+    if "--confine" not in argv:
+        return None
+    return private_json.loads(argv[argv.index("--confine") + 1])
 
 
 def main(argv):
+    confine = _confine_option(argv)
     if len(argv) >= 2 and argv[1] == "run":
-        main_run()
-    elif len(argv) == 4 and argv[1] == "serve" and argv[2] == "--socket":
-        main_serve(argv[3])
+        main_run(confine)
+    elif len(argv) >= 4 and argv[1] == "serve" and argv[2] == "--socket":
+        main_serve(argv[3], confine)
     else:
-        sys.stderr.write("usage: pyexec_harness.py run | serve --socket PATH\n")
+        sys.stderr.write("usage: pyexec_harness.py run [--confine JSON] | serve --socket PATH [--confine JSON]\n")
         sys.exit(2)
 
 
