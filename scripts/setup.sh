@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
-# Installs the Debian packages pyexec and its tests need (Debian 12, as root).
+# Installs the Debian packages pyexec needs (Debian 12, as root).
+#   bash scripts/setup.sh          what running needs: Python with the scientific stack, the sandbox, the EPICS client
+#   bash scripts/setup.sh --test   that, plus what the tests need: Jupyter, nats-server, nbformat, Chromium, Prometheus
 # Idempotent: when everything is installed it changes nothing and calls no network.
 set -euo pipefail
 
 packages=(
   python3 python3-numpy python3-matplotlib python3-pandas  # local kernel: Debian's Python with the scientific stack
+  bubblewrap                                               # the OS sandbox around every kernel
+  python3-pyepics                                          # the real Channel Access client (libca) in kernels
+)
+test_packages=(
   nats-server                                              # distributed mode and its tests (2.9.10, JetStream)
   jupyter-server python3-ipykernel python3-jupyter-client  # Jupyter kernels, warm pool, `pyexec jupyter`
   python3-nbformat                                         # notebooks checked with Jupyter's own validator
   chromium                                                 # review page tests (headless, driven by playwright-core)
-  bubblewrap                                               # the OS sandbox around every kernel
-  python3-pyepics                                          # the real Channel Access client (libca) in kernels and tests
   prometheus                                               # metrics tests scrape with a real Prometheus; promtool
 )
+
+case "${1:-}" in
+  --test) packages+=("${test_packages[@]}") ;;
+  '') ;;
+  *) echo "setup: unknown argument \"$1\" (expected nothing, or --test for the test tools too)" >&2; exit 2 ;;
+esac
 
 missing=()
 for package in "${packages[@]}"; do
