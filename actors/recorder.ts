@@ -18,6 +18,7 @@ import { writeAttemptNotebook, writeFinalNotebook, writeResults } from '../adapt
 import { runFileJob } from '../adapters/store/file-jobs.ts';
 import type { AuditEntry, AuditTrail } from '../adapters/audit/audit-trail.ts';
 import type { AttemptStage } from '../adapters/store/layout.ts';
+import { channelWriteEntries } from '../adapters/limits/audit-entries.ts';
 
 export interface Transition {
   previous: StateName | null;
@@ -95,8 +96,9 @@ export function auditEntriesFor({ previous, state, context, refusal }: Transitio
     entries.push({ event: 'decision_counted', approval_id: approvalId, approver, verdict, reason, decided_at: decidedAt, code_sha256: context.codeSha256 });
   }
   if (previous === 'executing' && state !== 'executing' && context.result) {
-    const { status, duration_ms, executor, error, command_id } = context.result;
-    entries.push({ event: 'execution_end', command_id, status, duration_ms, executor, error: error?.type });
+    const { status, duration_ms, executor, error, command_id, channel_limits } = context.result;
+    entries.push({ event: 'execution_end', command_id, status, duration_ms, executor, error: error?.type, limits_version: channel_limits?.version });
+    entries.push(...channelWriteEntries(channel_limits));
   }
   if (previous !== state) {
     entries.push({ event: 'transition', from: previous, to: state, attempt: context.attempt, outcome: context.outcome, detail: context.outcomeDetail || undefined });
@@ -109,6 +111,7 @@ export function auditEntriesFor({ previous, state, context, refusal }: Transitio
       code_sha256: context.codeSha256,
       approval_id: context.decision?.approvalId,
       approver: context.decision?.approver,
+      limits_version: context.analysis?.limit_checks?.version,
     });
   }
   return entries;

@@ -4,6 +4,8 @@
  * mode: each job names its mode.
  */
 import type { Config } from '../../config/schema.ts';
+import { limitsRequired, withChannelLimits } from '../limits/limits-kernel.ts';
+import { openLimitsSource } from '../limits/source.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { createJupyterKernel } from './jupyter/index.ts';
 import type { Kernel } from './kernel.ts';
@@ -17,6 +19,13 @@ export interface KernelChoice {
 
 export async function createKernel(config: Config, choice: KernelChoice = {}): Promise<Kernel> {
   const logger = choice.logger ?? silentLogger;
+  // With a limits database, write jobs run with the channel limits guard (docs/limits.md).
+  const limits = openLimitsSource(config, logger);
+  if (!limits) return pickKernel(config, choice, logger);
+  return withChannelLimits(pickKernel(limitsRequired(config), choice, logger), limits, logger);
+}
+
+function pickKernel(config: Config, choice: KernelChoice, logger: Logger): Kernel {
   switch (config.execution.execution_method) {
     case 'local':
       return createLocalKernel(localKernelOptions(config, { warm: choice.warm ?? false, logger }));

@@ -8,7 +8,7 @@
  */
 import type { LimitChecks } from '../../bus/channel-limits.ts';
 import type { Finding, PvAccess } from '../../bus/messages.ts';
-import type { LimitsSource, LimitsState } from './source.ts';
+import { databaseFields, type LimitsSource, type LimitsState } from './source.ts';
 import { checkWrite } from './write-check.ts';
 
 export interface LimitsStepResult {
@@ -16,12 +16,6 @@ export interface LimitsStepResult {
   findings: Finding[];
   checks: LimitChecks;
   reasoning: string[];
-}
-
-function databaseFields(state: LimitsState): Pick<LimitChecks, 'version' | 'file' | 'policy' | 'unavailable'> {
-  return state.kind === 'loaded'
-    ? { version: state.database.version, file: state.database.origin, policy: state.database.policy }
-    : { version: null, file: state.origin, policy: state.policy, unavailable: state.reason };
 }
 
 function checksOf(state: LimitsState, writes: readonly PvAccess[]): LimitChecks['writes'] {

@@ -12,6 +12,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../../config/load.ts';
+import type { ChannelLimitsReport } from '../../bus/channel-limits.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { LimitsDatabase, UnlistedPolicy } from './database.ts';
@@ -76,4 +77,11 @@ export function openLimitsSource(config: Pick<Config, 'control_system'>, logger?
     if (error instanceof LimitsFileError) throw new ConfigError(`control_system.limits.file: ${error.message}`, file);
     throw error;
   }
+}
+
+/** Version, file, policy (and why unavailable): the head of every limits record. */
+export function databaseFields(state: LimitsState): Omit<ChannelLimitsReport, 'writes'> {
+  return state.kind === 'loaded'
+    ? { version: state.database.version, file: state.database.origin, policy: state.database.policy }
+    : { version: null, file: state.origin, policy: state.policy, unavailable: state.reason };
 }

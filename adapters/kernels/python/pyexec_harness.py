@@ -43,6 +43,8 @@ import sys
 import time
 import traceback
 
+import pyexec_limits
+
 CODE_FILENAME = "<pyexec-code>"
 REPORT_FD = 3
 MAX_DEPTH = 64
@@ -628,6 +630,9 @@ def _enter_job(spec, slot=None):
     sys.stdin = io.TextIOWrapper(io.FileIO(0, "r"))
     if not spec["allows_writes"]:
         install_write_guard()
+    else:
+        # Every write is checked against the channel limits before it reaches the network (docs/limits.md).
+        pyexec_limits.install(spec["folder"], spec["attempt"])
     limit_resources(spec["memory_mb"], spec["cpu_seconds"], spec["max_processes"], spec["max_file_bytes"])
 
 

@@ -27,6 +27,7 @@ import time
 import traceback
 
 import pyexec_harness as harness
+import pyexec_limits
 from IPython import get_ipython
 
 _job = {}
@@ -205,6 +206,9 @@ def begin(folder, attempt, output_cap_bytes, memory_mb, cpu_seconds, max_process
     for stream in (sys.stdout, sys.stderr):
         stream.write = CappedWrite(stream.write, output_cap_bytes)
     os._exit = _flushing_exit(os._exit)
+    if os.environ.get("PYEXEC_ALLOWS_WRITES") == "1":
+        # Every write is checked against the channel limits before it reaches the network (docs/limits.md).
+        pyexec_limits.install(folder, attempt)
     harness.limit_resources(memory_mb, cpu_seconds, max_processes)
 
 
