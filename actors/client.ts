@@ -88,6 +88,8 @@ export class PyexecClient {
       this.transport.bus.subscribe(subjects.events(id), (message) => {
         const event = executionEventSchema.safeParse(message.data);
         if (!event.success) return;
+        // The service accepted our request: a later refusal naming this id is another caller's reuse of it.
+        if (event.data.kind === 'state') this.refusals.delete(id);
         events.next(event.data);
         const summary = event.data.kind === 'state' ? event.data.summary : undefined;
         if (summary) end(() => settle(summary));
@@ -135,7 +137,7 @@ export class PyexecClient {
     this.refusals.set(id, refused);
     this.refusalsSubscription ??= this.transport.bus.subscribe(subjects.errors, (message) => {
       const error = protocolErrorSchema.safeParse(message.data);
-      if (!error.success || error.data.subject !== subjects.requests || error.data.execution_id === undefined) return;
+      if (!error.success || !isRequestSubject(error.data.subject) || error.data.execution_id === undefined) return;
       this.refusals.get(error.data.execution_id)?.(new ValidationError(error.data.error));
     });
   }
@@ -185,4 +187,9 @@ export class PyexecClient {
     await this.transport.queues.declare(subjects.cancels, queueOptions.control);
     await this.transport.queues.enqueue(`${subjects.cancels}.${id}`, randomUUID(), cancel);
   }
+}
+
+/** Requests go to pyexec.requests; the queue also takes pyexec.requests.<anything>. */
+function isRequestSubject(subject: string): boolean {
+  return subject === subjects.requests || subject.startsWith(`${subjects.requests}.`);
 }

@@ -19,6 +19,7 @@ import type { Config } from '../config/schema.ts';
 import type { PendingCommand } from '../machines/commands.ts';
 import type { Logger } from '../adapters/logger.ts';
 import type { ExecutionCell } from './execution-cell.ts';
+import { notifyExecutors } from './job-stop.ts';
 import { parseMessage } from './protocol.ts';
 
 const now = () => new Date().toISOString();
@@ -104,6 +105,9 @@ export class CommandDispatcher {
    * the lookup.
    */
   private async execute(cell: ExecutionCell, command: Extract<PendingCommand, { type: 'execute' }>, reissued: boolean): Promise<void> {
+    const cancel = cell.context.cancelRequest ?? null;
+    // A cancel was under way: the executors may never have heard of it (taken over, or its message lost).
+    if (reissued && cancel) await notifyExecutors(this.transport, { command_id: command.commandId, execution_id: cell.executionId, reason: cancel.reason, by: cancel.by });
     const stored = reissued ? await this.transport.kv.get(kvKeys.jobResult(command.commandId)) : null;
     if (stored) {
       const result = executeResultSchema.parse(stored.value);

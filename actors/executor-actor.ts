@@ -8,11 +8,17 @@
  * a claim and no result is reported `lost` (the execution ends `unknown`) and
  * is never run again. Results go to KV first (a supervisor that restarts
  * finds them there), then to the execution's result subject.
+ *
+ * Cancels (job-stop.ts): a job fenced by a cancel marker in its claim key is
+ * never started; a running one is aborted when pyexec.jobs.cancel.<id> names
+ * it — the kernel kills every process of the execution and says whether the
+ * code had started, and that `cancelled` result is stored and published like
+ * any other.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { executeJobSchema, executeResultSchema, type ExecuteJob, type ExecuteResult } from '../bus/messages.ts';
+import { describeZodError, executeJobSchema, executeResultSchema, jobCancelSchema, type ExecuteJob, type ExecuteResult } from '../bus/messages.ts';
 import { kvKeys, subjects } from '../bus/subjects.ts';
 import { CasConflictError } from '../bus/kv-store.ts';
 import type { Transport } from '../bus/transport.ts';
@@ -20,7 +26,8 @@ import type { Consumer, Job } from '../bus/work-queue.ts';
 import { KernelUnavailableError, type Kernel } from '../adapters/kernels/kernel.ts';
 import type { Logger } from '../adapters/logger.ts';
 import { runFileJob, type FileStep } from '../adapters/store/file-jobs.ts';
-import { parseMessage, publishProtocolError } from './protocol.ts';
+import { isCancelMarker } from './job-stop.ts';
+import { parseMessage, refuseMessage } from './protocol.ts';
 import { whileUnavailable } from '../bus/store-retry.ts';
 
 /** What of stdout/stderr travels on the bus; the whole text stays in the folder. */
@@ -45,12 +52,22 @@ export async function startExecutorActor(options: ExecutorOptions): Promise<{ st
   // redelivery after a server restart, a command re-issued after a reconnect)
   // waits for the first and then finds its stored result instead of running it again.
   const running = new Map<string, Promise<void>>();
+  // Aborts of the jobs in hand, by command id: registered before a job looks for a cancel marker.
+  const aborts = new Map<string, AbortController>();
+  const cancels = options.transport.bus.subscribe(subjects.allJobCancels, (message) => {
+    const cancel = jobCancelSchema.safeParse(message.data);
+    if (!cancel.success) return void refuseMessage(options.transport.bus, message.subject, message.data, describeZodError(cancel.error));
+    const abort = aborts.get(cancel.data.command_id);
+    if (!abort) return;
+    options.logger.info({ commandId: cancel.data.command_id, by: cancel.data.by }, 'cancel: stopping the job');
+    abort.abort(new Error(`cancelled by ${cancel.data.by}: ${cancel.data.reason}`));
+  });
   const handle = (job: Job): Promise<void> => {
     const commandId = commandIdOf(job);
     const before = commandId === null ? undefined : running.get(commandId);
     const handled = (before ?? Promise.resolve())
       .catch(() => {})
-      .then(() => handleJob(options, name, job))
+      .then(() => handleJob(options, name, job, aborts))
       .finally(() => {
         inHand.delete(handled);
         if (commandId !== null && running.get(commandId) === handled) running.delete(commandId);
@@ -72,19 +89,31 @@ export async function startExecutorActor(options: ExecutorOptions): Promise<{ st
     stop: async () => {
       await Promise.all(consumers.map((consumer) => consumer.stop()));
       await Promise.allSettled([...inHand]);
+      await cancels.unsubscribe();
     },
   };
 }
 
-async function handleJob(options: ExecutorOptions, name: string, delivery: Job): Promise<void> {
-  const { transport, logger } = options;
+async function handleJob(options: ExecutorOptions, name: string, delivery: Job, aborts: Map<string, AbortController>): Promise<void> {
+  const { transport } = options;
   let job: ExecuteJob;
   try {
     job = parseMessage(executeJobSchema, delivery.subject, delivery.payload);
   } catch (error) {
-    await publishProtocolError(transport.bus, delivery.subject, (error as Error).message);
+    await refuseMessage(transport.bus, delivery.subject, delivery.payload, error);
     return delivery.term();
   }
+  const abort = new AbortController();
+  aborts.set(job.command_id, abort);
+  try {
+    await runJob(options, name, delivery, job, abort.signal);
+  } finally {
+    if (aborts.get(job.command_id) === abort) aborts.delete(job.command_id);
+  }
+}
+
+async function runJob(options: ExecutorOptions, name: string, delivery: Job, job: ExecuteJob, signal: AbortSignal): Promise<void> {
+  const { transport, logger } = options;
   // The store may be away for a moment (a server restart, a leader election): a
   // job is never given up for that, least of all the result of code that ran.
   const retried = <T>(call: () => Promise<T>) =>
@@ -98,10 +127,14 @@ async function handleJob(options: ExecutorOptions, name: string, delivery: Job):
     if (job.allows_writes && !(await claim(transport, job, name, retried))) {
       const stored = await retried(() => storedResult(transport, job.command_id));
       if (stored) return await finish(transport, delivery, stored);
-      logger.error({ commandId: job.command_id }, 'write job redelivered after a claim without result: reporting it lost');
-      return await finish(transport, delivery, await retried(() => remember(transport, lostResult(job, name))));
+      const fenced = await retried(() => cancelledBeforeStart(transport, job));
+      if (!fenced) logger.error({ commandId: job.command_id }, 'write job redelivered after a claim without result: reporting it lost');
+      return await finish(transport, delivery, await retried(() => remember(transport, fenced ? cancelledResult(job, name, false) : lostResult(job, name))));
     }
-    const result = await slimForWire(job, await runOnKernel(options, name, job));
+    if (!job.allows_writes && (await retried(() => cancelledBeforeStart(transport, job)))) {
+      return await finish(transport, delivery, await retried(() => remember(transport, cancelledResult(job, name, false))));
+    }
+    const result = await slimForWire(job, await runOnKernel(options, name, job, signal));
     await finish(transport, delivery, await retried(() => remember(transport, result)));
   } finally {
     clearInterval(heartbeat);
@@ -118,10 +151,17 @@ function commandIdOf(job: Job): string | null {
   return parsed.success ? parsed.data.command_id : null;
 }
 
-async function runOnKernel(options: ExecutorOptions, name: string, job: ExecuteJob): Promise<ExecuteResult> {
+/** A cancel fenced the job before it was taken: its claim key holds the marker. */
+async function cancelledBeforeStart(transport: Transport, job: ExecuteJob): Promise<boolean> {
+  return isCancelMarker((await transport.kv.get(kvKeys.jobClaim(job.command_id)))?.value);
+}
+
+async function runOnKernel(options: ExecutorOptions, name: string, job: ExecuteJob, signal: AbortSignal): Promise<ExecuteResult> {
   try {
-    return { ...(await options.kernelFor(job.mode).execute(job)), executor: name };
+    return { ...(await options.kernelFor(job.mode).execute(job, signal)), executor: name };
   } catch (error) {
+    // A kernel that failed on an abort without saying how far the code got: it may have started.
+    if (signal.aborted) return cancelledResult(job, name, true);
     const unavailable = error instanceof KernelUnavailableError;
     options.logger.error({ commandId: job.command_id, err: error }, 'kernel failed');
     return {
@@ -212,6 +252,11 @@ function emptyResult(job: ExecuteJob, executor: string): ExecuteResult {
     duration_ms: 0,
     executor,
   };
+}
+
+function cancelledResult(job: ExecuteJob, executor: string, codeStarted: boolean): ExecuteResult {
+  const message = codeStarted ? 'the job was stopped on a cancel after its code had started' : 'the job was cancelled before its code started';
+  return { ...emptyResult(job, executor), status: 'cancelled', code_started: codeStarted, error: { type: 'Cancelled', message } };
 }
 
 function lostResult(job: ExecuteJob, executor: string): ExecuteResult {

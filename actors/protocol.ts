@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Bus, Message } from '../bus/bus.ts';
-import { describeZodError, type ProtocolError } from '../bus/messages.ts';
+import { describeZodError, executionIdSchema, type ProtocolError } from '../bus/messages.ts';
 import { subjects } from '../bus/subjects.ts';
 import type { Logger } from '../adapters/logger.ts';
 
@@ -28,6 +28,32 @@ export function parseMessage<S extends z.ZodType>(schema: S, subject: string, da
 export async function publishProtocolError(bus: Bus, subject: string, error: string, executionId?: string): Promise<void> {
   const message: ProtocolError = { subject, error, execution_id: executionId, at: new Date().toISOString() };
   await bus.publish(subjects.errors, message);
+}
+
+/** The problems of a refused message, one line each: an invalid message's field lines, without a header. */
+export function problemsOf(error: unknown): string {
+  if (error instanceof InvalidMessageError) return error.details;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Subjects whose last token is the execution id (pyexec.decisions.<id>, pyexec.results.<id>, ...). */
+const idSubject = /^pyexec\.(?:decisions|cancels|results|events|approvals|audit|jobs\.cancel)\.([a-z0-9][a-z0-9-]{7,63})$/;
+
+/**
+ * The execution a message names, for its protocol error: the subject's id,
+ * else the body's `execution_id` when it is a valid one (even if the rest of
+ * the body is not).
+ */
+export function executionIdNamed(subject: string, payload: unknown): string | undefined {
+  const fromSubject = idSubject.exec(subject)?.[1];
+  if (fromSubject) return fromSubject;
+  const named = executionIdSchema.safeParse((payload as { execution_id?: unknown } | null)?.execution_id);
+  return typeof payload === 'object' && named.success ? named.data : undefined;
+}
+
+/** Refuses a message on pyexec.errors: the subject it arrived on, the execution it names, one line per problem. */
+export function refuseMessage(bus: Bus, subject: string, payload: unknown, error: unknown): Promise<void> {
+  return publishProtocolError(bus, subject, problemsOf(error), executionIdNamed(subject, payload));
 }
 
 /**
@@ -53,7 +79,7 @@ export function serveRequests<S extends z.ZodType>(options: {
       } catch (error) {
         const text = (error as Error).message;
         logger.warn({ subject }, text);
-        await publishProtocolError(bus, subject, text);
+        await refuseMessage(bus, subject, message.data, error);
         if (message.reply) await bus.respond(message, { ok: false, command_id: 'invalid', kind: 'configuration', type: 'InvalidMessage', message: text });
         return;
       }
@@ -62,4 +88,16 @@ export function serveRequests<S extends z.ZodType>(options: {
     },
     { queue },
   );
+}
+
+/**
+ * Why a message on a per-execution queue (pyexec.decisions, pyexec.cancels)
+ * is misaddressed, or null: it must arrive on `<queue>.<execution_id>` with
+ * the id its body names, so that subject permissions can confine a user to
+ * some executions.
+ */
+export function addressingProblem(queue: string, subject: string, executionId: string): string | null {
+  if (subject === queue) return `subject: must be ${queue}.<execution_id> (here ${queue}.${executionId}), not ${queue}`;
+  if (subject !== `${queue}.${executionId}`) return `execution_id: the body names ${executionId}, the subject ${subject} does not`;
+  return null;
 }

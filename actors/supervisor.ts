@@ -13,11 +13,12 @@ import {
   executeResultSchema,
   executionRequestSchema,
   type ApprovalDecision,
+  type ExecuteResult,
   type ExecutionEvent as BusEvent,
   type ExecutionRequest,
   type ExecutionSummary,
 } from '../bus/messages.ts';
-import { kvKeys, subjects } from '../bus/subjects.ts';
+import { kvKeys, queueGroups, subjects } from '../bus/subjects.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Consumer, Job } from '../bus/work-queue.ts';
 import type { Config } from '../config/schema.ts';
@@ -31,7 +32,10 @@ import { CommandDispatcher } from './command-dispatcher.ts';
 import { resolveContextFrom } from './context-from.ts';
 import { ExecutionCell, type CellHooks } from './execution-cell.ts';
 import { executionRecordSchema } from './execution-record.ts';
-import { parseMessage, publishProtocolError } from './protocol.ts';
+import { addressingProblem, parseMessage, publishProtocolError, refuseMessage } from './protocol.ts';
+import { stopJob } from './job-stop.ts';
+import { receivedEntry, refuseDecision, reportRefusal } from './refusals.ts';
+import { sameRequest } from './request-identity.ts';
 import { queueOptions } from './queues.ts';
 import { SupervisorHeartbeat, type PeerHeartbeat } from './supervisor-heartbeat.ts';
 import { auditTransition, writeTransitionFiles, type RecordedFiles, type Transition } from './recorder.ts';
@@ -83,6 +87,7 @@ export class Supervisor {
   /** Hash-chained audit.jsonl per execution, its head anchored in the transport's KV. */
   readonly audit: AuditTrail;
   private resultSubscription: { unsubscribe(): Promise<void> } | null = null;
+  private lateResultSubscription: { unsubscribe(): Promise<void> } | null = null;
   private leaseTimer: NodeJS.Timeout | null = null;
   private stopReissuing: (() => void) | null = null;
   private maintaining = false;
@@ -108,6 +113,12 @@ export class Supervisor {
     for (const subject of [subjects.requests, subjects.decisions, subjects.cancels]) await queues.declare(subject, queueOptions.control);
     for (const mode of Object.keys(this.options.config.execution.modes)) await queues.declare(subjects.executeJobs(mode), queueOptions.execution);
     this.resultSubscription = bus.subscribe(subjects.executeResults, (message) => this.onResult(message.subject, message.data));
+    // One supervisor of the group judges each result once more: invalid, or late for a finished execution.
+    this.lateResultSubscription = bus.subscribe(
+      subjects.executeResults,
+      (message) => this.onResultOnce(message.subject, message.data).catch((error: unknown) => this.options.logger.warn({ err: error }, 'checking a result failed')),
+      { queue: queueGroups.supervisors },
+    );
     await this.heartbeat.beat();
     await this.takeOver();
     const durable = 'pyexec-supervisors';
@@ -128,6 +139,7 @@ export class Supervisor {
     this.stopReissuing?.();
     await Promise.all(this.consumers.map((consumer) => consumer.stop()));
     await this.resultSubscription?.unsubscribe();
+    await this.lateResultSubscription?.unsubscribe();
     this.dispatcher.stop();
     await Promise.all([...this.cells.values()].map((cell) => cell.settled()));
     for (const cell of this.cells.values()) cell.stop();
@@ -184,22 +196,25 @@ export class Supervisor {
     try {
       request = parseMessage(executionRequestSchema, job.subject, job.payload);
     } catch (error) {
-      await publishProtocolError(this.options.transport.bus, job.subject, (error as Error).message);
+      await refuseMessage(this.options.transport.bus, job.subject, job.payload, error);
       return job.term();
     }
-    const executionId = request.execution_id ?? randomUUID();
-    if (this.cells.has(executionId) || (await this.options.transport.kv.get(kvKeys.execution(executionId)))) {
-      return job.ack(); // a repeated request: the execution exists already
+    const executionId = request.execution_id;
+    if (executionId === undefined) {
+      // An id the service chose could not be told to the caller (a queue has no reply): the client chooses it.
+      await publishProtocolError(this.options.transport.bus, job.subject, 'execution_id: required: the client chooses the execution id (8-64 of a-z, 0-9, -)');
+      return job.term();
     }
+    if (await this.isRepeat(job, request, executionId)) return job.ack();
     const inputs = await resolveContextFrom(this.options.transport.kv, request, this.options.config.limits.context_from_bytes);
     if (!inputs.ok) {
       const reason = `request refused: ${inputs.reason}`;
       this.options.logger.warn({ executionId }, reason);
-      await publishProtocolError(this.options.transport.bus, subjects.requests, reason, executionId);
+      await publishProtocolError(this.options.transport.bus, job.subject, reason, executionId);
       return job.term();
     }
     request = { ...request, context: inputs.context };
-    const folder = await this.folderFor(executionId, request);
+    const folder = await this.folderFor(executionId, request, job.subject);
     if (folder === null) return job.term();
     const requested: AuditEntry = {
       event: 'request',
@@ -226,7 +241,7 @@ export class Supervisor {
    * request created before its process died. A request whose folder cannot be
    * made is refused on pyexec.errors (the client's handle rejects with it).
    */
-  private async folderFor(executionId: string, request: ExecutionRequest): Promise<string | null> {
+  private async folderFor(executionId: string, request: ExecutionRequest, subject: string): Promise<string | null> {
     const root = this.options.config.service.executions_root;
     try {
       return await createExecutionFolder(root, executionId, request);
@@ -235,50 +250,92 @@ export class Supervisor {
       if (existing) return existing;
       const reason = `request refused: its execution folder cannot be created under ${root}: ${(error as Error).message}`;
       this.options.logger.error({ executionId, err: error }, reason);
-      await publishProtocolError(this.options.transport.bus, subjects.requests, reason, executionId);
+      await publishProtocolError(this.options.transport.bus, subject, reason, executionId);
       return null;
     }
+  }
+
+  /**
+   * A request for an execution that exists: a repeat (same content) is
+   * acknowledged, one that reuses the id for something else is refused.
+   */
+  private async isRepeat(job: Job, request: ExecutionRequest, executionId: string): Promise<boolean> {
+    const hosted = this.cells.get(executionId)?.context;
+    const entry = hosted ? null : await this.options.transport.kv.get(kvKeys.execution(executionId));
+    const record = entry ? executionRecordSchema.safeParse(entry.value) : null;
+    const stored = hosted ?? (record?.success ? (record.data.snapshot as { context: ExecutionContext }).context : null);
+    if (!stored && !entry) return false;
+    if (stored && sameRequest(stored.request, request)) return true;
+    const error = `execution_id: execution ${executionId} exists already with a different request; choose a new id`;
+    await publishProtocolError(this.options.transport.bus, job.subject, error, executionId);
+    return true;
   }
 
   private async onDecision(job: Job): Promise<void> {
     const decision = await this.parseOrTerm(job, approvalDecisionSchema);
     if (!decision) return;
     const cell = this.cells.get(decision.execution_id);
-    if (cell) {
-      // Recorded as received before the machine judges it; the next record says counted or refused.
-      await this.audit.append(cell.context.folder, decision.execution_id, receivedEntry(decision));
-      cell.send({ type: 'DECISION', decision, at: now() });
+    const misaddressed = addressingProblem(subjects.decisions, job.subject, decision.execution_id);
+    if (misaddressed) {
+      await refuseDecision(this.refusalDeps(), decision, job.subject, misaddressed, cell?.context.folder ?? (await this.finishedOrStored(decision.execution_id))?.folder ?? null);
       return job.ack();
     }
-    if (await this.refuseForFinished(decision)) return job.ack();
+    if (cell && cell.state !== 'done') {
+      // Recorded as received before the machine judges it (appends to a folder keep their order); the cell records counted or refused.
+      const received = this.audit.append(cell.context.folder, decision.execution_id, receivedEntry(decision));
+      cell.send({ type: 'DECISION', decision, at: now() });
+      await received;
+      return job.ack();
+    }
+    // Finished here (another decision won a moment ago): refused once that end is recorded.
+    if (cell) await cell.settled();
+    if (await this.refuseForFinished(decision, job.subject)) return job.ack();
     await this.forOtherOwner(job, decision.execution_id, 'decision');
   }
 
+  private refusalDeps() {
+    return { bus: this.options.transport.bus, audit: this.audit };
+  }
+
+  /** The stored context of an execution, or null when there is none. */
+  private async finishedOrStored(executionId: string): Promise<ExecutionContext | null> {
+    const entry = await this.options.transport.kv.get(kvKeys.execution(executionId));
+    const record = entry ? executionRecordSchema.safeParse(entry.value) : null;
+    return record?.success ? (record.data.snapshot as { context: ExecutionContext }).context : null;
+  }
+
   /** A decision for a finished execution: refused, and recorded in its audit trail with the reason. */
-  private async refuseForFinished(decision: ApprovalDecision): Promise<boolean> {
-    const { bus, kv } = this.options.transport;
-    const entry = await kv.get(kvKeys.execution(decision.execution_id));
+  private async refuseForFinished(decision: ApprovalDecision, subject: string): Promise<boolean> {
+    const entry = await this.options.transport.kv.get(kvKeys.execution(decision.execution_id));
     const record = entry ? executionRecordSchema.safeParse(entry.value) : null;
     if (!record?.success || record.data.state !== 'done') return false;
     const { context } = record.data.snapshot as { context: ExecutionContext };
-    const at = now();
-    const reason = refusalReason(context, decision, at) ?? `the execution has already finished (${record.data.outcome})`;
-    await this.audit.append(context.folder, decision.execution_id, receivedEntry(decision));
-    await this.audit.append(context.folder, decision.execution_id, { event: 'decision_refused', approval_id: decision.approval_id, approver: decision.approver, reason, decided_at: at });
-    const refused: BusEvent = { kind: 'decision_refused', execution_id: decision.execution_id, approval_id: decision.approval_id, approver: decision.approver, reason, at };
-    await bus.publish(subjects.events(decision.execution_id), refused);
-    await publishProtocolError(bus, subjects.decisions, `decision refused: ${reason}`, decision.execution_id);
+    const reason = refusalReason(context, decision, now()) ?? `the execution has already finished (${record.data.outcome})`;
+    await refuseDecision(this.refusalDeps(), decision, subject, reason, context.folder);
     return true;
   }
 
+  /**
+   * A cancel in `executing` first stops the job (job-stop.ts); what the
+   * statechart then decides depends on whether the job may have started.
+   */
   private async onCancel(job: Job): Promise<void> {
     const cancel = await this.parseOrTerm(job, cancelRequestSchema);
     if (!cancel) return;
-    const cell = this.cells.get(cancel.execution_id);
-    if (cell) {
-      cell.send({ type: 'CANCEL', reason: cancel.reason, by: cancel.by, at: now() });
+    const misaddressed = addressingProblem(subjects.cancels, job.subject, cancel.execution_id);
+    if (misaddressed) {
+      await publishProtocolError(this.options.transport.bus, job.subject, misaddressed, cancel.execution_id);
       return job.ack();
     }
+    const cell = this.cells.get(cancel.execution_id);
+    if (cell && cell.state !== 'done') {
+      const at = now();
+      await this.audit.append(cell.context.folder, cancel.execution_id, { event: 'cancel_received', by: cancel.by, reason: cancel.reason });
+      const stopped = cell.state === 'executing' ? await stopJob(this.options.transport, this.options.config, cell.context, cancel, at) : {};
+      cell.send({ type: 'CANCEL', reason: cancel.reason, by: cancel.by, at, ...stopped });
+      return job.ack();
+    }
+    if (cell) await cell.settled();
     await this.forOtherOwner(job, cancel.execution_id, 'cancel');
   }
 
@@ -286,7 +343,7 @@ export class Supervisor {
     try {
       return parseMessage(schema, job.subject, job.payload) as ReturnType<S['parse']>;
     } catch (error) {
-      await publishProtocolError(this.options.transport.bus, job.subject, (error as Error).message);
+      await refuseMessage(this.options.transport.bus, job.subject, job.payload, error);
       await job.term();
       return null;
     }
@@ -312,14 +369,39 @@ export class Supervisor {
 
   private onResult(subject: string, data: unknown): void {
     const parsed = executeResultSchema.safeParse(data);
-    if (!parsed.success) {
-      void publishProtocolError(this.options.transport.bus, subject, 'invalid execution result');
-      return;
-    }
+    if (!parsed.success) return; // refused once, by onResultOnce
     const cell = this.cells.get(parsed.data.execution_id);
     if (cell && cell.state === 'executing' && parsed.data.command_id === commandIdFor(cell.context, 'executing')) {
       cell.send({ type: 'EXECUTED', commandId: parsed.data.command_id, result: parsed.data, at: now() });
     }
+  }
+
+  /**
+   * An invalid result is refused; one for an execution that has finished
+   * without it (a job stopped after a cancel, a repeat of an earlier
+   * attempt's) is recorded in the audit trail as late and changes nothing.
+   */
+  private async onResultOnce(subject: string, data: unknown): Promise<void> {
+    let result: ExecuteResult;
+    try {
+      result = parseMessage(executeResultSchema, subject, data);
+    } catch (error) {
+      await refuseMessage(this.options.transport.bus, subject, data, error);
+      return;
+    }
+    const entry = await this.options.transport.kv.get(kvKeys.execution(result.execution_id));
+    const record = entry ? executionRecordSchema.safeParse(entry.value) : null;
+    if (!record?.success || record.data.state !== 'done') return;
+    const { context } = record.data.snapshot as { context: ExecutionContext };
+    if (context.result?.command_id === result.command_id) return; // the result that ended it, or a repeat of it
+    await this.audit.append(context.folder, result.execution_id, {
+      event: 'late_result',
+      command_id: result.command_id,
+      status: result.status,
+      code_started: result.code_started ?? null,
+      executor: result.executor,
+      outcome: record.data.outcome,
+    });
   }
 
   private async publishTransition(transition: Transition, files: RecordedFiles, revision: number): Promise<void> {
@@ -335,17 +417,16 @@ export class Supervisor {
       detail: describeState(transition),
       summary: state === 'done' ? summaryOf(context, files.notebookPath) : undefined,
     };
-    await bus.publish(subjects.events(context.executionId), event);
     const { refusal } = transition;
-    if (refusal) {
-      await bus.publish(subjects.events(context.executionId), {
-        kind: 'decision_refused',
-        execution_id: context.executionId,
-        approval_id: refusal.approvalId,
-        approver: refusal.approver,
-        reason: refusal.reason,
-        at: refusal.at,
-      } satisfies BusEvent);
+    const cancelling = state === 'executing' && context.cancelRequest?.at === context.updatedAt;
+    // A refusal or a cancel request leaves the state as it was: its own event, no repeated state event.
+    const stays = transition.previous === state && (refusal !== null || cancelling);
+    if (!stays) await bus.publish(subjects.events(context.executionId), event);
+    if (refusal) await reportRefusal(bus, `${subjects.decisions}.${context.executionId}`, context.executionId, refusal);
+    if (cancelling && context.cancelRequest) {
+      const { by, reason, at } = context.cancelRequest;
+      const message = `cancel by ${by} (${reason}): stopping the write job; the outcome follows from the kernel's answer`;
+      await bus.publish(subjects.events(context.executionId), { kind: 'progress', execution_id: context.executionId, stage: 'cancelling', message, at } satisfies BusEvent);
     }
     if (state === 'done') this.cells.delete(context.executionId);
   }
@@ -413,21 +494,6 @@ export class Supervisor {
       this.maintaining = false;
     }
   }
-}
-
-/** What the audit keeps of a decision as it arrives: who, what, for which code, and its signature and key. */
-function receivedEntry(decision: ApprovalDecision): AuditEntry {
-  return {
-    event: 'decision_received',
-    approval_id: decision.approval_id,
-    approver: decision.approver,
-    verdict: decision.verdict,
-    reason: decision.reason,
-    code_sha256: decision.code_sha256,
-    decided_at: decision.decided_at,
-    signed_by: decision.public_key ?? null,
-    signature: decision.signature ?? null,
-  };
 }
 
 function describeState({ state, context }: Transition): string {

@@ -210,7 +210,8 @@ export type ExecuteJob = z.infer<typeof executeJobSchema>;
 export const notebookOutputSchema = z.record(z.string(), z.unknown());
 export type NotebookOutput = z.infer<typeof notebookOutputSchema>;
 
-export const executionStatusSchema = z.enum(['succeeded', 'runtime_error', 'timeout', 'infrastructure', 'lost']);
+/** `cancelled`: the job was stopped on a cancel (its `code_started` says whether the code had begun). */
+export const executionStatusSchema = z.enum(['succeeded', 'runtime_error', 'timeout', 'infrastructure', 'lost', 'cancelled']);
 export type ExecutionStatus = z.infer<typeof executionStatusSchema>;
 
 export const executionErrorSchema = z.object({
@@ -236,6 +237,11 @@ export const executeResultSchema = z.object({
   executor: z.string(),
   /** Write-mode jobs with a limits database: each write call refused, or written and verified (bus/channel-limits.ts). */
   channel_limits: channelLimitsReportSchema.optional(),
+  /**
+   * With status `cancelled`: false only when the kernel confirms the code never
+   * began (so it made no control-system call); absent counts as true.
+   */
+  code_started: z.boolean().optional(),
 });
 export type ExecuteResult = z.infer<typeof executeResultSchema>;
 
@@ -262,6 +268,15 @@ export const cancelRequestSchema = z.object({
   by: z.string().default('anonymous'),
 });
 export type CancelRequest = z.output<typeof cancelRequestSchema>;
+
+/** Supervisor → executors on pyexec.jobs.cancel.<execution_id>: stop this job wherever it runs. */
+export const jobCancelSchema = z.object({
+  command_id: nonEmpty,
+  execution_id: executionIdSchema,
+  reason: z.string(),
+  by: z.string(),
+});
+export type JobCancel = z.infer<typeof jobCancelSchema>;
 
 export const approvalRequestSchema = z.object({
   execution_id: executionIdSchema,

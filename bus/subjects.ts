@@ -16,6 +16,9 @@ export const subjects = {
   analyze: 'pyexec.cmd.analyze',
   /** Execution jobs, one work queue per execution mode. */
   executeJobs: (mode: string) => `pyexec.jobs.execute.${mode}`,
+  /** Supervisor → executors: stop the job of this execution (a cancel while it is queued or running). */
+  jobCancel: (executionId: string) => `pyexec.jobs.cancel.${executionId}`,
+  allJobCancels: 'pyexec.jobs.cancel.>',
   /** Results of execution jobs, for the supervisor that owns the execution. */
   executeResult: (executionId: string) => `pyexec.results.${executionId}`,
   executeResults: 'pyexec.results.>',

@@ -9,7 +9,7 @@
  * not persist `after` timers); the supervisor arms real timers and sends
  * RETRY_DUE / DEADLINE_PASSED.
  */
-import { and, assign, not, setup } from 'xstate';
+import { and, assign, not, or, setup } from 'xstate';
 import type { ErrorChainEntry } from '../bus/messages.ts';
 import { backoffMs, commandIdFor, sha256Hex } from './execution-rules.ts';
 import { refusalReason } from './approval-rules.ts';
@@ -57,6 +57,15 @@ export const executionMachine = setup({
     executionLost: ({ event }) => (event as EventOf<'EXECUTED'>).result.status === 'lost',
     executionInfrastructure: ({ event }) => (event as EventOf<'EXECUTED'>).result.status === 'infrastructure',
     executionBudgetLeft: ({ context }) => context.executionFailures + 1 < context.policy.maxExecutionAttempts,
+    cancelPending: ({ context }) => (context.cancelRequest ?? null) !== null,
+    executionCancelled: ({ event }) => (event as EventOf<'EXECUTED'>).result.status === 'cancelled',
+    /** Only the kernel's word that the code never began makes a stopped write job `cancelled`. */
+    stoppedBeforeStart: ({ event }) => {
+      const { result } = event as EventOf<'EXECUTED'>;
+      return result.status === 'cancelled' && result.code_started === false;
+    },
+    jobNeverRuns: ({ event }) => (event as EventOf<'CANCEL'>).neverRuns === true,
+    cancelledJobWrites: ({ event }) => (event as EventOf<'CANCEL'>).writes !== false,
   },
   actions: {
     issueCommand: assign({ commandSeq: ({ context }) => context.commandSeq + 1 }),
@@ -155,12 +164,24 @@ export const executionMachine = setup({
       return { outcome: 'rejected' as const, outcomeDetail: `rejected by ${decision.approver}: ${decision.reason || 'no reason given'}` };
     }),
     finishWithFailure: assign(({ event }) => ({ outcome: 'failed' as const, retry: null, outcomeDetail: describeFailure(event) })),
-    finishCancelled: assign(({ context, event }) => {
+    finishCancelled: assign(({ event }, params: { note: string } | undefined) => {
       const { reason, by } = event as EventOf<'CANCEL'>;
-      const during = context.codeSha256 && context.result === null && context.decision?.verdict === 'approve'
-        ? ' (the code may have started running)'
-        : '';
-      return { outcome: 'cancelled' as const, retry: null, outcomeDetail: `cancelled by ${by}: ${reason}${during}` };
+      return { outcome: 'cancelled' as const, retry: null, outcomeDetail: `cancelled by ${by}: ${reason}${params?.note ?? ''}` };
+    }),
+    /** A write job may be running: the outcome waits for the kernel's answer. */
+    requestCancel: assign(({ event }) => {
+      const { reason, by, at } = event as EventOf<'CANCEL'>;
+      return { cancelRequest: { reason, by, at } };
+    }),
+    /** The answer of a job stopped on a cancel: `cancelled` only when its code never began. */
+    finishStopped: assign(({ context, event }, params: { outcome: 'cancelled' | 'unknown' }) => {
+      const { result } = event as EventOf<'EXECUTED'>;
+      const cancel = context.cancelRequest ?? null;
+      const asked = cancel ? `cancelled by ${cancel.by}: ${cancel.reason}` : `the executor stopped the job (${result.error?.message ?? result.status})`;
+      const detail = params.outcome === 'cancelled'
+        ? `${asked} (the kernel confirms the code never started)`
+        : `${asked}; the write job had started and was interrupted (${result.status}): a human must check what it did; it is not re-run`;
+      return { outcome: params.outcome, retry: null, outcomeDetail: detail };
     }),
   },
 }).createMachine({
@@ -186,13 +207,14 @@ export const executionMachine = setup({
     decision: null,
     refusedDecisions: [],
     retry: null,
+    cancelRequest: null,
     result: null,
     errorChain: [],
     outcome: null,
     outcomeDetail: '',
   }),
   on: {
-    CANCEL: { target: '.done', actions: ['touch', 'finishCancelled'] },
+    CANCEL: { target: '.done', actions: ['touch', { type: 'finishCancelled', params: undefined }] },
     DECISION: { actions: ['touch', 'refuseDecision'] },
   },
   states: {
@@ -264,7 +286,37 @@ export const executionMachine = setup({
     executing: {
       entry: 'issueCommand',
       on: {
+        CANCEL: [
+          // A second cancel while the kernel is being stopped adds nothing.
+          { guard: 'cancelPending' },
+          {
+            guard: 'jobNeverRuns',
+            target: 'done',
+            actions: ['touch', { type: 'finishCancelled', params: { note: ' (stopped before any executor took the job: the code never started)' } }],
+          },
+          {
+            guard: not('cancelledJobWrites'),
+            target: 'done',
+            actions: ['touch', { type: 'finishCancelled', params: { note: ' (the read-only job is stopped)' } }],
+          },
+          { actions: ['touch', 'requestCancel'] },
+        ],
         EXECUTED: [
+          {
+            guard: and(['answersExecute', 'cancelPending', 'executionSucceeded']),
+            target: 'done',
+            actions: ['touch', 'recordResult', { type: 'finish', params: { outcome: 'succeeded', detail: 'results returned (the code had finished when the cancel reached it)' } }],
+          },
+          {
+            guard: and(['answersExecute', or(['cancelPending', 'executionCancelled']), 'stoppedBeforeStart']),
+            target: 'done',
+            actions: ['touch', 'recordResult', { type: 'finishStopped', params: { outcome: 'cancelled' as const } }],
+          },
+          {
+            guard: and(['answersExecute', or(['cancelPending', 'executionCancelled'])]),
+            target: 'done',
+            actions: ['touch', 'recordResult', { type: 'finishStopped', params: { outcome: 'unknown' as const } }],
+          },
           {
             guard: and(['answersExecute', 'executionSucceeded']),
             target: 'done',

@@ -57,6 +57,13 @@ export interface RefusedDecision {
   at: string;
 }
 
+/** A cancel that came while a write job may be running: the execution waits for the kernel to say what happened. */
+export interface CancelRequested {
+  by: string;
+  reason: string;
+  at: string;
+}
+
 export interface ExecutionContext {
   executionId: string;
   request: ExecutionRequest;
@@ -80,6 +87,8 @@ export interface ExecutionContext {
   decision: RecordedDecision | null;
   refusedDecisions: RefusedDecision[];
   retry: { stage: RetryStage; at: string; reason: string } | null;
+  /** Set in `executing` only (absent in snapshots written before it existed). */
+  cancelRequest?: CancelRequested | null;
   result: ExecuteResult | null;
   errorChain: ErrorChainEntry[];
   outcome: Outcome | null;
@@ -95,4 +104,9 @@ export type ExecutionEvent =
   | { type: 'EXECUTED'; commandId: string; result: ExecuteResult; at: string }
   | { type: 'RETRY_DUE'; at: string }
   | { type: 'DEADLINE_PASSED'; at: string }
-  | { type: 'CANCEL'; reason: string; by: string; at: string };
+  /**
+   * In `executing` the supervisor adds what it knows of the job: `writes`, the
+   * job's mode allows control-system writes; `neverRuns`, the job was fenced
+   * before any executor claimed it, so its code will not start.
+   */
+  | { type: 'CANCEL'; reason: string; by: string; at: string; writes?: boolean; neverRuns?: boolean };

@@ -82,6 +82,7 @@ export async function runJob(
     error: outcome.error,
     duration_ms: performance.now() - startedAt,
     executor,
+    ...(end.kind === 'cancelled' ? { code_started: true } : {}),
   });
 }
 
@@ -123,7 +124,8 @@ function decide(job: ExecuteJob, end: CellEnd, report: Report | null): Outcome {
     case 'timeout':
       return failure('timeout', 'Timeout', `the code ran longer than ${job.timeout_seconds} s (wall clock) and was stopped`);
     case 'cancelled':
-      return failure('timeout', 'Cancelled', 'the execution was cancelled and the kernel stopped');
+      // The execute_request was sent: the code may have started (code_started below).
+      return failure('cancelled', 'Cancelled', 'the execution was cancelled and the kernel stopped');
     case 'died':
       return processEnd(end.exitStatus);
     case 'disconnected':

@@ -147,6 +147,12 @@ class LocalKernel implements Kernel {
     return new Attempt({ job, outputCapBytes: this.options.outputCapBytes, killGraceMs: this.options.killGraceMs, signal });
   }
 
+  /**
+   * A cancelled attempt has ended, so every process of it is gone. Its result
+   * says whether the code had started (the harness connects the report
+   * channel last, just before the code runs); one that finished first keeps
+   * its success.
+   */
   private async finish(
     job: ExecuteJob,
     attempt: Attempt,
@@ -155,8 +161,10 @@ class LocalKernel implements Kernel {
     slot: string | null = null,
   ): Promise<ExecuteResult> {
     if (sandbox && slot) this.endSandboxed(job, sandbox, slot);
-    if (attempt.stoppedBy === 'cancelled') throw attempt.abortReason ?? new Error('execution cancelled');
-    return executeResult(job, attempt, executor);
+    const result = await executeResult(job, attempt, executor);
+    if (attempt.stoppedBy !== 'cancelled' || result.status === 'succeeded') return result;
+    const message = attempt.mayHaveRun ? 'the execution was cancelled and its processes killed' : 'the execution was cancelled before its code started';
+    return { ...result, status: 'cancelled', code_started: attempt.mayHaveRun, error: { type: 'Cancelled', message } };
   }
 
   /**

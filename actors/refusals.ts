@@ -1,0 +1,63 @@
+/**
+ * Decisions that do not count, reported the same way wherever they are
+ * judged: recorded in the execution's audit trail (`decision_received`, then
+ * `decision_refused` with the reason), a `decision_refused` event on
+ * pyexec.events.<id>, and a protocol error on pyexec.errors naming the
+ * subject it arrived on. The statechart judges decisions for executions in
+ * flight (the cell audits its refusals with the transition); the supervisor
+ * judges the rest here: misaddressed ones and those for a finished execution.
+ */
+import type { Bus } from '../bus/bus.ts';
+import type { ApprovalDecision, ExecutionEvent } from '../bus/messages.ts';
+import { subjects } from '../bus/subjects.ts';
+import type { AuditEntry, AuditTrail } from '../adapters/audit/audit-trail.ts';
+import type { RefusedDecision } from '../machines/execution-types.ts';
+import { publishProtocolError } from './protocol.ts';
+
+/** What the audit keeps of a decision as it arrives: who, what, for which code, and its signature and key. */
+export function receivedEntry(decision: ApprovalDecision): AuditEntry {
+  return {
+    event: 'decision_received',
+    approval_id: decision.approval_id,
+    approver: decision.approver,
+    verdict: decision.verdict,
+    reason: decision.reason,
+    code_sha256: decision.code_sha256,
+    decided_at: decision.decided_at,
+    signed_by: decision.public_key ?? null,
+    signature: decision.signature ?? null,
+  };
+}
+
+/**
+ * A decision refused outside the statechart. `folder` is null when the
+ * execution it names is unknown (nothing to audit then).
+ */
+export async function refuseDecision(
+  deps: { bus: Bus; audit: AuditTrail },
+  decision: ApprovalDecision,
+  subject: string,
+  reason: string,
+  folder: string | null,
+): Promise<void> {
+  const at = new Date().toISOString();
+  if (folder !== null) {
+    const refused: AuditEntry = { event: 'decision_refused', approval_id: decision.approval_id, approver: decision.approver, reason, decided_at: at };
+    await deps.audit.appendAll(folder, decision.execution_id, [receivedEntry(decision), refused]);
+  }
+  await reportRefusal(deps.bus, subject, decision.execution_id, { approvalId: decision.approval_id, approver: decision.approver, reason, at });
+}
+
+/** The event and the protocol error of a refusal (the audit has it already). */
+export async function reportRefusal(bus: Bus, subject: string, executionId: string, refusal: RefusedDecision): Promise<void> {
+  const event: ExecutionEvent = {
+    kind: 'decision_refused',
+    execution_id: executionId,
+    approval_id: refusal.approvalId,
+    approver: refusal.approver,
+    reason: refusal.reason,
+    at: refusal.at,
+  };
+  await bus.publish(subjects.events(executionId), event);
+  await publishProtocolError(bus, subject, `decision refused: ${refusal.reason}`, executionId);
+}

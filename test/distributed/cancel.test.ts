@@ -1,0 +1,114 @@
+/**
+ * A cancel that really stops the code, over a real nats-server with the real
+ * service and executor processes. The fake epics package logs every caget
+ * and caput, so the test sees whether the code began and whether it wrote.
+ *
+ * - write mode, cancelled while the code runs: the kernel is killed before
+ *   the caput, and the execution ends `unknown` (the code had started: a
+ *   human must look), never `cancelled`;
+ * - write mode, cancelled before any executor took the job: `cancelled`, and
+ *   an executor that starts later never runs it;
+ * - read-only mode, cancelled while the code runs: `cancelled` at once, the
+ *   code is killed, and the executor's answer is audited as late.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstValueFrom } from 'rxjs';
+import { filter } from 'rxjs/operators';
+import { PyexecClient, type ExecutionHandle } from '../../actors/client.ts';
+import { createNatsTransport } from '../../bus/nats/transport.ts';
+import type { Transport } from '../../bus/transport.ts';
+import { NatsServer } from '../support/nats-server.ts';
+import { eventually, PyexecProcess, Site } from './harness.ts';
+
+/** Reads `started`, then sleeps long enough for the cancel to land before the write. */
+const slowWrite = (pv: string) => `import time\nfrom epics import caget, caput\ncaget("${pv}:STARTED")\ntime.sleep(20)\ncaput("${pv}", 1)\nresults = {"wrote": True}\n`;
+const slowRead = (pv: string) => `import time\nfrom epics import caget\ncaget("${pv}:STARTED")\ntime.sleep(20)\ncaget("${pv}:AFTER")\nresults = {"read": True}\n`;
+
+function auditOf(folder: string): Array<Record<string, unknown>> {
+  return readFileSync(join(folder, 'audit.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+function reached(handle: ExecutionHandle, state: string): Promise<unknown> {
+  return firstValueFrom(handle.events.pipe(filter((event) => event.kind === 'state' && event.state === state)));
+}
+
+describe('cancel over NATS', () => {
+  let server: NatsServer;
+  let site: Site;
+  let transport: Transport;
+  let client: PyexecClient;
+  const processes: PyexecProcess[] = [];
+
+  beforeAll(async () => {
+    server = await NatsServer.start();
+    site = new Site();
+    processes.push(await PyexecProcess.start('service', site, ['serve', '--nats', server.url]));
+    transport = await createNatsTransport({ servers: server.url, name: 'cancel-test' });
+    client = new PyexecClient(transport, 'cancel-test');
+  });
+
+  afterAll(async () => {
+    await transport?.close();
+    for (const process of processes) await process.kill();
+    await server?.dispose();
+    site?.dispose();
+  });
+
+  const startExecutor = async (name: string) => {
+    const executor = await PyexecProcess.start(name, site, ['executor', '--nats', server.url, '--concurrency', '1']);
+    processes.push(executor);
+    return executor;
+  };
+
+  it('ends a write job cancelled before any executor took it `cancelled`, and no executor runs it later', async () => {
+    const handle = await client.submit({ execution_id: 'cancel-queued-0001', task_objective: 'set', approved_code: slowWrite('Q:PV') });
+    await reached(handle, 'awaitingApproval');
+    await handle.approve({ approver: 'op' });
+    await reached(handle, 'executing');
+    await handle.cancel('changed my mind');
+    const summary = await handle.settled;
+    expect(summary.outcome).toBe('cancelled');
+    expect((await client.get(handle.id))?.context.outcomeDetail).toMatch(/never started/);
+
+    // The executor that comes now finds the job fenced: its answer is late and nothing ran.
+    await startExecutor('executor-1');
+    const late = await eventually(() => auditOf(summary.folder).find((record) => record.event === 'late_result'), 'the late result in the audit', 30_000);
+    expect(late).toMatchObject({ status: 'cancelled', code_started: false, outcome: 'cancelled' });
+    expect(site.epicsCalls().filter((call) => call.includes('Q:PV'))).toEqual([]);
+  });
+
+  it('kills a running write job and ends it `unknown`: the caput never happens', async () => {
+    const handle = await client.submit({ execution_id: 'cancel-write-0001', task_objective: 'set', approved_code: slowWrite('W:PV') });
+    await reached(handle, 'awaitingApproval');
+    await handle.approve({ approver: 'op' });
+    await eventually(() => site.count('caget W:PV:STARTED') === 1, 'the code to start', 60_000);
+    await handle.cancel('stop it');
+    const summary = await handle.settled;
+    // The outcome waited for the kernel, whose processes are gone: the write cannot come any more.
+    expect(summary.outcome).toBe('unknown');
+    expect(site.count('caput W:PV 1')).toBe(0);
+    const detail = (await client.get(handle.id))?.context.outcomeDetail ?? '';
+    expect(detail).toMatch(/stop it.*had started/);
+    const events = auditOf(summary.folder).map((record) => record.event);
+    expect(events).toContain('cancel_received');
+    expect(events).toContain('execution_start');
+    expect(events).toContain('execution_end');
+  });
+
+  it('stops a running read-only job at once and audits its answer as late; the slot is free again', async () => {
+    const handle = await client.submit({ execution_id: 'cancel-read-0001', task_objective: 'read', approved_code: slowRead('R:PV') });
+    await eventually(() => site.count('caget R:PV:STARTED') === 1, 'the code to start', 60_000);
+    await handle.cancel('enough');
+    const summary = await handle.settled;
+    expect(summary.outcome).toBe('cancelled');
+    const late = await eventually(() => auditOf(summary.folder).find((record) => record.event === 'late_result'), 'the late result in the audit', 30_000);
+    expect(late).toMatchObject({ status: 'cancelled', code_started: true, outcome: 'cancelled' });
+    expect(site.count('caget R:PV:AFTER')).toBe(0);
+
+    // The one executor slot was given back: the next job runs.
+    const next = await client.submit({ execution_id: 'cancel-next-0001', task_objective: 'read', approved_code: 'results = {"n": 1}\n' });
+    expect((await next.settled).outcome).toBe('succeeded');
+  });
+});

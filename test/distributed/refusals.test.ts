@@ -1,0 +1,163 @@
+/**
+ * Every message that does not count is refused and reported, over a real
+ * nats-server with the real service: the losing one of two decisions
+ * published back to back, decisions and cancels whose subject names another
+ * execution (or none), invalid messages (the subject they came on, the
+ * execution they name, one line per problem), a request without an id or
+ * reusing one; and a refused decision adds no repeated state event, while
+ * each state event's seq is the snapshot's revision in the KV bucket.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { PyexecClient } from '../../actors/client.ts';
+import { executionEventSchema, protocolErrorSchema, type ExecutionEvent, type ProtocolError } from '../../bus/messages.ts';
+import { createNatsTransport } from '../../bus/nats/transport.ts';
+import { kvKeys, subjects } from '../../bus/subjects.ts';
+import type { Transport } from '../../bus/transport.ts';
+import { NatsServer } from '../support/nats-server.ts';
+import { eventually, PyexecProcess, Site } from './harness.ts';
+
+const writeCode = 'from epics import caput\ncaput("REF:PV", 1)\nresults = {"ok": True}\n';
+
+function auditOf(folder: string): Array<Record<string, unknown>> {
+  return readFileSync(join(folder, 'audit.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('refusals over NATS', () => {
+  let server: NatsServer;
+  let site: Site;
+  let service: PyexecProcess;
+  let transport: Transport;
+  let client: PyexecClient;
+  let raw: NatsConnection;
+  let js: JetStreamClient;
+  const errors: ProtocolError[] = [];
+  const events: ExecutionEvent[] = [];
+  let published = 0;
+
+  beforeAll(async () => {
+    server = await NatsServer.start();
+    site = new Site();
+    service = await PyexecProcess.start('service', site, ['serve', '--nats', server.url, '--with-executor']);
+    transport = await createNatsTransport({ servers: server.url, name: 'refusals-test' });
+    client = new PyexecClient(transport, 'refusals-test');
+    raw = await connect({ servers: server.url });
+    js = jetstream(raw);
+    raw.subscribe(subjects.errors, { callback: (_error, message) => void errors.push(protocolErrorSchema.parse(message.json())) });
+    raw.subscribe(subjects.allEvents, { callback: (_error, message) => void events.push(executionEventSchema.parse(message.json())) });
+    await raw.flush();
+  });
+
+  afterAll(async () => {
+    await raw?.close();
+    await transport?.close();
+    await service?.kill();
+    await server?.dispose();
+    site?.dispose();
+  });
+
+  const publish = (subject: string, body: unknown) => js.publish(subject, JSON.stringify(body), { msgID: `refusals-${published++}` });
+  const errorsFor = (id: string) => errors.filter((error) => error.execution_id === id);
+  const eventsOf = (id: string) => events.filter((event) => event.execution_id === id);
+
+  /** An execution waiting for approval, and the decision that would count for it. */
+  async function awaitingApproval(id: string) {
+    const handle = await client.submit({ execution_id: id, task_objective: 'set', approved_code: writeCode });
+    const view = await eventually(async () => {
+      const found = await client.get(id);
+      return found?.record.state === 'awaitingApproval' ? found : undefined;
+    }, `${id} waiting for approval`);
+    const pending = view.context.approval!;
+    const decision = (verdict: 'approve' | 'reject') => ({
+      execution_id: id, approval_id: pending.approvalId, code_sha256: pending.codeSha256,
+      verdict, reason: verdict, approver: `op-${verdict}`, decided_at: new Date().toISOString(),
+    });
+    return { handle, decision, folder: view.context.folder };
+  }
+
+  it('refuses, audits and reports the losing decision of two published back to back', async () => {
+    const id = 'race-decide-0001';
+    const { handle, decision, folder } = await awaitingApproval(id);
+    await Promise.all([publish(`${subjects.decisions}.${id}`, decision('reject')), publish(`${subjects.decisions}.${id}`, decision('approve'))]);
+    const summary = await handle.settled;
+    expect(['rejected', 'succeeded']).toContain(summary.outcome);
+    const refusedOf = () => auditOf(folder).filter((record) => record.event === 'decision_refused');
+    const refused = await eventually(() => refusedOf().length > 0 && refusedOf(), 'the refusal in the audit', 30_000);
+    expect(auditOf(folder).filter((record) => record.event === 'decision_received')).toHaveLength(2);
+    expect(refused).toHaveLength(1);
+    await eventually(() => eventsOf(id).some((event) => event.kind === 'decision_refused'), 'the decision_refused event', 10_000);
+    const error = await eventually(() => errorsFor(id).find((entry) => entry.error.startsWith('decision refused:')), 'the protocol error', 10_000);
+    expect(error.subject).toBe(`${subjects.decisions}.${id}`);
+  });
+
+  it('refuses decisions and cancels whose subject names another execution or none; the execution goes on', async () => {
+    const id = 'addressed-0001';
+    const { handle, decision } = await awaitingApproval(id);
+    await publish(`${subjects.decisions}.addressed-other`, decision('approve'));
+    await publish(subjects.decisions, decision('approve'));
+    await publish(`${subjects.cancels}.addressed-other`, { execution_id: id });
+    await publish(subjects.cancels, { execution_id: id });
+    await eventually(() => errorsFor(id).length >= 4 || undefined, 'four refusals', 30_000);
+    const bySubject = Object.fromEntries(errorsFor(id).map((error) => [error.subject, error.error]));
+    expect(bySubject[`${subjects.decisions}.addressed-other`]).toMatch(/^decision refused: execution_id: the body names addressed-0001/);
+    expect(bySubject[subjects.decisions]).toMatch(/^decision refused: subject: must be pyexec\.decisions\.<execution_id>/);
+    expect(bySubject[`${subjects.cancels}.addressed-other`]).toMatch(/^execution_id: the body names addressed-0001/);
+    expect(bySubject[subjects.cancels]).toMatch(/^subject: must be pyexec\.cancels\.<execution_id>/);
+    expect((await client.get(id))?.record.state).toBe('awaitingApproval');
+    await publish(`${subjects.decisions}.${id}`, decision('approve'));
+    expect((await handle.settled).outcome).toBe('succeeded');
+    expect(site.count('caput REF:PV 1')).toBe(1);
+  });
+
+  it('reports invalid messages with the subject they came on, the execution they name, one line per problem', async () => {
+    const id = 'invalid-named-0001';
+    await publish(`${subjects.decisions}.${id}`, { execution_id: id, verdict: 'maybe' });
+    raw.publish(subjects.executeResult(id), JSON.stringify({ execution_id: id, command_id: 'x', status: 'done' }));
+    const decisionError = await eventually(() => errors.find((error) => error.subject === `${subjects.decisions}.${id}`), 'the decision error', 30_000);
+    expect(decisionError.execution_id).toBe(id);
+    const lines = decisionError.error.split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(4); // approval_id, code_sha256, verdict, approver, decided_at
+    for (const line of lines) expect(line).toMatch(/^[a-z_.0-9]+: /);
+    expect(decisionError.error).toMatch(/^verdict: /m);
+    const resultError = await eventually(() => errors.find((error) => error.subject === subjects.executeResult(id)), 'the result error', 30_000);
+    expect(resultError.execution_id).toBe(id);
+    expect(resultError.error).toMatch(/^status: /m);
+    expect(resultError.error).toMatch(/^stdout: /m);
+  });
+
+  it('refuses a request without an execution id, and one that reuses an id with other content', async () => {
+    const before = errors.length;
+    await publish(subjects.requests, { task_objective: 'no id' });
+    const missing = await eventually(() => errors.slice(before).find((error) => error.subject === subjects.requests && /^execution_id: required/.test(error.error)), 'the missing-id refusal', 30_000);
+    expect(missing.execution_id).toBeUndefined();
+
+    const id = 'reused-id-0001';
+    const first = await client.submit({ execution_id: id, task_objective: 'first', approved_code: 'results = {"n": 1}\n' });
+    expect((await first.settled).outcome).toBe('succeeded');
+    await publish(subjects.requests, { execution_id: id, task_objective: 'first', approved_code: 'results = {"n": 1}\n', requester: 'refusals-test' });
+    await publish(subjects.requests, { execution_id: id, task_objective: 'something else' });
+    const reused = await eventually(() => errorsFor(id).find((error) => error.subject === subjects.requests), 'the reuse refusal', 30_000);
+    expect(reused.error).toMatch(/^execution_id: execution reused-id-0001 exists already with a different request/);
+    expect(errorsFor(id)).toHaveLength(1); // the exact repeat was acknowledged silently
+  });
+
+  it('publishes no repeated state event after a refused decision; seq is the KV revision', async () => {
+    const id = 'no-repeat-0001';
+    const { handle, decision } = await awaitingApproval(id);
+    await publish(`${subjects.decisions}.${id}`, { ...decision('approve'), approval_id: 'stale' });
+    await eventually(() => eventsOf(id).some((event) => event.kind === 'decision_refused'), 'the refusal event', 30_000);
+    await publish(`${subjects.decisions}.${id}`, decision('approve'));
+    await handle.settled;
+    await eventually(() => eventsOf(id).some((event) => event.kind === 'state' && event.state === 'done'), 'the done event', 10_000);
+    const states = eventsOf(id).flatMap((event) => (event.kind === 'state' ? [event] : []));
+    expect(states.map((event) => event.state)).toEqual(['analyzing', 'awaitingApproval', 'executing', 'done']);
+    const history = await (await new Kvm(raw).open('pyexec')).history({ key: kvKeys.execution(id) });
+    const revisions = new Map<number, string>();
+    for await (const entry of history) revisions.set(entry.revision, (entry.json() as { state: string }).state);
+    for (const event of states) expect(revisions.get(event.seq), `revision ${event.seq}`).toBe(event.state);
+  });
+});
