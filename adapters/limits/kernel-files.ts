@@ -6,12 +6,14 @@
  * - `attempts/NN_channel_limits.json`: the effective limits, written before
  *   the code runs: every channel with `defaults` applied, the patterns in the
  *   order they are tried, the policy, the version; or why the file is
- *   unavailable (every write is then refused).
+ *   unavailable (every write is then refused). A sandboxed kernel, whose
+ *   staging folder has no copy, is handed the text in its job spec.
  * - `attempts/NN_channel_writes.jsonl`: one line per write call, appended by
  *   the kernel as it happens (so a crash or a timeout keeps what was done):
  *   refused, or written with its verification. Written by a process that runs
  *   generated code, so each line is parsed with zod and a bad line is dropped.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { channelWriteSchema, type ChannelWrite } from '../../bus/channel-limits.ts';
@@ -38,6 +40,16 @@ export function kernelLimitsDocument(state: LimitsState): string {
     channels: Object.fromEntries(database.channels),
     patterns: database.patterns.map(({ pattern, limits }) => ({ pattern, limits })),
   });
+}
+
+/** The attempt's limits as written for the kernel, or null (no limits database): a sandboxed run is handed them in its spec. */
+export function readKernelLimits(folder: string, attempt: number): string | null {
+  try {
+    return readFileSync(kernelLimitsPath(folder, attempt), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
 }
 
 /** The kernel's record of the attempt's writes; none when it wrote nothing (or never started). */

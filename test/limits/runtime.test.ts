@@ -34,12 +34,11 @@ async function startService(policy: 'deny_unlisted' | 'allow_unlisted', name: st
     python_executor: { max_execution_retries: 1 },
     approval: { global_mode: 'disabled' },
     execution: {
-      // The kernel's own checks are under test here, seen from the CA server; the OS sandbox is tested on its own.
-      isolation: 'none',
       local: { python_env_path: debianPython },
+      // In the OS sandbox, as deployed: the CA server is the one endpoint the kernel may reach.
       modes: {
-        read_only: { kernel_name: 'python3', allows_writes: false, environment: server.environment },
-        write_access: { kernel_name: 'python3', allows_writes: true, requires_approval: false, environment: server.environment },
+        read_only: { kernel_name: 'python3', allows_writes: false, environment: server.environment, network: [server.address] },
+        write_access: { kernel_name: 'python3', allows_writes: true, requires_approval: false, environment: server.environment, network: [server.address] },
       },
     },
     control_system: { writes_enabled: true, limits: { file: writeLimitsFile(folder.path), policy } },

@@ -18,6 +18,8 @@ export interface HarnessSpec {
   reported_folder: string;
   /** Sandboxed: context.json's text, written into the staging folder (null: none). */
   context: string | null;
+  /** Sandboxed write jobs: the attempt's channel limits (adapters/limits/kernel-files.ts), for pyexec_limits (null: none). */
+  channel_limits: string | null;
   /** Sandboxed cold runs: the slot (cgroup and folder names) the process takes; warm spares have theirs. */
   slot: string | null;
   allows_writes: boolean;
@@ -49,6 +51,7 @@ export function harnessSpec(
     folder: job.folder,
     reported_folder: job.folder,
     context: null,
+    channel_limits: null,
     slot: null,
     allows_writes: allowsWrites,
     attempt: job.attempt,

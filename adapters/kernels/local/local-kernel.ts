@@ -15,6 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describeZodError, executeJobSchema, type ExecuteJob, type ExecuteResult } from '../../../bus/messages.ts';
 import { KernelUnavailableError, type Kernel } from '../kernel.ts';
+import { readKernelLimits } from '../../limits/kernel-files.ts';
 import { Attempt } from './attempt.ts';
 import { copyBack } from './copy-back.ts';
 import { runCold } from './cold-runner.ts';
@@ -62,6 +63,7 @@ class LocalKernel implements Kernel {
     // Writes need both the job and its mode to allow them.
     const spec = harnessSpec(job, job.allows_writes && mode.allows_writes, scrubbedEnvironment(job.folder, mode.environment), this.options);
     if (sandbox) spec.context = readContext(job.folder);
+    if (sandbox && spec.allows_writes) spec.channel_limits = readKernelLimits(job.folder, job.attempt);
     if (this.options.warm) {
       const warm = await this.tryWarm(job, spec, signal);
       if (warm) return warm;

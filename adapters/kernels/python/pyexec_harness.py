@@ -632,7 +632,7 @@ def _enter_job(spec, slot=None):
         install_write_guard()
     else:
         # Every write is checked against the channel limits before it reaches the network (docs/limits.md).
-        pyexec_limits.install(spec["folder"], spec["attempt"])
+        pyexec_limits.install(spec["folder"], spec["attempt"], spec.get("channel_limits"))
     limit_resources(spec["memory_mb"], spec["cpu_seconds"], spec["max_processes"], spec["max_file_bytes"])
 
 

@@ -313,13 +313,17 @@ def _missing(path):
     return Limits({"policy": "deny_unlisted", "unavailable": reason})
 
 
-def install(folder, attempt):
-    """Checks every pyepics write of this attempt against its limits file.
-    Without the file: no limits database is configured - unless the executor
-    said one is (PYEXEC_CHANNEL_LIMITS=required in the mode's environment),
-    and then every write is refused. Returns whether limits are enforced."""
+def install(folder, attempt, text=None):
+    """Checks every pyepics write of this attempt against its limits: `text`
+    (what a sandboxed run is handed, its staging folder having no copy), or
+    the attempt's limits file. Without either: no limits database is
+    configured - unless the executor said one is (PYEXEC_CHANNEL_LIMITS=required
+    in the mode's environment), and then every write is refused. Returns
+    whether limits are enforced."""
     path = os.path.join(folder, LIMITS_FILE % attempt)
-    if os.path.exists(path):
+    if text is not None:
+        limits = Limits(json.loads(text))
+    elif os.path.exists(path):
         with open(path, "r", encoding="utf-8") as handle:
             limits = Limits(json.load(handle))
     elif os.environ.get(REQUIRED_VARIABLE) == "required":
