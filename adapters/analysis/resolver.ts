@@ -79,7 +79,7 @@ const forwardingTypes: ReadonlySet<string> = new Set([
 ]);
 
 /** What iterating may yield something from outside the file from (see elements). */
-const iterableTypes: ReadonlySet<string> = new Set(['list', 'tuple', 'set', 'expression_list', 'parenthesized_expression', 'identifier', 'call', 'dictionary']);
+const iterableTypes: ReadonlySet<string> = new Set(['list', 'tuple', 'set', 'expression_list', 'parenthesized_expression', 'identifier', 'call', 'await', 'dictionary']);
 
 /**
  * Whether a binding may give its name a `ref` or `member` value, told from
@@ -339,6 +339,10 @@ export class Resolver {
         const value = pair.type === 'pair' ? pair.child('value') : undefined;
         return value === undefined ? [] : this.resolve(value, scope);
       });
+    }
+    if (node.type === 'await') {
+      const inner = node.children[0];
+      if (inner !== undefined) return this.elements(inner, scope);
     }
     if (node.type === 'call') {
       // `pv, = ctx.get_pvs("A")`: calls that return control objects return a list of them

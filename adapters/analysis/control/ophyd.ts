@@ -1,7 +1,7 @@
 /**
  * ophyd, from its documentation: EPICS signals and motors, and devices whose
- * attributes are components (signals or sub-devices). `ophyd.Signal` and
- * `ophyd.sim` are soft, in-memory objects and are not modelled. A
+ * attributes are components (signals or sub-devices). `ophyd.Signal` is a
+ * soft, in-memory signal: known, and nothing it does is an access. A
  * component's PV is its device's prefix plus a suffix written in the class
  * body, which the analysis does not follow: it is reported unnamed.
  */
@@ -45,11 +45,14 @@ export const ophyd: LibraryModel = {
     ['ophyd.areadetector.EpicsSignalWithRBV', 'ophyd.EpicsSignalWithRBV'],
     ['ophyd.epics_motor.EpicsMotor', 'ophyd.EpicsMotor'],
     ['ophyd.device.Device', 'ophyd.Device'],
+    ['ophyd.signal.Signal', 'ophyd.Signal'],
     ['ophyd.pv_positioner.PVPositioner', 'ophyd.PVPositioner'],
     ['ophyd.pv_positioner.PVPositionerPC', 'ophyd.PVPositioner'],
     ['ophyd.PVPositionerPC', 'ophyd.PVPositioner'],
   ],
   classes: {
+    // a soft signal holds its value in memory: known, so its `put` is not taken for a write by the patterns
+    'ophyd.Signal': { methods: {} },
     'ophyd.EpicsSignal': signal('read_pv'),
     'ophyd.EpicsSignalWithRBV': signal('prefix'),
     'ophyd.EpicsSignalRO': {
