@@ -3,6 +3,11 @@
  * SameSite=Strict cookie, and per session a CSRF token the page sends back
  * in a header on every POST. Sessions live in this process and end after
  * an idle time (a restart logs everybody out).
+ *
+ * A session ends for real: at logout and at idle expiry every stream opened
+ * under it (server-sent events) is closed, so nothing more reaches a browser
+ * that is no longer logged in. Idle expiry is a timer per session, pushed back
+ * by each request, so a stream left open alone does not keep it alive.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -14,44 +19,72 @@ export interface Operator {
 }
 
 export interface Session {
-  id: string;
-  operator: Operator;
-  csrfToken: string;
-  lastSeen: number;
+  readonly id: string;
+  readonly operator: Operator;
+  readonly csrfToken: string;
 }
 
-export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
+interface Entry {
+  session: Session;
+  lastSeen: number;
+  expiry: NodeJS.Timeout;
+  /** How to close each stream opened under the session. */
+  streams: Set<() => void>;
+}
 
-  constructor(private readonly idleMs: number) {}
+export type SessionEndReason = 'logout' | 'idle' | 'shutdown';
+
+export class SessionStore {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly idleMs: number,
+    private readonly onEnd: (session: Session, reason: SessionEndReason) => void = () => {},
+  ) {}
 
   create(operator: Operator): Session {
-    this.prune();
-    const session = { id: randomBytes(32).toString('base64url'), operator, csrfToken: randomBytes(32).toString('base64url'), lastSeen: Date.now() };
-    this.sessions.set(session.id, session);
+    const session = { id: randomBytes(32).toString('base64url'), operator, csrfToken: randomBytes(32).toString('base64url') };
+    const expiry = setTimeout(() => this.end(session, 'idle'), this.idleMs).unref();
+    this.entries.set(session.id, { session, lastSeen: Date.now(), expiry, streams: new Set() });
     return session;
   }
 
-  /** The session named by the request's cookie, if it exists and is not idle for too long. */
-  fromCookie(cookieHeader: string | undefined): Session | null {
-    const id = cookieValue(cookieHeader, sessionCookie);
-    const session = id ? this.sessions.get(id) : undefined;
-    if (!session) return null;
-    if (Date.now() - session.lastSeen > this.idleMs) {
-      this.sessions.delete(session.id);
+  /** The session of this cookie value, if it exists and has not been idle too long; the request counts as activity. */
+  fromCookie(id: string | undefined): Session | null {
+    const entry = id ? this.entries.get(id) : undefined;
+    if (!entry) return null;
+    // The timer may lag behind a busy event loop: the clock decides.
+    if (Date.now() - entry.lastSeen > this.idleMs) {
+      this.end(entry.session, 'idle');
       return null;
     }
-    session.lastSeen = Date.now();
-    return session;
+    entry.lastSeen = Date.now();
+    entry.expiry.refresh();
+    return entry.session;
   }
 
-  end(session: Session): void {
-    this.sessions.delete(session.id);
+  /** Registers a stream to close when the session ends; returns its removal (for a stream the client closed). */
+  attachStream(session: Session, close: () => void): () => void {
+    const entry = this.entries.get(session.id);
+    if (!entry) {
+      close();
+      return () => {};
+    }
+    entry.streams.add(close);
+    return () => entry.streams.delete(close);
   }
 
-  private prune(): void {
-    const now = Date.now();
-    for (const [id, session] of this.sessions) if (now - session.lastSeen > this.idleMs) this.sessions.delete(id);
+  end(session: Session, reason: SessionEndReason): void {
+    const entry = this.entries.get(session.id);
+    if (!entry) return;
+    this.entries.delete(session.id);
+    clearTimeout(entry.expiry);
+    for (const close of entry.streams) close();
+    this.onEnd(session, reason);
+  }
+
+  endAll(): void {
+    for (const { session } of [...this.entries.values()]) this.end(session, 'shutdown');
   }
 }
 
@@ -60,17 +93,4 @@ export function csrfMatches(session: Session, token: string | undefined): boolea
   const expected = Buffer.from(session.csrfToken);
   const given = Buffer.from(token);
   return expected.length === given.length && timingSafeEqual(expected, given);
-}
-
-export function sessionCookieHeader(session: Session | null): string {
-  const base = `${sessionCookie}=${session?.id ?? ''}; HttpOnly; SameSite=Strict; Path=/`;
-  return session ? base : `${base}; Max-Age=0`;
-}
-
-function cookieValue(header: string | undefined, name: string): string | null {
-  for (const part of (header ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return value.join('=');
-  }
-  return null;
 }

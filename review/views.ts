@@ -5,6 +5,8 @@
  */
 import type { ExecutionView } from '../actors/client.ts';
 import type { AuditVerification } from '../adapters/audit/audit-trail.ts';
+import type { PvAccess } from '../bus/messages.ts';
+import type { ApprovalSummary } from './approval-summary.ts';
 
 export interface ListItem {
   execution_id: string;
@@ -13,8 +15,11 @@ export interface ListItem {
   task_objective: string;
   requester: string;
   mode: string | null;
+  created_at: string;
   updated_at: string;
   deadline: string | null;
+  /** Who made the decision that counted; null when none did. */
+  decided_by: string | null;
 }
 
 export function listItem({ record, context }: ExecutionView): ListItem {
@@ -25,8 +30,10 @@ export function listItem({ record, context }: ExecutionView): ListItem {
     task_objective: context.request.task_objective,
     requester: context.request.requester,
     mode: context.analysis?.execution_mode ?? null,
+    created_at: context.createdAt,
     updated_at: record.updated_at,
     deadline: record.state === 'awaitingApproval' ? (context.approval?.deadline ?? null) : null,
+    decided_by: context.decision?.approver ?? null,
   };
 }
 
@@ -35,35 +42,53 @@ export interface DetailLinks {
   notebook: string | null;
   /** The Jupyter server's link, when execution.jupyter.public_url is configured. */
   jupyterNotebook: string | null;
+  /** This server's URL of figure N, for N = 0, 1, … */
+  figure(index: number): string;
 }
 
-export function detail(view: ExecutionView, links: DetailLinks, audit: { records: Array<Record<string, unknown>>; verification: AuditVerification }) {
+/** One control-system access as the page lists it: writes first, each with its literal value when the code gives one. */
+export interface Access extends PvAccess {
+  kind: 'write' | 'read';
+}
+
+function accesses(writes: PvAccess[], reads: PvAccess[]): Access[] {
+  return [...writes.map((write) => ({ ...write, kind: 'write' as const })), ...reads.map((read) => ({ ...read, kind: 'read' as const }))];
+}
+
+export function detail(
+  view: ExecutionView,
+  links: DetailLinks,
+  audit: { records: Array<Record<string, unknown>>; verification: AuditVerification },
+  approvalSummary: ApprovalSummary | null,
+) {
   const { record, context } = view;
-  const id = record.execution_id;
   const analysis = context.analysis;
+  const writes = analysis?.control_system.writes ?? [];
+  const reads = analysis?.control_system.reads ?? [];
+  const writeLines = new Set(writes.map((write) => write.line));
+  // The findings on written lines come first: they are what an approver must not miss.
+  const findings = [...(analysis?.findings ?? [])].sort((a, b) => Number(writeLines.has(b.line)) - Number(writeLines.has(a.line)) || a.line - b.line);
   return {
     ...listItem(view),
     user_query: context.request.user_query,
     outcome_detail: context.outcomeDetail,
-    created_at: context.createdAt,
     attempt: context.attempt,
     code: context.code,
     code_sha256: context.codeSha256,
     code_source: context.codeSource,
-    findings: analysis?.findings ?? [],
-    control_system: analysis?.control_system ?? { reads: [], writes: [] },
-    /** Lines to highlight: every finding's, and every control-system write's. */
-    highlighted_lines: [...new Set([...(analysis?.findings ?? []).map((f) => f.line), ...(analysis?.control_system.writes ?? []).map((w) => w.line)])]
-      .filter((line) => line > 0)
-      .sort((a, b) => a - b),
+    findings,
+    accesses: accesses(writes, reads),
+    /** Lines to highlight: every finding's, and every control-system access's (marked write or read by the page). */
+    highlighted_lines: [...new Set([...findings.map((f) => f.line), ...writes.map((w) => w.line), ...reads.map((r) => r.line)])].filter((line) => line > 0).sort((a, b) => a - b),
     reasoning: analysis?.reasoning ?? [],
     approval: context.approval && { approval_id: context.approval.approvalId, deadline: context.approval.deadline, requested_at: context.approval.requestedAt },
+    approval_summary: record.state === 'awaitingApproval' ? approvalSummary : null,
     awaiting_decision: record.state === 'awaitingApproval',
     decision: context.decision,
     refused_decisions: context.refusedDecisions,
     results: context.result?.results ?? null,
     stdout: context.result?.stdout ?? '',
-    figures: (context.result?.figures ?? []).map((_, index) => `/api/executions/${encodeURIComponent(id)}/figures/${index}`),
+    figures: (context.result?.figures ?? []).map((_, index) => links.figure(index)),
     notebook_url: links.notebook,
     jupyter_notebook_url: links.jupyterNotebook,
     error_chain: context.errorChain.map(({ stage, attempt, type, message, at }) => ({ stage, attempt, type, message, at })),

@@ -1,12 +1,14 @@
 /**
  * The review page in a real headless Chromium against the real service
- * (embedded default, real Python, a fake epics module): an approver logs in,
- * sees a pending write with the written line highlighted, approves, watches
- * it finish live and opens its figure; a viewer sees no buttons, and forged
- * POSTs (wrong role, no CSRF token, another origin) are refused and change
- * nothing.
+ * (embedded default, real Python, a fake epics module), as operators use it:
+ * an approver reads at the Approve button what approving will do (mode, each
+ * PV written with its value, the number of writes, what happens next),
+ * confirms the PVs by name, approves, and watches it finish live; writes and
+ * reads are marked apart with a legend, write findings first; a reason being
+ * typed survives a live update; the layout holds at 1440 px; finished
+ * executions are found again in the history; a viewer sees no buttons.
+ * Screenshots are kept in test/review/artifacts/.
  */
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +19,8 @@ import { startReviewPage, type ReviewServer } from '../../review/index.ts';
 import { createKeyFile } from '../../adapters/signing/decision-keys.ts';
 import { tempDir } from '../support/temp.ts';
 import { launchChromium } from './browser.ts';
-import { configOf, reviewConfig, untilState, writeWithFigure, type ReviewSetup } from './service-setup.ts';
+import { credentialsOf, forgedPost, logIn, screenshot, type BrowserGlobals } from './page-helpers.ts';
+import { configOf, readAndWrite, reviewConfig, untilState, writeWithFigure, type ReviewSetup } from './service-setup.ts';
 
 const folder = tempDir('pyexec-review-page-');
 let setup: ReviewSetup;
@@ -34,6 +37,7 @@ beforeAll(async () => {
       signing_key_file: keyFile,
       users: [
         { name: 'alice', password_hash: await hashPassword('alice-password'), roles: ['approver'] },
+        { name: 'bob', password_hash: await hashPassword('bob-password'), roles: ['approver'] },
         { name: 'victor', password_hash: await hashPassword('victor-password'), roles: ['viewer'] },
       ],
     },
@@ -51,20 +55,15 @@ afterAll(async () => {
   folder.remove();
 });
 
-async function logIn(name: string, password: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(server.url);
-  await page.fill('[data-testid=login] input[name=name]', name);
-  await page.fill('[data-testid=login] input[name=password]', password);
-  await page.click('[data-testid=login] button[type=submit]');
-  await page.waitForSelector(`[data-testid=who]:has-text("${name}")`);
-  return page;
-}
-
-async function pendingWrite(): Promise<string> {
-  const handle = await service.client.submit({ task_objective: `set the quadrupole ${Date.now()}`, approved_code: writeWithFigure });
+async function pending(code: string, task = `set the quadrupole ${Date.now()}`): Promise<string> {
+  const handle = await service.client.submit({ task_objective: task, approved_code: code });
   await untilState(handle, 'awaitingApproval');
   return handle.id;
+}
+
+async function open(page: Page, id: string): Promise<void> {
+  await page.click(`#executions tr[data-id="${id}"]`);
+  await page.waitForSelector(`[data-testid=detail] dd.id:has-text("${id}")`);
 }
 
 async function auditEvents(id: string): Promise<string[]> {
@@ -72,38 +71,36 @@ async function auditEvents(id: string): Promise<string[]> {
   return (await service.supervisor.audit.read(view?.context.folder ?? '')).map((record) => String(record.event));
 }
 
-/** A POST made outside the page, as an attacker would: any headers, any cookie. */
-function forgedPost(path: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(`${server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers } }, (response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-    });
-    request.on('error', reject);
-    request.end(JSON.stringify(body));
-  });
-}
-
-describe('review page', () => {
-  it('an approver sees the pending write with its lines highlighted, approves, watches it finish live, and opens its figure', async () => {
-    const id = await pendingWrite();
-    const page = await logIn('alice', 'alice-password');
-    await page.click(`#executions tr[data-id="${id}"]`);
+describe('review page: operator', () => {
+  it('says at the Approve button what approving will do, asks to confirm the PVs by name, and approves; the result arrives live', async () => {
+    const id = await pending(writeWithFigure);
+    const page = await logIn(browser, server.url, 'alice', 'alice-password');
+    await open(page, id);
     await page.waitForSelector('[data-testid=decide]');
 
     expect(await page.textContent('[data-testid=state]')).toBe('awaitingApproval');
-    expect(await page.textContent('[data-testid=mode]')).toBe('write_access');
-    expect(await page.textContent('[data-testid=deadline]')).not.toBe('');
-    expect(await page.textContent('[data-testid=findings]')).toContain('control.write');
+    expect(await page.textContent('[data-testid=approve-mode]')).toBe('write_access kernel python3; control-system writes allowed');
+    expect(await page.textContent('[data-testid=write-count]')).toBe('1 write to the control system');
+    const writes = await page.$$eval('[data-testid=approve-write]', (rows) => rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent)));
+    expect(writes).toEqual([['SR:MAG:QF1:CURRENT_SP', '12.5', 'epics.caput', '4']]);
+    const next = await page.textContent('[data-testid=next]');
+    expect(next).toContain('runs once in write_access mode (kernel python3)');
+    expect(next).toContain('makes the 1 write listed above');
+    expect(next).toContain('Reject: the execution ends "rejected" and nothing runs');
+    expect(await page.textContent('[data-testid=confirm-label]')).toBe(' I confirm writing SR:MAG:QF1:CURRENT_SP ← 12.5');
+    expect(await page.textContent('[data-testid=approve]')).toBe('Approve 1 write');
+    expect(await page.isDisabled('[data-testid=approve]')).toBe(true);
+    await screenshot(page, 'approve-panel-write');
     expect(await page.textContent('[data-testid=reasoning]')).toContain('A human must approve');
     expect(await page.getAttribute('[data-testid=notebook]', 'href')).toBe(`/api/executions/${id}/notebook`);
-    const highlighted = await page.$$eval('[data-testid=code] li.highlight', (items) => items.map((item) => [item.getAttribute('data-line'), item.textContent]));
-    expect(highlighted).toEqual([['4', 'caput("SR:MAG:QF1:CURRENT_SP", 12.5)']]);
+    const highlighted = await page.$$eval('[data-testid=code] li.highlight', (items) => items.map((item) => [item.getAttribute('data-line'), item.getAttribute('data-kind'), item.textContent]));
+    expect(highlighted).toEqual([['4', 'write', 'caput("SR:MAG:QF1:CURRENT_SP", 12.5)']]);
+    await screenshot(page, 'approve-panel-write');
 
     // A marker on the window survives only if the page is never reloaded.
     await page.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
     await page.fill('[data-testid=reason]', 'scan approved for shift');
+    await page.check('[data-testid=confirm-writes]');
     await page.click('[data-testid=approve]');
     await page.waitForSelector('[data-testid=state]:has-text("done: succeeded")', { timeout: 30_000 });
     expect(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
@@ -120,6 +117,7 @@ describe('review page', () => {
     expect(await figure.evaluate('document.contentType')).toBe('image/png');
     const width = await page.$eval('.figures img', (image) => (image as unknown as { naturalWidth: number }).naturalWidth);
     expect(width).toBeGreaterThan(100);
+    await screenshot(page, 'approved-and-finished');
 
     // Signed by the server's key on alice's behalf: the audit keeps both.
     const view = await service.client.get(id);
@@ -128,21 +126,175 @@ describe('review page', () => {
     expect(String(received?.signed_by)).toMatch(/^U[A-Z2-7]{55}$/);
   });
 
+  it('marks writes and reads apart with a legend, lists write findings and accesses first, and a computed value says so', async () => {
+    const id = await pending(readAndWrite);
+    const page = await logIn(browser, server.url, 'alice', 'alice-password');
+    await open(page, id);
+    await page.waitForSelector('[data-testid=decide]');
+
+    const kinds = await page.$$eval('[data-testid=code] li.highlight', (items) => items.map((item) => [item.getAttribute('data-line'), item.getAttribute('data-kind')]));
+    expect(kinds).toEqual([['3', 'read'], ['4', 'write'], ['5', 'write']]);
+    const background = (line: number) => page.$eval(`[data-testid=code] li[data-line="${line}"]`, (item) => (globalThis as unknown as BrowserGlobals).getComputedStyle(item).backgroundColor);
+    expect(await background(3)).not.toBe(await background(4));
+    expect(await background(4)).toBe(await background(5));
+    expect(await page.$eval('.swatch.write', (swatch) => (globalThis as unknown as BrowserGlobals).getComputedStyle(swatch).backgroundColor)).toBe(await background(4));
+    expect(await page.$eval('.swatch.read', (swatch) => (globalThis as unknown as BrowserGlobals).getComputedStyle(swatch).backgroundColor)).toBe(await background(3));
+    expect(await page.textContent('[data-testid=legend]')).toMatch(/writes a PV.*reads a PV/);
+
+    const findings = await page.$$eval('[data-testid=findings] li', (items) => items.map((item) => item.textContent ?? ''));
+    const firstOther = findings.findIndex((text) => !/^line [45]:/.test(text));
+    expect(findings.slice(0, 2).every((text) => /^line [45]:/.test(text))).toBe(true);
+    expect(findings.slice(firstOther).some((text) => /^line [45]:/.test(text))).toBe(false);
+    const accesses = await page.$$eval('[data-testid=accesses] tbody tr', (rows) => rows.map((row) => row.getAttribute('data-kind')));
+    expect(accesses).toEqual(['write', 'write', 'read']);
+
+    const writes = await page.$$eval('[data-testid=approve-write]', (rows) => rows.map((row) => [...row.querySelectorAll('td')].slice(0, 2).map((cell) => cell.textContent)));
+    expect(writes).toEqual([['SR:MAG:QF1:CURRENT_SP', '12.5'], ['SR:MAG:QF2:CURRENT_SP', 'computed at run time']]);
+    expect(await page.textContent('[data-testid=write-count]')).toBe('2 writes to the control system');
+    expect(await page.textContent('[data-testid=confirm-label]')).toBe(' I confirm writing SR:MAG:QF1:CURRENT_SP ← 12.5, SR:MAG:QF2:CURRENT_SP ← computed at run time');
+    await screenshot(page, 'writes-and-reads');
+
+    // An approval that does not confirm exactly these PVs is refused by the server, whatever the page did.
+    const { cookie, csrf } = await credentialsOf(page);
+    const view = await service.client.get(id);
+    const body = { verdict: 'approve', approval_id: view?.context.approval?.approvalId, code_sha256: view?.context.codeSha256 };
+    for (const confirmed of [undefined, ['SR:MAG:QF1:CURRENT_SP']]) {
+      const refused = await forgedPost(server.url, `/api/executions/${id}/decision`, { Cookie: cookie, 'X-CSRF-Token': csrf }, { ...body, ...(confirmed ? { confirmed_writes: confirmed } : {}) });
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain('confirmed_writes');
+    }
+    expect(await auditEvents(id)).not.toContain('decision_received');
+    await page.click('[data-testid=reject]');
+    expect(await page.textContent('[data-testid=decision-error]')).toContain('reason');
+    await page.fill('[data-testid=reason]', 'QF2 setpoint must be given');
+    await page.click('[data-testid=reject]');
+    await page.waitForSelector('[data-testid=state]:has-text("done: rejected")', { timeout: 30_000 });
+  });
+
+  it('keeps the reason being typed, and its focus, through live updates', async () => {
+    const id = await pending(writeWithFigure);
+    const page = await logIn(browser, server.url, 'alice', 'alice-password');
+    await open(page, id);
+    await page.click('[data-testid=reason]');
+    await page.keyboard.type('checked the setpoint ');
+
+    // A live update of this execution while typing: an (unsigned, so refused) decision from elsewhere.
+    const view = await service.client.get(id);
+    await service.client.publishDecision({
+      execution_id: id,
+      approval_id: view?.context.approval?.approvalId ?? '',
+      code_sha256: view?.context.codeSha256 ?? '',
+      verdict: 'approve',
+      reason: 'from another console',
+      approver: 'mallory',
+      decided_at: new Date().toISOString(),
+    });
+    await page.waitForSelector('[data-testid=refused]:has-text("mallory")');
+    await page.keyboard.type('against the log book');
+    expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).document.activeElement?.getAttribute('data-testid'))).toBe('reason');
+    expect(await page.inputValue('[data-testid=reason]')).toBe('checked the setpoint against the log book');
+    await page.check('[data-testid=confirm-writes]');
+    await page.click('[data-testid=approve]');
+    await page.waitForSelector('[data-testid=decision]:has-text("checked the setpoint against the log book")', { timeout: 30_000 });
+  });
+
+  it('at 1440 px shows every list column, keeps timestamps on one line, and wraps long code inside its box', async () => {
+    const longLine = `results = {"note": "${'a very long comment about the quadrupole scan, '.repeat(12)}"}`;
+    const id = await pending(`${writeWithFigure}${longLine}\n`, `a task whose objective is long enough to wrap in the list ${Date.now()}`);
+    const page = await logIn(browser, server.url, 'alice', 'alice-password', { width: 1440, height: 900 });
+    await open(page, id);
+
+    const list = await page.$eval('#list-section', (section) => {
+      const box = section.getBoundingClientRect();
+      const headers = [...section.querySelectorAll('th')].map((th) => th.getBoundingClientRect().right);
+      return { right: box.right, headers, overflow: section.scrollWidth - section.clientWidth };
+    });
+    expect(list.headers).toHaveLength(5);
+    for (const right of list.headers) expect(right).toBeLessThanOrEqual(list.right);
+    expect(list.overflow).toBeLessThanOrEqual(0);
+
+    const lines = await page.$$eval('td.time', (cells) =>
+      cells.filter((cell) => cell.textContent).map((cell) => {
+        const range = (globalThis as unknown as BrowserGlobals).document.createRange();
+        range.selectNodeContents(cell);
+        return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+      }),
+    );
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((count) => count === 1)).toBe(true);
+
+    const code = await page.$eval('[data-testid=code]', (box) => ({ overflow: box.scrollWidth - box.clientWidth, right: box.getBoundingClientRect().right, detailRight: (globalThis as unknown as BrowserGlobals).document.getElementById('detail')?.getBoundingClientRect().right ?? 0 }));
+    expect(code.overflow).toBeLessThanOrEqual(0);
+    expect(code.right).toBeLessThanOrEqual(code.detailRight);
+    expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(1440);
+    await screenshot(page, 'layout-1440');
+  });
+
+  it('finds finished executions by id, task words, outcome and who decided, with their audit trail and notebook', async () => {
+    const tag = `hist${Date.now()}`;
+    const decide = async (who: string, id: string, verdict: 'approve' | 'reject', reason: string) => {
+      const { cookie, csrf } = await credentialsOf(await logIn(browser, server.url, who, `${who}-password`));
+      const view = await service.client.get(id);
+      const body = { verdict, reason, approval_id: view?.context.approval?.approvalId, code_sha256: view?.context.codeSha256, confirmed_writes: verdict === 'approve' ? ['SR:MAG:QF1:CURRENT_SP'] : undefined };
+      expect((await forgedPost(server.url, `/api/executions/${id}/decision`, { Cookie: cookie, 'X-CSRF-Token': csrf }, body)).status).toBe(202);
+    };
+    const approved = await pending(writeWithFigure, `${tag} trim the corrector`);
+    await decide('alice', approved, 'approve', 'fine');
+    const rejected = await pending(writeWithFigure, `${tag} ramp the booster`);
+    await decide('bob', rejected, 'reject', 'not during injection');
+    const outcomes = async () => [(await service.client.get(approved))?.record.outcome, (await service.client.get(rejected))?.record.outcome];
+    await expect.poll(outcomes, { timeout: 30_000 }).toEqual(['succeeded', 'rejected']);
+
+    const page = await logIn(browser, server.url, 'victor', 'victor-password');
+    const search = async (fields: { q?: string; outcome?: string; decided_by?: string }): Promise<string[]> => {
+      await page.fill('#history-search input[name=q]', fields.q ?? '');
+      await page.selectOption('#history-search select[name=outcome]', fields.outcome ?? '');
+      await page.fill('#history-search input[name=decided_by]', fields.decided_by ?? '');
+      await Promise.all([page.waitForResponse((response) => response.url().includes('/api/history')), page.click('#history-search button[type=submit]')]);
+      return page.$$eval('[data-testid=history-row]', (rows) => rows.map((row) => row.getAttribute('data-id') ?? ''));
+    };
+    expect(await search({ q: tag })).toEqual([rejected, approved]);
+    expect(await search({ q: `booster ${tag}` })).toEqual([rejected]);
+    expect(await search({ q: approved })).toEqual([approved]);
+    expect(await search({ q: `${approved.slice(0, 8)} corrector` })).toEqual([approved]);
+    expect(await search({ q: tag, outcome: 'rejected' })).toEqual([rejected]);
+    expect(await search({ q: tag, decided_by: 'ALICE' })).toEqual([approved]);
+    expect(await search({ decided_by: 'bob' })).toEqual([rejected]);
+    expect(await search({ q: tag, outcome: 'expired' })).toEqual([]);
+    expect(await page.isVisible('#history-empty')).toBe(true);
+
+    await search({ q: tag });
+    await page.click(`#history tr[data-id="${approved}"]`);
+    await page.waitForSelector('[data-testid=state]:has-text("done: succeeded")');
+    expect(await page.getAttribute('[data-testid=notebook]', 'href')).toBe(`/api/executions/${approved}/notebook`);
+    expect(await page.textContent('[data-testid=audit-status]')).toMatch(/hash chain intact/);
+    expect(await page.textContent('[data-testid=audit]')).toContain('decision_counted');
+    const notebook = await page.evaluate(async (url) => (await fetch(url)).headers.get('content-disposition'), `/api/executions/${approved}/notebook`);
+    expect(notebook).toContain(`${approved}-`);
+    await screenshot(page, 'history-search');
+  });
+
   it('a viewer sees no buttons, and forged decisions are refused and change nothing', async () => {
-    const id = await pendingWrite();
+    const id = await pending(writeWithFigure);
     const writesBefore = setup.epics.writes().length;
-    const page = await logIn('victor', 'victor-password');
-    await page.click(`#executions tr[data-id="${id}"]`);
+    const page = await logIn(browser, server.url, 'victor', 'victor-password');
+    await open(page, id);
     await page.waitForSelector('[data-testid=code] li.highlight');
     expect(await page.$('[data-testid=decide]')).toBeNull();
     expect(await page.$('[data-testid=approve]')).toBeNull();
 
     const view = await service.client.get(id);
-    const body = { verdict: 'approve', reason: 'forged', approval_id: view?.context.approval?.approvalId, code_sha256: view?.context.codeSha256 };
+    const body = {
+      verdict: 'approve',
+      reason: 'forged',
+      approval_id: view?.context.approval?.approvalId,
+      code_sha256: view?.context.codeSha256,
+      confirmed_writes: ['SR:MAG:QF1:CURRENT_SP'],
+    };
     // The viewer's own session and CSRF token, from inside the page: the role is checked on the server.
     const asViewer = await page.evaluate(async (decision) => {
-      const session = (await (await fetch('/api/session')).json()) as { csrf_token: string };
-      const response = await fetch(`/api/executions/${decision.id}/decision`, {
+      const session = (await (await fetch('api/session')).json()) as { csrf_token: string };
+      const response = await fetch(`api/executions/${decision.id}/decision`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf_token },
         body: JSON.stringify(decision.body),
@@ -152,19 +304,21 @@ describe('review page', () => {
     expect(asViewer).toEqual({ status: 403, body: { error: 'victor is not an approver' } });
 
     // An approver's session cookie without its CSRF token, or from another origin.
-    const alice = await logIn('alice', 'alice-password');
-    const cookies = await alice.context().cookies();
-    const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-    const csrf = await alice.evaluate(async () => ((await (await fetch('/api/session')).json()) as { csrf_token: string }).csrf_token);
+    const alice = await logIn(browser, server.url, 'alice', 'alice-password');
+    const { cookie, csrf } = await credentialsOf(alice);
     const path = `/api/executions/${id}/decision`;
-    const noToken = await forgedPost(path, { Cookie: cookie }, body);
+    const noToken = await forgedPost(server.url, path, { Cookie: cookie }, body);
     expect(noToken.status).toBe(403);
     expect(noToken.text).toContain('CSRF');
-    const otherOrigin = await forgedPost(path, { Cookie: cookie, 'X-CSRF-Token': csrf, Origin: 'http://evil.example' }, body);
+    const otherOrigin = await forgedPost(server.url, path, { Cookie: cookie, 'X-CSRF-Token': csrf, Origin: 'http://evil.example' }, body);
     expect(otherOrigin.status).toBe(403);
     expect(otherOrigin.text).toContain('cross-origin');
-    const noSession = await forgedPost(path, { 'X-CSRF-Token': csrf }, body);
+    const crossSite = await forgedPost(server.url, path, { Cookie: cookie, 'X-CSRF-Token': csrf, 'Sec-Fetch-Site': 'cross-site' }, body);
+    expect(crossSite.status).toBe(403);
+    const noSession = await forgedPost(server.url, path, { 'X-CSRF-Token': csrf }, body);
     expect(noSession.status).toBe(401);
+    const formPost = await forgedPost(server.url, path, { Cookie: cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/x-www-form-urlencoded' }, body);
+    expect(formPost.status).toBe(415);
 
     const after = await service.client.get(id);
     expect(after?.record.state).toBe('awaitingApproval');
@@ -173,9 +327,15 @@ describe('review page', () => {
     expect(setup.epics.writes()).toHaveLength(writesBefore);
 
     // The same cookie and token from the page itself do count: the refusals above were the checks, not a broken path.
-    const accepted = await forgedPost(path, { Cookie: cookie, 'X-CSRF-Token': csrf, Origin: server.url }, { ...body, reason: 'checked' });
-    expect(accepted.status).toBe(202);
+    const accepted = await forgedPost(server.url, path, { Cookie: cookie, 'X-CSRF-Token': csrf, Origin: new URL(server.url).origin }, { ...body, reason: 'checked' });
+    expect(accepted.status, accepted.text).toBe(202);
     await expect.poll(async () => (await service.client.get(id))?.record.outcome, { timeout: 30_000 }).toBe('succeeded');
+
+    // A replay of that decision, and a decision for the code hash of other code, are refused by the supervisor and recorded.
+    const replay = await forgedPost(server.url, path, { Cookie: cookie, 'X-CSRF-Token': csrf }, { ...body, reason: 'again' });
+    expect(replay.status).toBe(202);
+    await expect.poll(async () => (await auditEvents(id)).filter((event) => event === 'decision_refused').length, { timeout: 30_000 }).toBe(1);
+    expect(setup.epics.writes()).toHaveLength(writesBefore + 1);
   });
 
   it('refuses a wrong password', async () => {

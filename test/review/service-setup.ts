@@ -71,3 +71,14 @@ export const writeWithFigure = [
   'results = {"written": "SR:MAG:QF1:CURRENT_SP", "value": 12.5}',
   '',
 ].join('\n');
+
+/** Code that reads one PV and writes two: one value a literal, one computed. */
+export const readAndWrite = [
+  'from epics import caget, caput',
+  '',
+  'current = caget("SR:BEAM:CURRENT")',
+  'caput("SR:MAG:QF1:CURRENT_SP", 12.5)',
+  'caput("SR:MAG:QF2:CURRENT_SP", current * 0.1)',
+  'results = {"current": current}',
+  '',
+].join('\n');
