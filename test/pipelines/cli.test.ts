@@ -1,0 +1,100 @@
+/**
+ * `pyexec pipeline FILE.yaml` end to end, as a person runs it: on the
+ * embedded default (the service in the command's process, approvals with
+ * --yes) and over NATS (a `pyexec serve` deployment; a write stage approved
+ * by an operator's client while the command waits). Each stage's outcome is
+ * printed; the exit status is the first stage that did not succeed.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeCliConfig } from '../e2e/cli-config.ts';
+import { runCli, startCli } from '../support/cli.ts';
+import { startNatsDeployment, type NatsDeployment } from '../support/nats-deployment.ts';
+import { tempDir } from '../support/temp.ts';
+import { writeCode } from './stages.ts';
+
+const folder = tempDir('pyexec-pipeline-cli-');
+const setup = writeCliConfig(folder.path);
+
+function pipelineFile(name: string, pipeline: unknown): string {
+  const path = join(folder.path, `${name}.yaml`);
+  writeFileSync(path, stringify(pipeline));
+  return path;
+}
+
+const threeStages = {
+  name: 'beam study',
+  stages: [
+    { name: 'load', code: 'results = {"values": [1, 2, 3, 4]}' },
+    { name: 'stats', code_file: 'stats.py', context_from: ['load'] },
+    { name: 'report', code: 'results = {"line": "mean %.2f of %d" % (context["s"]["mean"], context["s"]["n"])}', context_from: [{ stage: 'stats', as: 's' }] },
+  ],
+};
+writeFileSync(join(folder.path, 'stats.py'), 'v = context["load"]["values"]\nresults = {"mean": sum(v) / len(v), "n": len(v)}\n');
+
+afterAll(() => folder.remove());
+
+describe('pyexec pipeline on the embedded default', () => {
+  it('runs three stages and prints each outcome', async () => {
+    const result = await runCli(['pipeline', pipelineFile('three', threeStages), '--config', setup.configFile]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^stage load: succeeded \(execution \S+\) results \{"values":\[1,2,3,4\]\}$/m);
+    expect(result.stdout).toMatch(/^stage report: succeeded .*"line":"mean 2\.50 of 4"/m);
+  });
+
+  it('stops the dependants of a failed stage, exits 1, and reports JSON', async () => {
+    const failing = {
+      stages: [
+        { name: 'load', code: 'results = {"values": []}' },
+        { name: 'stats', code: 'v = context["load"]["values"]\nresults = {"mean": sum(v) / len(v)}', context_from: ['load'] },
+        { name: 'report', code: 'results = context["stats"]', context_from: ['stats'] },
+      ],
+    };
+    const result = await runCli(['pipeline', pipelineFile('failing', failing), '--json', '--config', setup.configFile]);
+    expect(result.code).toBe(1);
+    const { stages } = JSON.parse(result.stdout) as { stages: { stage: string; status: string; reason: string }[] };
+    expect(stages.map((stage) => [stage.stage, stage.status])).toEqual([['load', 'succeeded'], ['stats', 'failed'], ['report', 'skipped']]);
+    expect(stages[1]?.reason).toMatch(/ZeroDivisionError/);
+  });
+
+  it('approves a write stage with --yes', async () => {
+    const file = pipelineFile('write', { stages: [{ name: 'set', code: writeCode }, { name: 'check', code: 'results = context["set"]', context_from: ['set'] }] });
+    const result = await runCli(['pipeline', file, '--yes', '--config', setup.configFile]);
+    expect(result.stdout).toMatch(/^stage check: succeeded .*\{"written":1\.5\}/m);
+    expect(result.code).toBe(0);
+  });
+
+  it('refuses a bad pipeline file with the field, exit 2', async () => {
+    const result = await runCli(['pipeline', pipelineFile('bad', { stages: [{ name: 'a', code: 'x', context_from: ['later'] }] }), '--config', setup.configFile]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/pipeline\.stages\.0\.context_from\.0: no stage "later" is declared before this one/);
+  });
+});
+
+describe('pyexec pipeline over NATS', () => {
+  let deployment: NatsDeployment;
+  beforeAll(async () => {
+    deployment = await startNatsDeployment(setup.configFile);
+  }, 120_000);
+  afterAll(async () => deployment?.stop());
+
+  it('runs three stages end to end', async () => {
+    const result = await runCli(['pipeline', pipelineFile('three-nats', threeStages), '--nats', deployment.nats.url, '--config', setup.configFile]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^stage report: succeeded .*"line":"mean 2\.50 of 4"/m);
+  });
+
+  it('waits for an operator to approve a write stage, then runs the stage that depends on it', async () => {
+    const file = pipelineFile('write-nats', { stages: [{ name: 'set', code: writeCode }, { name: 'check', code: 'results = context["set"]', context_from: ['set'] }] });
+    const command = startCli(['pipeline', file, '--nats', deployment.nats.url, '--config', setup.configFile]);
+    await command.waitForStderr('waits for an approver', 60_000);
+    const [pending] = (await deployment.client.list()).filter((view) => view.record.state === 'awaitingApproval');
+    await deployment.client.decide(pending?.record.execution_id ?? '', 'approve', 'setpoint checked', 'operator');
+    const result = await command.result;
+    expect(result.stdout).toMatch(/^stage set: succeeded/m);
+    expect(result.stdout).toMatch(/^stage check: succeeded .*\{"written":1\.5\}/m);
+    expect(result.code).toBe(0);
+  });
+});
