@@ -30,7 +30,8 @@ export async function ensureEventStreams(jsm: JetStreamManager, options: EventSt
   };
   await ensureStream(jsm, { ...common, name: eventStreamNames.events, subjects: [subjects.allEvents] });
   // Only the approval pending now matters: one message per execution.
-  await ensureStream(jsm, { ...common, name: eventStreamNames.approvals, subjects: [subjects.allApprovalRequests], max_msgs_per_subject: 1 });
+  // allow_direct: an approver reads the pending one with a direct get (any replica answers).
+  await ensureStream(jsm, { ...common, name: eventStreamNames.approvals, subjects: [subjects.allApprovalRequests], max_msgs_per_subject: 1, allow_direct: true });
   await ensureStream(jsm, { ...common, name: eventStreamNames.audit, subjects: [subjects.allAudit], deny_delete: true, deny_purge: true });
 }
 

@@ -5,8 +5,9 @@
  * overwrite an execution snapshot.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jetstream } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
+import { eventStreamNames } from '../../bus/nats/event-streams.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import { kvKeys, subjects } from '../../bus/subjects.ts';
 import type { Transport } from '../../bus/transport.ts';
@@ -132,6 +133,63 @@ describe('nats-server.conf roles', () => {
       );
     } finally {
       await transport.close();
+    }
+  });
+
+  it('lets requester and approver create unnamed consumers (older clients), never publish a decision or cancel on the bare subject', async () => {
+    await serviceTransport.kv.create(kvKeys.execution('exec-0004-old'), { state: 'awaitingApproval' });
+    for (const role of [requester, approver]) {
+      const connection = await plainClient(role);
+      // nats.go 1.22's kv.History: an ephemeral push consumer through the unnamed create API.
+      const deliver = createInbox();
+      const delivered = connection.subscribe(deliver, { max: 1 });
+      const reply = await connection.request('$JS.API.CONSUMER.CREATE.KV_pyexec', JSON.stringify({
+        stream_name: 'KV_pyexec',
+        config: { deliver_subject: deliver, deliver_policy: 'all', ack_policy: 'none', filter_subject: `$KV.pyexec.${kvKeys.execution('exec-0004-old')}` },
+      }), { timeout: 5_000 });
+      expect(reply.json<{ error?: unknown }>().error).toBeUndefined();
+      for await (const message of delivered) expect(message.json()).toEqual({ state: 'awaitingApproval' });
+    }
+    const asApprover = jetstream(await plainClient(approver));
+    await expect(asApprover.publish(subjects.decisions, JSON.stringify(decision), { timeout: 2_000 })).rejects.toThrow(/permissions violation/i);
+    const asRequester = jetstream(await plainClient(requester));
+    await expect(asRequester.publish(subjects.cancels, JSON.stringify({ execution_id: executionId }), { timeout: 2_000 })).rejects.toThrow(/permissions violation/i);
+  });
+
+  it('lets an approver read the pending approval request with a direct get', async () => {
+    const approvalSubject = subjects.approvalRequests(executionId);
+    await serviceTransport.bus.publish(approvalSubject, { execution_id: executionId, approval_id: 'approval-1' });
+    const connection = await plainClient(approver);
+    const jsm = await jetstreamManager(connection);
+    const stored = await (async () => {
+      for (;;) {
+        const message = await jsm.direct.getMessage(eventStreamNames.approvals, { last_by_subj: approvalSubject }).catch(() => null);
+        if (message) return message;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    expect(stored.json()).toEqual({ execution_id: executionId, approval_id: 'approval-1' });
+  });
+
+  it('lets an executor hear which job to stop', async () => {
+    const connection = await plainClient(executor);
+    const heard = connection.subscribe(subjects.allJobCancels, { max: 1 });
+    await connection.flush();
+    const cancel = { command_id: `${executionId}:executing:3`, execution_id: executionId, reason: 'stop', by: 'op' };
+    await serviceTransport.bus.publish(subjects.jobCancel(executionId), cancel);
+    for await (const message of heard) expect(message.json()).toEqual(cancel);
+  });
+});
+
+describe('nats-server.conf passwords', () => {
+  it('takes a password that looks like a number when the variable holds it in double quotes', async () => {
+    const quoted = Object.fromEntries(Object.entries(rolePasswords).map(([name]) => [name, '"1234"'])) as typeof rolePasswords;
+    const server = await NatsServer.start({ configFile: natsConfigFile, env: { ...quoted, PYEXEC_NATS_REQUESTER_PASSWORD: '"12e5"' }, auth: { user: service.user, pass: '1234' } });
+    try {
+      const connection = await connect({ servers: server.url, user: requester.user, pass: '12e5' });
+      await connection.close();
+    } finally {
+      await server.dispose();
     }
   });
 });
