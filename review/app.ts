@@ -37,7 +37,8 @@ export async function buildReviewApp(deps: ReviewDeps, listenHost: string): Prom
     // A URL that cannot be decoded is the client's mistake: 400, and no stack trace in the log.
     frameworkErrors: (error, request, reply) => {
       request.log.debug({ url: request.raw.url, code: error.code }, 'review page: malformed request');
-      void (reply as FastifyReply).code(400).send({ error: 'malformed URL' });
+      // Answered before routing, so before the hooks: the security headers are set here.
+      void (reply as FastifyReply).code(400).headers(securityHeaders).send({ error: 'malformed URL' });
     },
   });
   app.setValidatorCompiler(zodValidatorCompiler);

@@ -50,16 +50,20 @@ export interface RawRequest {
 export function rawRequest(base: string, path: string, options: RawRequest = {}): Promise<RawResponse> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
+    let answered = false;
+    let failure: Error | null = null;
     const request = httpRequest(
       { host: hostname, port, path, method: options.method ?? 'GET', headers: options.headers, localAddress: options.localAddress },
       (response) => {
+        answered = true;
         let text = '';
         response.on('data', (chunk: Buffer) => (text += chunk.toString()));
         response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
       },
     );
-    // The server may answer (413) and stop reading before a large body is sent: the answer is what counts.
-    request.on('error', reject);
+    // The server may answer (413) and close before a large body is all sent (EPIPE, ECONNRESET): the answer is what counts.
+    request.on('error', (error) => (failure = error));
+    request.on('close', () => answered || reject(failure ?? new Error(`${path}: connection closed without an answer`)));
     request.end(options.body);
   });
 }
