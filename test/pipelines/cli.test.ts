@@ -73,6 +73,20 @@ describe('pyexec pipeline on the embedded default', () => {
   });
 });
 
+describe('--context-from on pyexec run', () => {
+  it("gives the code an earlier execution's results under the name given, and refuses an unknown id with exit 2", async () => {
+    const common = ['--config', setup.configFile, '--state-dir', join(folder.path, 'run-state'), '--json'];
+    writeFileSync(join(folder.path, 'load.py'), 'results = {"values": [5, 7]}\n');
+    writeFileSync(join(folder.path, 'use.py'), 'results = {"total": sum(context["raw"]["values"])}\n');
+    const first = JSON.parse((await runCli(['run', 'load', '--code', join(folder.path, 'load.py'), ...common])).stdout) as { execution_id: string };
+    const second = await runCli(['run', 'use', '--code', join(folder.path, 'use.py'), '--context-from', `${first.execution_id}:raw`, ...common]);
+    expect(JSON.parse(second.stdout)).toMatchObject({ outcome: 'succeeded', results: { total: 12 } });
+    const unknown = await runCli(['run', 'use', '--code', join(folder.path, 'use.py'), '--context-from', 'no-such-execution', ...common]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/context_from\.0\.execution_id: no execution no-such-execution/);
+  });
+});
+
 describe('pyexec pipeline over NATS', () => {
   let deployment: NatsDeployment;
   beforeAll(async () => {
