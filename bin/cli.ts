@@ -47,6 +47,7 @@ const commands: Record<string, LazyCommand> = {
   jupyter: { summary: "start a Jupyter Server with pyexec's kernelspecs", load: async () => (await import('./commands/jupyter.ts')).jupyterCommand() },
   mcp: { summary: 'serve pyexec to agents over the Model Context Protocol (stdio, or HTTP with --http)', load: async () => (await import('./commands/mcp.ts')).mcpCommand() },
   pipeline: { summary: "run a pipeline file's stages, each with the results of the stages it names", load: async () => (await import('./commands/pipeline.ts')).pipelineCommand() },
+  limits: { summary: 'the channel limits database: check a limits file, show a channel\'s limits', load: async () => (await import('./commands/limits.ts')).limitsCommand() },
 };
 
 /**

@@ -6,6 +6,7 @@
 import type { ExecutionEvent, ExecutionSummary, Finding } from '../bus/messages.ts';
 import type { ExecutionContext } from '../machines/execution-types.ts';
 import { isQuiet } from './verbosity.ts';
+import { limitCheckLines } from './limit-checks-view.ts';
 
 /**
  * Colours only on a terminal, and never with NO_COLOR set (no-color.org): a
@@ -69,6 +70,7 @@ export function showApprovalRequest(context: ExecutionContext): void {
     out.write('Findings:\n');
     for (const finding of findings) out.write(`  ${severityMark(finding)} line ${finding.line}: ${finding.message} [${finding.rule}]\n`);
   }
+  if (analysis?.limit_checks) for (const line of limitCheckLines(analysis.limit_checks, onStderr)) out.write(`${line}\n`);
   out.write(`Deadline: ${context.approval?.deadline ?? '?'}\n`);
 }
 

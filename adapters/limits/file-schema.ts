@@ -94,11 +94,11 @@ function unknownKeys(object: object, known: readonly string[], prefix: string): 
 }
 
 /** Fields of a parsed entry that the file format does not know (`_` keys are comments, not fields). */
-export function unknownFields(channel: string, entry: ChannelEntry): LimitsFileProblem[] {
+export function unknownFields(channel: string, entry: Record<string, unknown>): LimitsFileProblem[] {
   const problems: LimitsFileProblem[] = [];
   const top = unknownKeys(entry, entryFields, '');
   if (top.length > 0) problems.push({ channel, field: top.join(', '), message: `is not a known field (known: ${entryFields.join(', ')}; keys starting with "_" are comments)` });
-  const nested = entry.verification ? unknownKeys(entry.verification, verificationFields, 'verification.') : [];
+  const nested = isObject(entry.verification) ? unknownKeys(entry.verification, verificationFields, 'verification.') : [];
   if (nested.length > 0) problems.push({ channel, field: nested.join(', '), message: `is not a known field (known: ${verificationFields.join(', ')}; keys starting with "_" are comments)` });
   return problems;
 }

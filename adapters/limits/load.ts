@@ -78,18 +78,14 @@ function rangeProblem(channel: string, limits: ChannelLimits): LimitsFileProblem
 
 function parseEntry(channel: string, value: unknown, problems: LimitsFileProblem[]): ChannelEntry | null {
   if (isValidEntry(value)) return value;
-  const parsed = channelEntrySchema.safeParse(value);
-  if (parsed.success) {
-    const unknown = unknownFields(channel, parsed.data);
-    if (unknown.length === 0) return parsed.data;
-    problems.push(...unknown);
-    return null;
-  }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     problems.push({ channel, field: null, message: 'must be an object of limits (min_value, max_value, max_step, writable, verification)' });
-  } else {
-    problems.push(...entryProblems(channel, parsed.error));
+    return null;
   }
+  const parsed = channelEntrySchema.safeParse(value);
+  const found = [...(parsed.success ? [] : entryProblems(channel, parsed.error)), ...unknownFields(channel, value as Record<string, unknown>)];
+  if (found.length === 0 && parsed.success) return parsed.data;
+  problems.push(...found);
   return null;
 }
 

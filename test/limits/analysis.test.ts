@@ -90,6 +90,19 @@ describe('channel limits at analysis', () => {
     ]);
   });
 
+  it('checks the literal values the analyzer reads from the code (caput, PV.put)', async () => {
+    const code = 'from epics import caput, PV\ncaput("SR:MAG:QF1:CURRENT:SP", 150)\nPV("SR:MAG:QD4:CURRENT:SP").put(520)\nresults = {}\n';
+    const result = await analyse(code);
+    expect(result.passed).toBe(false);
+    expect(result.limit_checks?.writes.map((c) => [c.line, c.pv, c.value, c.verdict, c.limit])).toEqual([
+      [2, 'SR:MAG:QF1:CURRENT:SP', 150, 'pass', null],
+      [3, 'SR:MAG:QD4:CURRENT:SP', 520, 'fail', 'max_value'],
+    ]);
+    expect(result.findings.filter((f) => f.severity === 'blocking').map((f) => [f.line, f.message, f.excerpt])).toEqual([
+      [3, '520 for "SR:MAG:QD4:CURRENT:SP" is above its maximum 500 (limits of "SR:MAG:*:CURRENT:SP")', 'PV("SR:MAG:QD4:CURRENT:SP").put(520)'],
+    ]);
+  });
+
   it('passes the same code under allow_unlisted once the non-writable write is gone', async () => {
     const result = await analyse('from epics import caput\ncaput("BR:UNKNOWN:SP", 2)\nresults = {}\n', 'allow_unlisted');
     expect(result).toMatchObject({ passed: true, requires_approval: true, execution_mode: 'write_access' });
