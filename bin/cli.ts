@@ -33,7 +33,7 @@ const manage = async (name: string) => {
 
 const commands: Record<string, LazyCommand> = {
   run: { summary: 'generate (or take), analyse, approve and run Python for a task', load: async () => (await import('./commands/run.ts')).runCommand() },
-  analyze: { summary: 'analyse a Python file as the service would', load: async () => (await import('./commands/analyze.ts')).analyzeCommand() },
+  analyze: { summary: 'analyse Python files and folders as the service would (text, JSON lines, SARIF)', load: async () => (await import('./commands/analyze.ts')).analyzeCommand() },
   submit: { summary: 'submit an execution request to a running service', load: async () => (await import('./commands/submit.ts')).submitCommand() },
   list: { summary: 'list executions with their state', load: () => manage('list') },
   watch: { summary: 'follow an execution until it ends', load: () => manage('watch') },
