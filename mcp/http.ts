@@ -42,7 +42,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpEndpoint> {
     }
     const sessionId = request.headers['mcp-session-id'];
     const body = request.method === 'POST' ? await readJson(request) : undefined;
-    if (body instanceof Error) return reply(response, 400, body.message);
+    if (body instanceof BodyError) return reply(response, body.status, body.message);
     const session = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
     if (session) return session.transport.handleRequest(request, response, body);
     if (sessionId !== undefined) return reply(response, 404, 'unknown or ended session: initialize a new one');
@@ -84,17 +84,28 @@ function reply(response: ServerResponse, status: number, message: string): void 
   response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
 }
 
+class BodyError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 async function readJson(request: IncomingMessage): Promise<unknown> {
+  const tooLarge = new BodyError(413, `request body larger than ${maxBodyBytes} bytes`);
+  if (Number(request.headers['content-length'] ?? 0) > maxBodyBytes) return tooLarge;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxBodyBytes) return new Error(`request body larger than ${maxBodyBytes} bytes`);
+    if (size > maxBodyBytes) return tooLarge;
     chunks.push(chunk);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
   } catch {
-    return new Error('request body is not JSON');
+    return new BodyError(400, 'request body is not JSON');
   }
 }

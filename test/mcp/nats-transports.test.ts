@@ -130,6 +130,15 @@ describe('the HTTP transport, attacked from outside', () => {
     await expect(http.connect({ token: 'wrong-token-0123456789abcdefghij' })).rejects.toThrow();
   });
 
+  it('refuses a body over 8 MiB and a body that is not JSON before any MCP handling', async () => {
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` };
+    const huge = await fetch(http.url, { method: 'POST', headers, body: `{"jsonrpc":"2.0","pad":"${'x'.repeat(9 * 1024 * 1024)}"}` });
+    expect(huge.status).toBe(413);
+    const garbage = await fetch(http.url, { method: 'POST', headers, body: '{"jsonrpc": ' });
+    expect(garbage.status).toBe(400);
+    expect(await garbage.text()).toMatch(/not JSON/);
+  });
+
   it('refuses a session id it did not issue, even with the token', async () => {
     const response = await fetch(http.url, {
       method: 'POST',
