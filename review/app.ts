@@ -64,7 +64,9 @@ export async function buildReviewApp(deps: ReviewDeps, listenHost: string): Prom
     global: false,
     errorResponseBuilder: (_request, context) => new HttpError(429, `too many requests from this address: try again in ${context.after}`),
   });
-  await app.register(fastifyStatic, { root: staticDir, prefix: `${basePath}/`, cacheControl: false, redirect: true });
+  await app.register(fastifyStatic, { root: staticDir, prefix: `${basePath}/`, cacheControl: false });
+  // The page's relative URLs need the slash: "/pyexec" goes to "/pyexec/".
+  if (basePath) app.get(basePath, async (_request, reply) => reply.redirect(`${basePath}/`));
 
   await app.register(
     async (api) => {
