@@ -50,7 +50,6 @@ export function runKernelContract(name: string, makeKernel: MakeKernel): void {
     beforeAll(async () => {
       // Present in the service's environment, so it would leak if the kernel copied it.
       process.env[secretName] = secretValue;
-      // No FAKE_EPICS_LOG: each write lands in its own execution folder.
       const environment = { PYTHONPATH: epics.pythonPath };
       kernel = await makeKernel({
         modes: { read_only: { allows_writes: false, environment }, write_access: { allows_writes: true, environment } },

@@ -1,13 +1,13 @@
 /**
  * A fake pyepics package for tests: caput, PV.put and ca.put append one line
- * per write ("caput PV value") to a log, so a test can tell exactly what
- * would have reached the hardware. The log is $FAKE_EPICS_LOG when set (one
- * log across executions), else epics_writes.log in the working folder (the
- * execution folder). Put `pythonPath` on the mode's PYTHONPATH through
- * config modes.<mode>.environment.
+ * per write ("caput PV value") to epics_writes.log in the working folder (the
+ * execution folder), so a test can tell exactly what would have reached the
+ * hardware. Put `pythonPath` on the mode's PYTHONPATH through config
+ * modes.<mode>.environment.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 
 export const writeLogName = 'epics_writes.log';
 
@@ -38,7 +38,7 @@ class PV:
 import os
 
 def _record(kind, pvname, value):
-    log = os.environ.get("FAKE_EPICS_LOG") or os.path.join(os.getcwd(), "${writeLogName}")
+    log = os.path.join(os.getcwd(), "${writeLogName}")
     with open(log, "a") as handle:
         handle.write("%s %s %r\\n" % (kind, pvname, value))
 
@@ -51,25 +51,41 @@ def put(chid, value, **kwargs):
 export interface FakeEpics {
   /** The folder to put on PYTHONPATH. */
   pythonPath: string;
-  logFile: string;
-  /** Lines written to the shared log so far, one per write. */
+  /** Writes so far, one line per write, from every execution folder below the install folder (oldest log first). */
   writes(): string[];
-  /** For config modes.<mode>.environment: PYTHONPATH and the shared log. */
+  /** For config modes.<mode>.environment: PYTHONPATH. */
   environment: Record<string, string>;
 }
 
-/** Installs the package under `folder`/site; writes go to `folder`/epics-writes.log. */
+/** A sandboxed kernel runs as another uid (adapters/sandbox): the temporary folders above the package must let it through. */
+function traversableBySandbox(folder: string): void {
+  for (let current = resolve(folder); current.startsWith(`${tmpdir()}/`); current = dirname(current)) {
+    chmodSync(current, statSync(current).mode | 0o711);
+  }
+}
+
+/** epics_writes.log files below `folder`, oldest first. */
+function writeLogs(folder: string): string[] {
+  return readdirSync(folder, { recursive: true })
+    .map(String)
+    .filter((path) => basename(path) === writeLogName)
+    .map((path) => join(folder, path))
+    .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+}
+
+/**
+ * Installs the package under `folder`/site. Each write lands in its
+ * execution folder (a sandboxed kernel can write nowhere else), so the
+ * executions root must be below `folder` for writes() to see them.
+ */
 export function installFakeEpics(folder: string): FakeEpics {
-  // A sandboxed kernel runs as another uid (adapters/sandbox): it must reach the package.
-  chmodSync(folder, 0o755);
   const pythonPath = join(folder, 'site');
   mkdirSync(join(pythonPath, 'epics'), { recursive: true });
+  traversableBySandbox(folder);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(pythonPath, 'epics', name), text);
-  const logFile = join(folder, 'epics-writes.log');
   return {
     pythonPath,
-    logFile,
-    environment: { PYTHONPATH: pythonPath, FAKE_EPICS_LOG: logFile },
-    writes: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').filter(Boolean) : []),
+    environment: { PYTHONPATH: pythonPath },
+    writes: () => writeLogs(folder).flatMap((log) => readFileSync(log, 'utf8').split('\n').filter(Boolean)),
   };
 }
