@@ -1,14 +1,23 @@
 /**
  * Static analysis time for a 500-line and a 5,000-line file of typical
- * generated code (imports, helpers, numpy, control-system reads and writes,
- * plots, the results dict). Baseline, measured in the same run: the bare
- * tree-sitter parse of the same text, so the ratio shows what selection, name
- * resolution and inspection add. Parse and analysis alternate, one sample
- * each in turn, so both see the same load on a shared machine. Goal: median
- * under 10 ms for 500 lines.
+ * generated code (imports, helpers, numpy, control-system reads and writes
+ * through several modelled libraries, plots, the results dict), with every
+ * library table loaded. An analysis includes Python's own syntax check, which
+ * the warm helper process runs while the tree is inspected. Baselines,
+ * measured in the same run: the bare tree-sitter parse of the same text (the
+ * ratio shows what selection, name resolution and inspection add), and the
+ * syntax check through Python alone. Samples alternate, one of each in turn,
+ * so all see the same load on a shared machine. Goal: median at most 10 ms
+ * for 500 lines. Last, `pyexec analyze` on a folder of 200 files: one process
+ * for all of them (wall time of the whole command, start included).
  */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createAnalyzer } from '../adapters/analysis/index.ts';
 import { pythonParser } from '../adapters/analysis/parser.ts';
+import { pythonSyntaxChecker } from '../adapters/analysis/python-syntax.ts';
 import { parseConfig } from '../config/index.ts';
 import { summarize } from './stats.ts';
 
@@ -30,6 +39,8 @@ lookup_${n} = {"gain": 2.0, "offset": 0.1}
 gain_${n} = lookup_${n}.get("gain", 1.0)
 if stats_${n}["mean"] is not None and abs(stats_${n}["mean"]) > 0.5:
     pv_${n}.put(stats_${n}["mean"] * gain_${n})
+    write_channels({"SR:C${n % 30}:HCM:SP": 0.1, "SR:C${n % 30}:VCM:SP": -0.1})
+current_${n} = device.read_attribute("current").value
 fig_${n}, ax_${n} = plt.subplots()
 ax_${n}.plot(frame_${n}["t"], frame_${n}["x"], label="x")
 ax_${n}.set_title("orbit ${n}")
@@ -42,7 +53,8 @@ for key, value in sorted(stats_${n}.items()):
 }
 
 export function generatedCode(lines: number): string {
-  let code = 'import numpy as np\nimport pandas as pd\nimport matplotlib.pyplot as plt\nfrom epics import PV, caget\n\nresults = {}\n';
+  let code =
+    'import numpy as np\nimport pandas as pd\nimport matplotlib.pyplot as plt\nimport tango\nfrom epics import PV, caget\nfrom osprey.runtime import write_channels\n\ndevice = tango.DeviceProxy("sr/dcct/1")\nresults = {}\n';
   for (let n = 0; code.split('\n').length < lines; n++) code += block(n);
   return code.split('\n').slice(0, lines).join('\n');
 }
@@ -60,8 +72,38 @@ async function alternate(count: number, fns: ReadonlyArray<() => Promise<unknown
   return samples;
 }
 
+/** Wall time of `pyexec analyze FOLDER --json` over 200 generated files, `runs` times. */
+function folderOf200(runs: number): object {
+  const folder = mkdtempSync(join(tmpdir(), 'pyexec-bench-analyze-'));
+  try {
+    for (let i = 0; i < 200; i++) {
+      const sub = join(folder, `group${i % 10}`);
+      mkdirSync(sub, { recursive: true });
+      writeFileSync(join(sub, `task_${i}.py`), generatedCode(50 + (i % 5) * 50));
+    }
+    const cli = join(import.meta.dirname, '..', 'bin', 'pyexec.js');
+    const config = join(folder, 'writes.yaml');
+    writeFileSync(config, 'control_system:\n  writes_enabled: true\n');
+    const samples: number[] = [];
+    let files = 0;
+    for (let i = 0; i < runs; i++) {
+      const start = performance.now();
+      // exit status 1 is expected: files cut mid-block are sent back for their syntax
+      const run = spawnSync(process.execPath, [cli, 'analyze', folder, '--json', '--config', config], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+      samples.push(performance.now() - start);
+      if (run.status !== 0 && run.status !== 1) throw new Error(`pyexec analyze failed (${run.status}): ${run.stderr}`);
+      files = run.stdout.trim().split('\n').length;
+    }
+    return { files, wall: summarize(samples), goal: { well_under_ms: 60_000, met: Math.max(...samples) < 60_000 } };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
 export async function run(): Promise<object> {
-  const analyzer = await createAnalyzer(parseConfig({ control_system: { writes_enabled: true } }));
+  const config = parseConfig({ control_system: { writes_enabled: true } });
+  const analyzer = await createAnalyzer(config);
+  const python = pythonSyntaxChecker(config);
   const parser = await pythonParser();
   const report: Record<string, unknown> = {};
   for (const [lines, count] of [
@@ -70,19 +112,27 @@ export async function run(): Promise<object> {
   ] as const) {
     const code = generatedCode(lines);
     const result = await analyzer.analyze(code);
-    const [parseSamples = [], analysisSamples = []] = await alternate(count, [async () => parser.parse(code)?.delete(), () => analyzer.analyze(code)]);
+    const [parseSamples = [], analysisSamples = [], pythonSamples = []] = await alternate(count, [
+      async () => parser.parse(code)?.delete(),
+      () => analyzer.analyze(code),
+      () => python.check(code),
+    ]);
     const parse = summarize(parseSamples);
     const analysis = summarize(analysisSamples);
     report[`${lines}_lines`] = {
       bytes: Buffer.byteLength(code),
+      syntax_valid: result.syntax_valid,
       writes_found: result.control_system.writes.length,
       reads_found: result.control_system.reads.length,
+      libraries_found: [...new Set([...result.control_system.reads, ...result.control_system.writes].map((a) => a.library))],
       analysis,
+      syntax_check_through_python_alone: summarize(pythonSamples),
       baseline_parse_only: parse,
       ratio_median_vs_parse: Math.round((analysis.p50_ms / parse.p50_ms) * 100) / 100,
     };
   }
   const median500 = (report['500_lines'] as { analysis: { p50_ms: number } }).analysis.p50_ms;
-  report.goal = { median_500_lines_under_ms: 10, met: median500 < 10 };
+  report.goal = { median_500_lines_at_most_ms: 10, met: median500 <= 10 };
+  report.cli_folder_of_200_files = folderOf200(3);
   return report;
 }
