@@ -5,6 +5,7 @@
  */
 import type { ExecutionView } from '../actors/client.ts';
 import type { AuditVerification } from '../adapters/audit/audit-trail.ts';
+import type { LimitChecks } from '../bus/channel-limits.ts';
 import type { PvAccess } from '../bus/messages.ts';
 import type { ApprovalSummary } from './approval-summary.ts';
 
@@ -46,13 +47,21 @@ export interface DetailLinks {
   figure(index: number): string;
 }
 
-/** One control-system access as the page lists it: writes first, each with its literal value when the code gives one. */
+/** One control-system access as the page lists it: writes first, each with its literal value when the code gives one, and its limits verdict when a limits file was checked. */
 export interface Access extends PvAccess {
   kind: 'write' | 'read';
+  limits?: { verdict: string; limit: string | null; message: string };
 }
 
-function accesses(writes: PvAccess[], reads: PvAccess[]): Access[] {
-  return [...writes.map((write) => ({ ...write, kind: 'write' as const })), ...reads.map((read) => ({ ...read, kind: 'read' as const }))];
+function accesses(writes: PvAccess[], reads: PvAccess[], checks: LimitChecks | undefined): Access[] {
+  const checkOf = (write: PvAccess) => checks?.writes.find((check) => check.line === write.line && check.pv === write.pv && check.function === write.function);
+  return [
+    ...writes.map((write) => {
+      const check = checkOf(write);
+      return { ...write, kind: 'write' as const, ...(check ? { limits: { verdict: check.verdict, limit: check.limit, message: check.message } } : {}) };
+    }),
+    ...reads.map((read) => ({ ...read, kind: 'read' as const })),
+  ];
 }
 
 export function detail(
@@ -77,7 +86,9 @@ export function detail(
     code_sha256: context.codeSha256,
     code_source: context.codeSource,
     findings,
-    accesses: accesses(writes, reads),
+    accesses: accesses(writes, reads, analysis?.limit_checks),
+    /** The limits file the writes were checked against, when there was one. */
+    limits_file: analysis?.limit_checks ? { file: analysis.limit_checks.file, version: analysis.limit_checks.version, unavailable: analysis.limit_checks.unavailable ?? null } : null,
     /** Lines to highlight: every finding's, and every control-system access's (marked write or read by the page). */
     highlighted_lines: [...new Set([...findings.map((f) => f.line), ...writes.map((w) => w.line), ...reads.map((r) => r.line)])].filter((line) => line > 0).sort((a, b) => a - b),
     reasoning: analysis?.reasoning ?? [],

@@ -107,6 +107,8 @@ describe('the audit trail in the pyexec_audit stream', () => {
       reason: 'setpoint checked',
       approval_id: pending.approval?.approval_id,
       code_sha256: pending.code_sha256,
+      // A write-mode approval names the PVs it confirms (docs/review.md).
+      confirmed_writes: ['SR:TEST:AUDIT'],
     });
     expect(decided.status, await decided.clone().text()).toBe(202);
 

@@ -83,6 +83,7 @@ describe('review page: operator', () => {
     expect(await page.textContent('[data-testid=write-count]')).toBe('1 write to the control system');
     const writes = await page.$$eval('[data-testid=approve-write]', (rows) => rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent)));
     expect(writes).toEqual([['SR:MAG:QF1:CURRENT_SP', '12.5', 'epics.caput', '4']]);
+    expect(await page.$('[data-testid=limits-file]')).toBeNull();
     const next = await page.textContent('[data-testid=next]');
     expect(next).toContain('runs once in write_access mode (kernel python3)');
     expect(next).toContain('makes the 1 write listed above');

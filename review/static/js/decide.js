@@ -82,6 +82,8 @@ export function renderDecisionPanel(view) {
       ),
     summary && el('p', { 'data-testid': 'write-count', class: 'write-count', text: `${summary.write_count} write${summary.write_count === 1 ? '' : 's'} to the control system` }),
     writes.length > 0 && writesTable(writes),
+    view.limits_file &&
+      el('p', { class: 'limits-file', 'data-testid': 'limits-file', text: view.limits_file.version ? `Checked against the limits file ${view.limits_file.file} (version ${view.limits_file.version.slice(0, 12)})` : `The limits file ${view.limits_file.file} could not be used: ${view.limits_file.unavailable ?? 'unavailable'}` }),
     summary && el('ul', { class: 'next', 'data-testid': 'next' }, summary.next.map((line) => el('li', { text: line }))),
     el('p', { class: 'deadline', text: `Waiting for a decision until ${when(view.approval.deadline)}; after that it expires and nothing runs.${state.session.signs_decisions ? ' Your decision is signed by this server on your behalf.' : ''}` }),
     reason,
