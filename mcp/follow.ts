@@ -10,7 +10,7 @@
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { ExecutionHandle, PyexecClient } from '../actors/client.ts';
-import type { AnalysisResult, ExecutionSummary } from '../bus/messages.ts';
+import type { AnalysisResult, ExecutionSummary, StateName } from '../bus/messages.ts';
 import type { Logger } from '../adapters/logger.ts';
 import { askForApproval, canElicit } from './elicitation.ts';
 import { waitingFor } from './pending-approval.ts';
@@ -38,6 +38,7 @@ export async function followExecution(handle: ExecutionHandle, options: FollowOp
   let asking = new AbortController();
   let reminder: NodeJS.Timeout | null = null;
   let modeRefusal: string | null = null;
+  let finished = false;
 
   const onApproval = async (signal: AbortSignal) => {
     const waiting = waitingFor(await client.get(handle.id));
@@ -63,21 +64,29 @@ export async function followExecution(handle: ExecutionHandle, options: FollowOp
     if (decision) await client.publishDecision(decision);
   };
 
-  const subscription = handle.events.subscribe((event) => {
-    if (event.kind === 'decision_refused') return progress(`decision by ${event.approver} refused: ${event.reason}`);
-    if (event.kind !== 'state') return;
-    progress(`${event.state}: ${event.detail}`);
+  const entered = (state: StateName) => {
+    if (finished) return;
     if (reminder) clearInterval(reminder);
     reminder = null;
     asking.abort();
-    if (event.state !== 'awaitingApproval') return;
+    if (state !== 'awaitingApproval') return;
     reminder = setInterval(() => progress(`awaitingApproval: execution ${handle.id} still waits for a decision`), options.reminderMs);
     const { signal } = (asking = new AbortController());
     onApproval(signal).catch((error: unknown) => {
       // Someone else decided first (the question is withdrawn), or the client cannot answer: the others still can.
       if (!signal.aborted) logger.warn({ executionId: handle.id, err: error }, 'asking for approval over MCP failed');
     });
+  };
+  const subscription = handle.events.subscribe((event) => {
+    if (event.kind === 'decision_refused') return progress(`decision by ${event.approver} refused: ${event.reason}`);
+    if (event.kind !== 'state') return;
+    progress(`${event.state}: ${event.detail}`);
+    entered(event.state);
   });
+  // A handle on an execution that already waits (execution_status after a cut-off call) gets no event for it.
+  void client.get(handle.id).then((view) => {
+    if (view?.record.state === 'awaitingApproval' && reminder === null) entered('awaitingApproval');
+  }, () => {});
 
   let onAbort = () => {};
   const detached = new Promise<{ detached: true }>((resolve) => {
@@ -89,6 +98,7 @@ export async function followExecution(handle: ExecutionHandle, options: FollowOp
     const outcome = await Promise.race([handle.settled.then((summary) => ({ summary })), detached]);
     return 'summary' in outcome ? { summary: outcome.summary, modeRefusal } : outcome;
   } finally {
+    finished = true;
     asking.abort();
     if (reminder) clearInterval(reminder);
     extra.signal.removeEventListener('abort', onAbort);
