@@ -75,6 +75,7 @@ export function summaryOf(context: ExecutionContext, notebookPath: string | null
     execution_mode: context.analysis?.execution_mode ?? null,
     error_chain: context.errorChain,
     stdout: context.result?.stdout ?? '',
+    ...(context.result?.channel_limits ? { channel_limits: context.result.channel_limits } : {}),
   };
 }
 

@@ -6,7 +6,7 @@
 import type { ExecutionEvent, ExecutionSummary, Finding } from '../bus/messages.ts';
 import type { ExecutionContext } from '../machines/execution-types.ts';
 import { isQuiet } from './verbosity.ts';
-import { limitCheckLines } from './limit-checks-view.ts';
+import { channelWriteLines, limitCheckLines } from './limit-checks-view.ts';
 
 /**
  * Colours only on a terminal, and never with NO_COLOR set (no-color.org): a
@@ -82,6 +82,7 @@ export function showSummary(summary: ExecutionSummary): void {
   if (summary.results) out.write(`${bold('Results:')}\n${JSON.stringify(summary.results, null, 2)}\n`);
   if (summary.stdout.trim()) out.write(`${bold('Output:')}\n${summary.stdout.trimEnd()}\n`);
   for (const figure of summary.figures) out.write(`${bold('Figure:')} ${figure}\n`);
+  if (summary.channel_limits) for (const line of channelWriteLines(summary.channel_limits, onStdout)) out.write(`${line}\n`);
   if (summary.outcome !== 'succeeded') {
     for (const entry of summary.error_chain) {
       out.write(`${bold('Error')} (${entry.stage}, attempt ${entry.attempt}) ${entry.type}: ${entry.message}\n`);
@@ -103,6 +104,7 @@ export function summaryJson(summary: ExecutionSummary): string {
       folder: summary.folder,
       execution_mode: summary.execution_mode,
       error_chain: summary.error_chain,
+      ...(summary.channel_limits ? { channel_limits: summary.channel_limits } : {}),
     },
     null,
     2,

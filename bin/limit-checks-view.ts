@@ -4,7 +4,7 @@
  * run time, its channel or value being computed), under the version of the
  * limits file that was applied.
  */
-import type { EffectiveLimits, LimitChecks } from '../bus/channel-limits.ts';
+import type { ChannelLimitsReport, EffectiveLimits, LimitChecks } from '../bus/channel-limits.ts';
 
 export interface Painters {
   bold: (text: string) => string;
@@ -39,6 +39,24 @@ export function limitCheckLines(checks: LimitChecks, paint: Painters = plain): s
     const value = check.value === null || check.value === undefined ? '(computed value)' : JSON.stringify(check.value);
     const detail = check.verdict === 'pass' ? describeLimits(check.limits) : check.message;
     lines.push(`  ${mark} line ${check.line}: ${channel} = ${value} — ${detail}`);
+  }
+  return lines;
+}
+
+/** After the run: each write call the kernel made under the limits, refused or written, and what its verification found. */
+export function channelWriteLines(report: ChannelLimitsReport, paint: Painters = plain): string[] {
+  if (report.writes.length === 0) return [];
+  const version = report.version === null ? 'unavailable' : `version ${report.version.slice(0, 12)}`;
+  const lines = [paint.bold(`Channel writes (limits ${version}):`)];
+  for (const write of report.writes) {
+    const head = `${write.pv || write.function} = ${JSON.stringify(write.value)}`;
+    if (write.outcome !== 'written') {
+      lines.push(`  ${paint.red(write.outcome.padEnd(8))} ${head} — ${write.message}`);
+      continue;
+    }
+    const check = write.verification;
+    const verdict = !check || check.verified === null ? paint.yellow('unverified') : check.verified ? paint.green('verified') : paint.red('NOT VERIFIED');
+    lines.push(`  ${paint.green('written ')} ${head} — ${verdict}${check ? ` (${check.level}: ${check.message})` : ''}`);
   }
   return lines;
 }

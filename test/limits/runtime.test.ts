@@ -95,6 +95,7 @@ describe('channel limits in the write-mode kernel (real pyepics, CA test server)
     const handle = await service.client.submit({ task_objective: 'set magnets', approved_code: writesCode, context: { writes } });
     const summary = await handle.result;
     expect(summary.execution_mode).toBe('write_access');
+    expect(summary.channel_limits?.writes.map((write) => write.outcome)).toEqual(['written', 'refused', 'refused', 'refused', 'written', 'refused', 'refused', 'written']);
 
     const outcomes = (summary.results as { outcomes: [string, string, unknown][] }).outcomes;
     expect(outcomes.map(([pv, outcome]) => [pv, outcome])).toEqual([
@@ -127,6 +128,7 @@ describe('channel limits in the write-mode kernel (real pyepics, CA test server)
     const audit = auditOf(summary.folder);
     const end = audit.find((record) => record.event === 'execution_end');
     expect(end?.limits_version).toMatch(/^[0-9a-f]{64}$/);
+    expect(audit.find((record) => record.event === 'execution_start')?.limits_version).toBe(end?.limits_version);
     const refused = audit.filter((record) => record.event === 'channel_write_refused');
     expect(refused.map((record) => [record.pv, record.value, record.limit, record.limits_version])).toEqual([
       ['SR:MAG:QF1:CURRENT:SP', 5, 'min_value', end?.limits_version],
