@@ -109,6 +109,17 @@ describe('channel limits at analysis', () => {
     expect(result.reasoning.join(' ')).toMatch(/Writes checked against the channel limits \(version [0-9a-f]{12}\): 1 within limits\./);
   });
 
+  it('blocks every write while the limits file is invalid (no fallback to old limits or to none)', () => {
+    const path = writeLimitsFile(dir.path);
+    const source = LimitsSource.open(path, 'allow_unlisted');
+    writeLimitsFile(dir.path, { 'SR:RF:FREQ': { writable: 'no' } });
+    const result = checkWritesAgainstLimits(source, [write('BR:UNKNOWN:SP', 1)]);
+    expect(result.checks).toMatchObject({ version: null, unavailable: expect.stringContaining('channel "SR:RF:FREQ", field writable') });
+    expect(result.findings.map((f) => [f.rule, f.message])).toEqual([
+      ['channel_limits.unavailable', expect.stringMatching(/^the channel limits file cannot be used, so every write is refused: invalid channel limits file/)],
+    ]);
+  });
+
   it('leaves the analysis result without limit_checks when no limits file is configured', async () => {
     const analyzer = await createAnalyzer(parseConfig({ control_system: { writes_enabled: true } }));
     expect((await analyzer.analyze('from epics import caput\ncaput("X", 1)\nresults = {}\n')).limit_checks).toBeUndefined();
