@@ -89,7 +89,8 @@ export class Site {
   }
 }
 
-const readyTimeoutMs = 30_000;
+// A process loads the whole service through tsx first: tens of seconds when two cores are shared by many.
+const readyTimeoutMs = 120_000;
 
 /** One `pyexec` process. */
 export class PyexecProcess {
