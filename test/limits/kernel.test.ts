@@ -23,7 +23,9 @@ let kernel: Kernel | null = null;
 let jobs = 0;
 
 beforeAll(async () => {
-  server = await CaServer.start({ pvs: { 'LTS:H1:CurrentAO': { value: 0 }, 'SR:MAG:QD4:CURRENT:SP': { value: 100 } } });
+  server = await CaServer.start({
+    pvs: { 'LTS:H1:CurrentAO': { value: 0 }, 'SR:MAG:QD4:CURRENT:SP': { value: 100 }, 'SR:MAG:RO:CURRENT:SP': { value: 100, readOnly: true } },
+  });
 });
 afterEach(async () => {
   await kernel?.close();
@@ -88,9 +90,10 @@ describe('channel limits in the kernel, job by job', () => {
     expect(server.writesTo('LTS:H1:CurrentAO').map((write) => write.value)).toEqual([2.5]);
   });
 
-  it('checks puts in a synchronous group and refuses libca called directly', async () => {
+  it('checks puts in a synchronous group, refuses libca called directly, and records a put the server refuses as failed', async () => {
     const running = await startKernel(writeLimitsFile(root.path, peerLimits, 'group.json'));
     const code = `
+import epics
 from epics import ca
 chid = ca.create_channel("SR:MAG:QD4:CURRENT:SP")
 ca.connect_channel(chid)
@@ -109,6 +112,10 @@ try:
     outcomes.append("raw put")
 except PermissionError as exc:
     outcomes.append(str(exc))
+try:
+    epics.caput("SR:MAG:RO:CURRENT:SP", 101)
+except Exception as exc:
+    outcomes.append(type(exc).__name__)
 results = {"outcomes": outcomes}
 `;
     const result = await running.execute(writeJob(code));
@@ -118,12 +125,14 @@ results = {"outcomes": outcomes}
         'channel limits: write refused: 520 for "SR:MAG:QD4:CURRENT:SP" is above its maximum 500 (limits of "SR:MAG:*:CURRENT:SP")',
         'put',
         "channel limits: write refused: libca's ca_array_put was called directly: its value cannot be checked against the channel limits (use epics.caput or PV.put)",
+        'CASeverityException',
       ],
     });
     expect(writesOf(result)).toEqual([
       ['SR:MAG:QD4:CURRENT:SP', 520, 'refused', 'max_value'],
       ['SR:MAG:QD4:CURRENT:SP', 102, 'written', null],
       ['', null, 'refused', 'raw_put'],
+      ['SR:MAG:RO:CURRENT:SP', 101, 'failed', null],
     ]);
     expect(server.writesTo('SR:MAG:QD4:CURRENT:SP').map((write) => write.value)).toEqual([102]);
   });

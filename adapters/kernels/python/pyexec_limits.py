@@ -232,7 +232,7 @@ class Guard:
             except Refusal as refusal:
                 guard.refuse(pv, value, "epics.ca.put", refusal)
             level = limits["verification"]["level"] if limits is not None else "none"
-            status = guard.inside(put, chid, value, wait=wait or level != "none", timeout=timeout, callback=callback, callback_data=callback_data)
+            status = guard.attempt(pv, value, "epics.ca.put", put, chid, value, wait=wait or level != "none", timeout=timeout, callback=callback, callback_data=callback_data)
             guard.written(pv, value, "epics.ca.put", limits, current, guard.verify(limits, chid, value, status))
             return status
 
@@ -248,7 +248,7 @@ class Guard:
                 limits, current = guard.check(pv, value, chid)
             except Refusal as refusal:
                 guard.refuse(pv, value, "epics.ca.sg_put", refusal)
-            status = guard.inside(sg_put, gid, chid, value)
+            status = guard.attempt(pv, value, "epics.ca.sg_put", sg_put, gid, chid, value)
             level = limits["verification"]["level"] if limits is not None else "none"
             unverified = {"level": level, "verified": None, "message": "a put in a synchronous group is not verified (it is sent when the group is)"}
             guard.written(pv, value, "epics.ca.sg_put", limits, current, unverified)
@@ -257,10 +257,14 @@ class Guard:
         sg_put_within_limits.__pyexec_limits__ = True
         return sg_put_within_limits
 
-    def inside(self, function, *args, **kwargs):
+    def attempt(self, pv, value, name, function, *args, **kwargs):
+        """The checked put itself (libca may be called inside it); a put that raises is recorded as failed."""
         self.state.inside = True
         try:
             return function(*args, **kwargs)
+        except Exception as exc:
+            self.record(pv=pv, value=_jsonable(value), function=name, outcome="failed", limit=None, message="%s: %s" % (type(exc).__name__, exc))
+            raise
         finally:
             self.state.inside = False
 
