@@ -235,6 +235,8 @@ export const executeResultSchema = z.object({
   error: executionErrorSchema.optional(),
   duration_ms: z.number().nonnegative(),
   executor: z.string(),
+  /** How the kernel isolated the code: the OS sandbox, or none (execution.isolation: none; shown in the notebook and by `pyexec run`). */
+  isolation: z.enum(['sandbox', 'none']).optional(),
   /** Write-mode jobs with a limits database: each write call refused, or written and verified (bus/channel-limits.ts). */
   channel_limits: channelLimitsReportSchema.optional(),
   /**
@@ -310,8 +312,6 @@ export const executionSummarySchema = z.object({
   execution_mode: z.string().nullable(),
   error_chain: z.array(errorChainEntrySchema),
   stdout: z.string(),
-  /** Write-mode runs with a limits database: each write call refused, or written and verified (bus/channel-limits.ts). */
-  channel_limits: channelLimitsReportSchema.optional(),
 });
 export type ExecutionSummary = z.infer<typeof executionSummarySchema>;
 

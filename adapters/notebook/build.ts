@@ -137,11 +137,17 @@ function headerMarkdown(input: NotebookInput): string {
   ];
   if (input.outcome) rows.push(['Outcome', input.outcome]);
   rows.push(['Approval', approvalText(approvalOf(input))]);
+  if (input.result?.isolation) rows.push(['Isolation', isolationText(input.result.isolation)]);
   for (const ref of input.contextFrom ?? []) rows.push(['Context from', `${inlineCode(`context["${ref.as}"]`)} ← results of execution ${ref.execution_id}`]);
   const sections = [`# pyexec: ${stageTitles[input.stage]} (attempt ${input.attempt})`, table(['', ''], rows)];
   if (input.analysis) sections.push(analysisMarkdown(input.analysis));
   if (input.errorChain && input.errorChain.length > 0) sections.push(errorChainMarkdown(input.errorChain));
   return sections.join('\n\n');
+}
+
+/** An unsandboxed run says so where a reviewer reads first (docs/isolation.md). */
+function isolationText(isolation: 'sandbox' | 'none'): string {
+  return isolation === 'sandbox' ? 'OS sandbox' : `**none**: the code ran without the OS sandbox (${inlineCode('execution.isolation: none')})`;
 }
 
 function approvalOf(input: NotebookInput): ApprovalStatus | null {

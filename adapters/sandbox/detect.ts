@@ -24,27 +24,32 @@ export interface SandboxSupport {
 }
 
 const checked = new Map<string, Promise<SandboxSupport>>();
+const defaultSearchPath = () => `${process.env.PATH ?? ''}:/usr/bin:/bin`;
 
-/** Once per interpreter per process; a failure is not cached (the machine may be fixed meanwhile). */
-export function checkSandbox(python: string, logger: Logger): Promise<SandboxSupport> {
-  let found = checked.get(python);
+/**
+ * Once per interpreter per process; a failure is not cached (the machine may
+ * be fixed meanwhile). `searchPath` is where bwrap is looked for.
+ */
+export function checkSandbox(python: string, logger: Logger, searchPath = defaultSearchPath()): Promise<SandboxSupport> {
+  const key = `${python}\0${searchPath}`;
+  let found = checked.get(key);
   if (!found) {
-    found = probe(python, logger);
-    checked.set(python, found);
+    found = probe(python, logger, searchPath);
+    checked.set(key, found);
     found.then(
       (support) => {
         if (support.cgroupGap !== null) {
           logger.warn({ gap: support.cgroupGap }, 'sandbox without cgroups: executions are bounded by rlimits only (no memory bound for a whole execution, no pids bound per execution); survivors are killed when the sandbox is idle');
         }
       },
-      () => checked.delete(python),
+      () => checked.delete(key),
     );
   }
   return found;
 }
 
-async function probe(python: string, logger: Logger): Promise<SandboxSupport> {
-  const bwrap = await findBwrap();
+async function probe(python: string, logger: Logger, searchPath: string): Promise<SandboxSupport> {
+  const bwrap = await findBwrap(searchPath);
   if (bwrap === null) throw new SandboxUnavailableError('bubblewrap (bwrap) is not installed', 'apt-get install bubblewrap (scripts/setup.sh does)');
   if (process.getuid?.() === 0 && !(await isExecutable('/usr/bin/setpriv'))) {
     throw new SandboxUnavailableError('setpriv is missing (the sandbox drops root through it)', 'apt-get install util-linux');
@@ -69,8 +74,8 @@ async function probe(python: string, logger: Logger): Promise<SandboxSupport> {
   }
 }
 
-async function findBwrap(): Promise<string | null> {
-  for (const folder of (process.env.PATH ?? '').split(':').concat(['/usr/bin', '/bin'])) {
+async function findBwrap(searchPath: string): Promise<string | null> {
+  for (const folder of searchPath.split(':')) {
     if (folder && (await isExecutable(`${folder}/bwrap`))) return `${folder}/bwrap`;
   }
   return null;

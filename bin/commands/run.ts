@@ -11,7 +11,6 @@ import { showApprovalRequest, showEvent, showSummary, summaryJson } from '../dis
 import { exitCodeFor, exitCodeHelp } from '../exit-codes.ts';
 import { readCodeFile, readJsonObject } from '../input-files.ts';
 import { configFrom, withCommonOptions, type CommonOptions } from '../options.ts';
-import { isQuiet } from '../verbosity.ts';
 
 export interface RunOptions extends CommonOptions {
   code?: string;
@@ -62,6 +61,8 @@ export function requestFrom(task: string, options: RunOptions): ExecutionRequest
 
 async function run(task: string, options: RunOptions): Promise<number> {
   const config = configFrom(options);
+  // Said even when quiet: nothing else in the output tells that the code runs unsandboxed.
+  if (config.execution.isolation === 'none') process.stderr.write('warning: execution.isolation is none: the code runs WITHOUT the OS sandbox (docs/isolation.md)\n');
   const request = requestFrom(task, options);
   // Built once up front so that a missing API key is reported before anything starts.
   if (request.approved_code === undefined) await createGenerator(config, options.generator);
@@ -82,7 +83,7 @@ async function run(task: string, options: RunOptions): Promise<number> {
 /** Shows the states as they come and answers approval requests. */
 async function follow(client: PyexecClient, handle: ExecutionHandle, options: RunOptions): Promise<ExecutionSummary> {
   const started = performance.now();
-  if (!isQuiet()) process.stderr.write(`execution ${handle.id}\n`);
+  process.stderr.write(`execution ${handle.id}\n`);
   const answered = new Set<string>();
   const decisions: Promise<void>[] = [];
   const subscription = handle.events.subscribe((event) => {

@@ -23,7 +23,12 @@ type Outcome = Pick<ExecuteResult, 'status' | 'results' | 'error'> & {
   tracebackLines: string[];
 };
 
-export async function executeResult(job: ExecuteJob, attempt: Attempt, executor: string): Promise<ExecuteResult> {
+export async function executeResult(
+  job: ExecuteJob,
+  attempt: Attempt,
+  executor: string,
+  isolation: ExecuteResult['isolation'],
+): Promise<ExecuteResult> {
   const outcome = decide(job, attempt, parseReport(attempt.report));
   const outputs: NotebookOutput[] = [...attempt.output.streamOutputs(), ...(await figureOutputs(outcome.figures))];
   if (outcome.error) {
@@ -47,6 +52,7 @@ export async function executeResult(job: ExecuteJob, attempt: Attempt, executor:
     error: outcome.error,
     duration_ms: performance.now() - attempt.startedAt,
     executor,
+    isolation,
   });
 }
 

@@ -163,7 +163,7 @@ class LocalKernel implements Kernel {
     slot: string | null = null,
   ): Promise<ExecuteResult> {
     if (sandbox && slot) this.endSandboxed(job, sandbox, slot);
-    const result = await executeResult(job, attempt, executor);
+    const result = await executeResult(job, attempt, executor, this.options.isolation);
     if (attempt.stoppedBy !== 'cancelled' || result.status === 'succeeded') return result;
     const message = attempt.mayHaveRun ? 'the execution was cancelled and its processes killed' : 'the execution was cancelled before its code started';
     return { ...result, status: 'cancelled', code_started: attempt.mayHaveRun, error: { type: 'Cancelled', message } };
