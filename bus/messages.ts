@@ -312,6 +312,8 @@ export const executionSummarySchema = z.object({
   execution_mode: z.string().nullable(),
   error_chain: z.array(errorChainEntrySchema),
   stdout: z.string(),
+  /** Write-mode runs with a limits database: each write call refused, or written and verified (bus/channel-limits.ts). */
+  channel_limits: channelLimitsReportSchema.optional(),
 });
 export type ExecutionSummary = z.infer<typeof executionSummarySchema>;
 

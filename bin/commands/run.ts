@@ -11,6 +11,7 @@ import { showApprovalRequest, showEvent, showSummary, summaryJson } from '../dis
 import { exitCodeFor, exitCodeHelp } from '../exit-codes.ts';
 import { readCodeFile, readJsonObject } from '../input-files.ts';
 import { configFrom, withCommonOptions, type CommonOptions } from '../options.ts';
+import { isQuiet } from '../verbosity.ts';
 
 export interface RunOptions extends CommonOptions {
   code?: string;
@@ -83,7 +84,7 @@ async function run(task: string, options: RunOptions): Promise<number> {
 /** Shows the states as they come and answers approval requests. */
 async function follow(client: PyexecClient, handle: ExecutionHandle, options: RunOptions): Promise<ExecutionSummary> {
   const started = performance.now();
-  process.stderr.write(`execution ${handle.id}\n`);
+  if (!isQuiet()) process.stderr.write(`execution ${handle.id}\n`);
   const answered = new Set<string>();
   const decisions: Promise<void>[] = [];
   const subscription = handle.events.subscribe((event) => {
