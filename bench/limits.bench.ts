@@ -5,6 +5,9 @@
  * start and on every change. Baseline, measured in the same run and
  * alternating with it: reading the file and JSON.parse alone. Also the cost
  * of one lookup by exact name and by pattern. Goal: a load under 100 ms.
+ * On a machine shared with other work the wall clock includes waiting for a
+ * core, so the CPU time of each load (this process's user + system) is
+ * reported next to it.
  */
 import { writeFileSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,14 +51,18 @@ export async function run(): Promise<object> {
     const firstLoadMs = performance.now() - started;
     for (let i = 0; i < 3; i++) loadLimitsFile(path, 'deny_unlisted');
     const loads: number[] = [];
+    const loadCpu: number[] = [];
     const parses: number[] = [];
     for (let i = 0; i < samples; i++) {
       started = performance.now();
       JSON.parse(readFileSync(path, 'utf8'));
       parses.push(performance.now() - started);
       started = performance.now();
+      const cpu = process.cpuUsage();
       loadLimitsFile(path, 'deny_unlisted');
       loads.push(performance.now() - started);
+      const used = process.cpuUsage(cpu);
+      loadCpu.push((used.user + used.system) / 1000);
     }
     const database = loadLimitsFile(path, 'deny_unlisted');
     const lookups = 100_000;
@@ -72,10 +79,12 @@ export async function run(): Promise<object> {
       file_bytes: Buffer.byteLength(text),
       first_load_ms: Math.round(firstLoadMs * 1000) / 1000,
       load,
+      load_cpu: summarize(loadCpu),
       baseline_read_and_json_parse: summarize(parses),
       lookup_exact_us: Math.round(exactUs * 1000) / 1000,
       lookup_pattern_us: Math.round(patternUs * 1000) / 1000,
       goal_load_p50_under_100_ms: load.p50_ms < 100,
+      goal_load_cpu_p50_under_100_ms: summarize(loadCpu).p50_ms < 100,
       goal_first_load_under_100_ms: firstLoadMs < 100,
     };
   } finally {
