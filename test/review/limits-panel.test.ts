@@ -7,12 +7,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startService, type PyexecService } from '../../actors/service.ts';
-import { silentLogger } from '../../adapters/logger.ts';
+import type { PyexecService } from '../../actors/service.ts';
 import { hashPassword } from '../../review/passwords.ts';
-import { startReviewPage, type ReviewServer } from '../../review/index.ts';
+import type { ReviewServer } from '../../review/index.ts';
 import { tempDir } from '../support/temp.ts';
-import { launchChromium } from './browser.ts';
+import { startReviewFixture, type ReviewFixture } from './review-fixture.ts';
 import { logIn, screenshot } from './page-helpers.ts';
 import { configOf, readAndWrite, reviewConfig, untilState } from './service-setup.ts';
 
@@ -20,22 +19,19 @@ const folder = tempDir('pyexec-review-limits-');
 let service: PyexecService;
 let server: ReviewServer;
 let browser: Browser;
+let fixture: ReviewFixture | undefined;
 
 beforeAll(async () => {
   const setup = reviewConfig(folder.path, { ui: { users: [{ name: 'alice', password_hash: await hashPassword('alice-password'), roles: ['approver'] }] } });
   const limitsFile = join(folder.path, 'channel_limits.json');
   writeFileSync(limitsFile, JSON.stringify({ _version: 'review-test', 'SR:MAG:QF1:CURRENT_SP': { min_value: 0, max_value: 100 } }));
   setup.configInput.control_system = { writes_enabled: true, limits: { file: limitsFile, policy: 'allow_unlisted' } };
-  const config = configOf(setup);
-  service = await startService(config, { warmKernel: false });
-  server = await startReviewPage(config, service.transport, silentLogger, { port: 0 });
-  browser = await launchChromium();
+  fixture = await startReviewFixture(configOf(setup));
+  ({ service, server, browser } = fixture);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await service?.stop();
+  await fixture?.stop();
   folder.remove();
 });
 

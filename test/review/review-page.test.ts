@@ -12,13 +12,12 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startService, type PyexecService } from '../../actors/service.ts';
-import { silentLogger } from '../../adapters/logger.ts';
+import type { PyexecService } from '../../actors/service.ts';
 import { hashPassword } from '../../review/passwords.ts';
-import { startReviewPage, type ReviewServer } from '../../review/index.ts';
+import type { ReviewServer } from '../../review/index.ts';
 import { createKeyFile } from '../../adapters/signing/decision-keys.ts';
 import { tempDir } from '../support/temp.ts';
-import { launchChromium } from './browser.ts';
+import { startReviewFixture, type ReviewFixture } from './review-fixture.ts';
 import { credentialsOf, forgedPost, logIn, screenshot, type BrowserGlobals } from './page-helpers.ts';
 import { configOf, readAndWrite, reviewConfig, untilState, writeWithFigure, type ReviewSetup } from './service-setup.ts';
 
@@ -27,6 +26,7 @@ let setup: ReviewSetup;
 let service: PyexecService;
 let server: ReviewServer;
 let browser: Browser;
+let fixture: ReviewFixture | undefined;
 
 beforeAll(async () => {
   const keyFile = join(folder.path, 'review-page.seed');
@@ -42,16 +42,12 @@ beforeAll(async () => {
       ],
     },
   });
-  const config = configOf(setup);
-  service = await startService(config, { warmKernel: false });
-  server = await startReviewPage(config, service.transport, silentLogger, { port: 0 });
-  browser = await launchChromium();
+  fixture = await startReviewFixture(configOf(setup));
+  ({ service, server, browser } = fixture);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await service?.stop();
+  await fixture?.stop();
   folder.remove();
 });
 
