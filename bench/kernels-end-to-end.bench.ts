@@ -21,6 +21,11 @@
  * PYEXEC_BENCH_E2E_ONLY=<kernel>:<workload> (e.g. `jupyter-warm:trivial`)
  * measures that one case and its in-run baselines (noop and local-warm on the
  * same workload) instead of the whole table, which takes ~12 minutes.
+ *
+ * Every case runs in the OS sandbox (execution.isolation: sandbox, the
+ * default). The `sandbox` section (alone: PYEXEC_BENCH_E2E_ONLY=sandbox)
+ * measures the trivial workload on local-warm and jupyter-warm with and
+ * without the sandbox in the same run, against issue 11's goals.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -41,6 +46,10 @@ const coldSamples = Number(process.env.PYEXEC_BENCH_E2E_COLD ?? 20);
 const warmupRuns = 3;
 const goalWarmTrivialP50Ms = 15;
 const goalNumpyFigureSpeedup = 5;
+/** Issue 11: sandboxed local-warm trivial p50 at most this, and at most `goalSandboxOverhead` times unsandboxed. */
+const goalSandboxedLocalWarmP50Ms = 10;
+const goalSandboxOverhead = 1.3;
+const goalSandboxedJupyterWarmP50Ms = 12;
 
 const workloads = {
   trivial: 'results = {"x": 1}\n',
@@ -60,6 +69,7 @@ type KernelKind = (typeof kernelKinds)[number];
 
 export async function run(): Promise<object> {
   const only = process.env.PYEXEC_BENCH_E2E_ONLY;
+  if (only === 'sandbox') return onJupyterServer(sandboxFigures);
   const selected = only === undefined ? null : parseCase(only);
   return onJupyterServer((config) => (selected === null ? runAll(config) : runOne(config, selected)));
 }
@@ -105,11 +115,33 @@ async function runAll(config: Config): Promise<object> {
       local: ratios(localCold, localWarm),
       jupyter: ratios(jupyterCold, jupyterWarm),
     },
+    sandbox: await sandboxFigures(config),
     goals: {
       local_warm_trivial_p50_under_15_ms: localWarm.trivial.p50_ms < goalWarmTrivialP50Ms,
       jupyter_warm_trivial_p50_under_15_ms: jupyterWarm.trivial.p50_ms < goalWarmTrivialP50Ms,
       local_numpy_figure_warm_5x_faster_than_cold: ratio(localCold.numpy_figure, localWarm.numpy_figure) >= goalNumpyFigureSpeedup,
       jupyter_numpy_figure_warm_5x_faster_than_cold: ratio(jupyterCold.numpy_figure, jupyterWarm.numpy_figure) >= goalNumpyFigureSpeedup,
+    },
+  };
+}
+
+/** Trivial executions, warm kernels, with and without the sandbox (same run, same machine load). */
+async function sandboxFigures(config: Config): Promise<object> {
+  const isolated = (isolation: 'sandbox' | 'none'): Config => ({ ...config, execution: { ...config.execution, isolation } });
+  const localNone = await measureKernel(isolated('none'), 'local-warm', 'trivial');
+  const localSandbox = await measureKernel(isolated('sandbox'), 'local-warm', 'trivial');
+  const jupyter = async (isolation: 'sandbox' | 'none') =>
+    measureKernel(isolated(isolation), 'jupyter-warm', 'trivial').catch((error: unknown) => ({ failed: String(error) }));
+  const jupyterNone = await jupyter('none');
+  const jupyterSandbox = await jupyter('sandbox');
+  const p50 = (figure: LatencySummary | { failed: string }) => ('p50_ms' in figure ? figure.p50_ms : Number.NaN);
+  return {
+    local_warm_trivial: { none: localNone, sandbox: localSandbox, p50_sandbox_over_none: Math.round((localSandbox.p50_ms / localNone.p50_ms) * 100) / 100 },
+    jupyter_warm_trivial: { none: jupyterNone, sandbox: jupyterSandbox },
+    goals: {
+      local_warm_sandboxed_p50_at_most_10_ms: localSandbox.p50_ms <= goalSandboxedLocalWarmP50Ms,
+      local_warm_sandboxed_p50_at_most_1_3x_unsandboxed: localSandbox.p50_ms <= goalSandboxOverhead * localNone.p50_ms,
+      jupyter_warm_sandboxed_p50_at_most_12_ms: p50(jupyterSandbox) <= goalSandboxedJupyterWarmP50Ms,
     },
   };
 }
