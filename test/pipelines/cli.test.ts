@@ -84,7 +84,7 @@ describe('--context-from on pyexec run', () => {
     const unknown = await runCli(['run', 'use', '--code', join(folder.path, 'use.py'), '--context-from', 'no-such-execution', ...common]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/context_from\.0\.execution_id: no execution no-such-execution/);
-  });
+  }, 180_000); // three commands, each loading the whole service through tsx
 });
 
 describe('pyexec pipeline over NATS', () => {
