@@ -27,6 +27,7 @@ export { loadConfig, parseConfig, ConfigError } from './config/load.ts';
 export type { Config, ConfigInput } from './config/schema.ts';
 export type {
   ExecutionRequestInput,
+  ContextFrom,
   ExecutionSummary,
   ExecutionEvent,
   AnalysisResult,
@@ -35,6 +36,8 @@ export type {
   Outcome,
   StateName,
 } from './bus/messages.ts';
+export { runPipeline, type StageOutcome, type PipelineHooks } from './pipelines/runner.ts';
+export { pipelineSchema, type PipelineSpec } from './pipelines/spec.ts';
 export { createMemoryTransport } from './bus/memory/transport.ts';
 export type { Transport } from './bus/transport.ts';
 export type { CodeGenerator, GenerationInput, GeneratedCode } from './adapters/generators/generator.ts';
