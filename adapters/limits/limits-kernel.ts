@@ -50,12 +50,15 @@ export function withChannelLimits(kernel: Kernel, source: LimitsSource, logger: 
 }
 
 /**
- * The configuration with PYEXEC_CHANNEL_LIMITS=required in every write mode's
- * environment (after the mode's own, so a mode cannot unset it): a kernel that
- * does not find its attempt's limits file then refuses every write instead of
- * taking the missing file for "no limits configured".
+ * With a limits file configured, the configuration with
+ * PYEXEC_CHANNEL_LIMITS=required in every write mode's environment (after the
+ * mode's own, so a mode cannot unset it): a kernel that does not find its
+ * attempt's limits then refuses every write instead of taking the missing
+ * file for "no limits configured". Local kernels get it from the executor,
+ * Jupyter kernels from the kernelspecs `pyexec jupyter` writes.
  */
 export function limitsRequired(config: Config): Config {
+  if (config.control_system.limits.file === null) return config;
   const modes = Object.fromEntries(
     Object.entries(config.execution.modes).map(([name, mode]) => [
       name,

@@ -12,7 +12,10 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { stringify } from 'yaml';
 import { JupyterNotInstalledError, startJupyterServer, type JupyterServerOptions, type RunningJupyterServer } from '../../adapters/kernels/jupyter/server.ts';
+import { limitsRequired } from '../../adapters/limits/limits-kernel.ts';
+import { defaultMaxProcesses } from '../../adapters/kernels/local/options.ts';
 import { createLogger } from '../../adapters/logger.ts';
+import { SandboxUnavailableError } from '../../adapters/sandbox/index.ts';
 import { UsageError } from '../connection.ts';
 import { configFrom } from '../options.ts';
 import { untilSignalled } from '../process-lifetime.ts';
@@ -40,7 +43,8 @@ async function runJupyter(options: JupyterOptions): Promise<void> {
   const config = configFrom({ config: options.config });
   const rootDir = resolve(options.root ?? config.service.executions_root);
   mkdirSync(rootDir, { recursive: true });
-  const server = await start({ modes: config.execution.modes, rootDir, ip: options.ip, port: options.port, logger: createLogger(config.service.log_level) });
+  // With channel limits configured, a write kernel that finds no limits for its attempt refuses every write.
+  const server = await start({ modes: limitsRequired(config).execution.modes, rootDir, ip: options.ip, port: options.port, logger: createLogger(config.service.log_level) });
   try {
     process.stdout.write(instructions(server, rootDir, Object.values(config.execution.modes).map((mode) => mode.kernel_name)));
     process.stderr.write(`pyexec jupyter: ready at ${server.url} (stop with Ctrl-C)\n`);
@@ -56,7 +60,7 @@ async function start(options: JupyterServerOptions): Promise<RunningJupyterServe
     return await startJupyterServer(options);
   } catch (error) {
     // Missing Debian packages are the user's to fix: one paragraph, not a stack trace.
-    if (error instanceof JupyterNotInstalledError) throw new UsageError(error.message);
+    if (error instanceof JupyterNotInstalledError || error instanceof SandboxUnavailableError) throw new UsageError(error.message);
     throw error;
   }
 }
