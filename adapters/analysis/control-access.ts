@@ -6,7 +6,7 @@
  * Each access names its PVs and, for a write, the literal value it sets.
  */
 import type { LiteralValue } from '../../bus/messages.ts';
-import type { CallSpec, ControlModel, MethodCall, PvSpec } from './control/index.ts';
+import type { CallSpec, ControlModel, PvSpec } from './control/index.ts';
 import { LiteralValues } from './literal-values.ts';
 import { argument, positionalArguments, type Resolver, type StaticText, type Value } from './resolver.ts';
 import type { RuleId } from './rules.ts';
@@ -143,8 +143,8 @@ export class ControlAccesses {
     const modelled = this.model.classOf(object.of);
     const writes = modelled?.spec.writeAttributes;
     if (modelled === undefined || writes === undefined || (writes !== 'any' && !writes.includes(name))) return false;
-    const join_ = modelled.spec.attributeJoin;
-    const pv = join_ === undefined ? complete(object.text) : join(complete(object.text), name, join_);
+    const separator = modelled.spec.attributeJoin;
+    const pv = separator === undefined ? complete(object.text) : join(complete(object.text), name, separator);
     const value = valueNode === undefined ? null : this.literals.of(valueNode, scope);
     const call: CallSpec = { access: 'write', pv: { kind: 'none' } };
     this.record(call, [{ pv, value }], `${object.of}.${name} =`, modelled.library, node);
@@ -268,4 +268,3 @@ export class ControlAccesses {
   }
 }
 
-export type { MethodCall };

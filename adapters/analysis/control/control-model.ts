@@ -3,7 +3,7 @@
  * qualified name, a function's or a class's spec and the library it belongs
  * to. Built once per analyzer (the configuration may add libraries).
  */
-import type { Access, CallSpec, ClassSpec, LibraryModel, MethodSpec } from './model.ts';
+import type { ClassSpec, LibraryModel, MethodSpec } from './model.ts';
 
 export interface Modelled<T> {
   spec: T;
@@ -119,4 +119,3 @@ export function modelledCalls(library: LibraryModel): number {
   return count;
 }
 
-export type { Access, CallSpec };

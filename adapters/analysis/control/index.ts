@@ -17,5 +17,5 @@ export function controlModel(extensions: readonly LibraryModel[]): ControlModel 
   return new ControlModel([...builtInLibraries, ...extensions]);
 }
 
-export { ControlModel, modelledCalls, type MethodCall, type Modelled } from './control-model.ts';
+export { ControlModel, modelledCalls } from './control-model.ts';
 export type * from './model.ts';
