@@ -27,9 +27,7 @@ export function withChannelLimits(kernel: Kernel, source: LimitsSource, logger: 
     return cached.text;
   };
   return {
-    get name() {
-      return kernel.name;
-    },
+    name: kernel.name,
     async execute(job: ExecuteJob, signal?: AbortSignal): Promise<ExecuteResult> {
       if (!job.allows_writes) return kernel.execute(job, signal);
       const state = source.current();

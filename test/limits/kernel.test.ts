@@ -24,7 +24,12 @@ let jobs = 0;
 
 beforeAll(async () => {
   server = await CaServer.start({
-    pvs: { 'LTS:H1:CurrentAO': { value: 0 }, 'SR:MAG:QD4:CURRENT:SP': { value: 100 }, 'SR:MAG:RO:CURRENT:SP': { value: 100, readOnly: true } },
+    pvs: {
+      'LTS:H1:CurrentAO': { value: 0 },
+      'SR:MAG:QD4:CURRENT:SP': { value: 100 },
+      'SR:MAG:RO:CURRENT:SP': { value: 100, readOnly: true },
+      'SR:ABS:SP': { value: 100, clampAbove: 103 },
+    },
   });
 });
 afterEach(async () => {
@@ -135,6 +140,17 @@ results = {"outcomes": outcomes}
       ['SR:MAG:RO:CURRENT:SP', 101, 'failed', null],
     ]);
     expect(server.writesTo('SR:MAG:QD4:CURRENT:SP').map((write) => write.value)).toEqual([102]);
+  });
+
+  it('verifies a readback within an absolute tolerance', async () => {
+    const limits = { 'SR:ABS:SP': { max_value: 200, verification: { level: 'readback', tolerance_absolute: 2 } } };
+    const running = await startKernel(writeLimitsFile(root.path, limits, 'absolute.json'));
+    const result = await running.execute(writeJob('from epics import caput\nresults = {"s": [caput("SR:ABS:SP", 104), caput("SR:ABS:SP", 110)]}\n'));
+    expect(result.status).toBe('succeeded');
+    expect(result.channel_limits?.writes.map((w) => [w.value, w.verification?.verified, w.verification?.readback, w.verification?.tolerance])).toEqual([
+      [104, true, 103, 2],
+      [110, false, 103, 2],
+    ]);
   });
 
   it('refuses every write when the kernel is told limits are required and finds none', async () => {
