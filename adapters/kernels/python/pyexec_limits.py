@@ -46,6 +46,7 @@ class ChannelLimitsViolation(PermissionError):
     """A control-system write refused by the channel limits database."""
 
 
+# Bound at import, before generated code runs and can replace json.dumps.
 _dumps = json.dumps
 
 
@@ -102,7 +103,6 @@ class Limits:
     """The effective limits of one attempt: exact names, then patterns in the order given (most specific first)."""
 
     def __init__(self, spec):
-        self.version = spec.get("version")
         self.policy = spec["policy"]
         self.unavailable = spec.get("unavailable")
         self.channels = spec.get("channels", {})
@@ -119,6 +119,8 @@ class Limits:
 
 
 class Refusal(Exception):
+    """A failed check, before it is recorded and raised to the code as ChannelLimitsViolation."""
+
     def __init__(self, limit, message, current=None):
         super().__init__(message)
         self.limit = limit
@@ -127,6 +129,8 @@ class Refusal(Exception):
 
 
 class Guard:
+    """The checked replacements of pyepics' put functions, and the record of each write."""
+
     def __init__(self, limits, events_path, ca):
         self.limits = limits
         self.events_path = events_path
