@@ -10,6 +10,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCliConfig } from '../e2e/cli-config.ts';
+import { runCli } from '../support/cli.ts';
 import { startNatsDeployment, type NatsDeployment } from '../support/nats-deployment.ts';
 import { tempDir } from '../support/temp.ts';
 import { writeCode } from '../pipelines/stages.ts';
@@ -137,6 +138,12 @@ describe('the HTTP transport, attacked from outside', () => {
     const garbage = await fetch(http.url, { method: 'POST', headers, body: '{"jsonrpc": ' });
     expect(garbage.status).toBe(400);
     expect(await garbage.text()).toMatch(/not JSON/);
+  });
+
+  it('will not serve HTTP without a token long enough to resist guessing', async () => {
+    const short = await runCli(['mcp', '--http', '--port', '0', '--config', setup.configFile], { env: { PYEXEC_MCP_TOKEN: 'short' } });
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/--bearer-token \(or PYEXEC_MCP_TOKEN\): --http needs a token of at least 24 characters/);
   });
 
   it('refuses a session id it did not issue, even with the token', async () => {
