@@ -71,6 +71,7 @@ class Inspector {
   private readonly roles: NodeRoles;
   /** The same few qualified names come up again and again (`builtins.print`, `numpy.asarray`). */
   private readonly families = new Map<string, RuleId | null>();
+  private readonly matters = new Map<string, boolean>();
 
   constructor(
     private readonly syntax: SyntaxTree,
@@ -103,9 +104,18 @@ class Inspector {
   private mayMatter(values: readonly Value[]): boolean {
     return values.some((value) => {
       const qname = qnameOf(value);
-      if (qname !== null && (this.familyOf(qname) !== null || this.model.mayMatter(qname))) return true;
+      if (qname !== null && this.qnameMatters(qname)) return true;
       return value.kind === 'member' && this.model.classOf(value.of) !== undefined;
     });
+  }
+
+  private qnameMatters(qname: string): boolean {
+    let matters = this.matters.get(qname);
+    if (matters === undefined) {
+      matters = this.familyOf(qname) !== null || this.model.mayMatter(qname);
+      this.matters.set(qname, matters);
+    }
+    return matters;
   }
 
   short(node: SyntaxNode): string {
