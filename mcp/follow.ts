@@ -3,7 +3,7 @@
  * caller as a progress notification; while it awaits approval a reminder goes
  * out every so often (a client that resets its timeout on progress keeps
  * waiting), the user may be asked (elicitation), and code that needs a mode
- * the call did not allow is rejected here. Any approver may decide meanwhile.
+ * the call did not allow is cancelled here. Any approver may decide meanwhile.
  *
  * A caller that goes away (cancels, disconnects) stops the following, never
  * the execution: execution_status finds it again.
@@ -46,16 +46,9 @@ export async function followExecution(handle: ExecutionHandle, options: FollowOp
     handled.add(waiting.pending.approvalId);
     const { pending, analysis } = waiting;
     if (options.mode === 'read_only' && analysis.execution_mode !== 'read_only') {
+      // A cancel, not a rejection: a requester may cancel its own executions, only approvers may decide.
       modeRefusal = modeRefusalText(analysis);
-      await client.publishDecision({
-        execution_id: handle.id,
-        approval_id: pending.approvalId,
-        code_sha256: pending.codeSha256,
-        verdict: 'reject',
-        reason: `refused by the MCP server: ${modeRefusal}`,
-        approver: 'pyexec-mcp',
-        decided_at: new Date().toISOString(),
-      });
+      await client.cancel(handle.id, `refused by the MCP server: ${modeRefusal}`);
       return;
     }
     progress(`awaitingApproval: approval ${pending.approvalId} (mode ${analysis.execution_mode}) until ${pending.deadline}; any approver may decide: the review page, \`pyexec approve ${handle.id}\`, a NATS client`);

@@ -70,7 +70,6 @@ function headline(summary: ExecutionSummary, view: ExecutionView | null, finding
     case 'succeeded':
       return `Execution ${id} succeeded (mode ${summary.execution_mode}). Results: ${JSON.stringify(summary.results)}`;
     case 'rejected':
-      if (modeRefusal) return `Execution ${id} refused: ${modeRefusal}`;
       return `Execution ${id} was rejected by ${decision?.approver ?? 'the approver'}${decision?.reason ? `: ${decision.reason}` : ''}. It did not run; change the code or the task before asking again.`;
     case 'failed': {
       const lines = [`Execution ${id} failed${last ? ` at ${last.stage} (attempt ${last.attempt}): ${last.type}: ${last.message}` : ''}.`];
@@ -79,6 +78,7 @@ function headline(summary: ExecutionSummary, view: ExecutionView | null, finding
       return lines.join('\n');
     }
     case 'cancelled':
+      if (modeRefusal) return `Execution ${id} refused: ${modeRefusal}`;
       return `Execution ${id} was cancelled: ${view?.context.outcomeDetail ?? ''}`;
     case 'expired':
       return `Execution ${id} expired: nobody decided on its approval before the deadline. Ask again when an approver is available.`;

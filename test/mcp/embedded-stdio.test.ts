@@ -91,8 +91,8 @@ describe('pyexec mcp over stdio (embedded default)', () => {
   it('refuses code that writes when the call asked for read_only, naming the mode it needs', async () => {
     const result = await call('python_execute', { code: writeCode });
     expect(result.isError).toBe(true);
-    expect(structured(result).outcome).toBe('rejected');
-    expect(text(result)).toMatch(/needs the "write_access" execution mode because it writes TEST:SETPOINT \(line 2\).*mode "read_write"/);
+    expect(structured(result).outcome).toBe('cancelled');
+    expect(text(result)).toMatch(/refused: the code needs the "write_access" execution mode because it writes TEST:SETPOINT \(line 2\).*mode "read_write"/);
     expect(setup.epics.writes()).toEqual([]);
   });
 
