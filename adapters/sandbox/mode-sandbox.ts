@@ -23,6 +23,8 @@ export const insideWork = '/pyexec/work';
 export const insideScratch = '/pyexec/scratch';
 export const insideChannels = '/pyexec/channels';
 const pythonFolder = fileURLToPath(new URL('./python/', import.meta.url));
+/** PATH inside: the service's own PATH names folders that do not exist there (and tells about the host). */
+export const sandboxPath = '/usr/local/bin:/usr/bin:/bin';
 const launcherScript = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
 
 export interface ModeSandboxSettings {
@@ -127,7 +129,7 @@ export class ModeSandbox {
   /** The command that runs `inner` (an argv of paths inside) in this sandbox. */
   command(inner: readonly string[], environment: Readonly<Record<string, string>>, chdir = '/tmp'): SandboxCommand {
     const wrapped = this.forwardSpec.length === 0 ? [...inner] : [this.settings.python, `${insideLib}/pyexec_forward.py`, JSON.stringify(this.forwardSpec), '--', ...inner];
-    const bwrap = ['bwrap', ...bwrapArgs({ binds: this.binds, environment, chdir }), '--', ...wrapped];
+    const bwrap = ['bwrap', ...bwrapArgs({ binds: this.binds, environment: { ...environment, PATH: sandboxPath }, chdir }), '--', ...wrapped];
     const asSandboxUser = process.getuid?.() === 0 ? ['setpriv', `--reuid=${sandboxUid}`, `--regid=${sandboxGid}`, '--clear-groups', '--', ...bwrap] : bwrap;
     const procs = this.cgroups?.launcherProcs ?? [];
     const argv = procs.length === 0 ? asSandboxUser : ['/bin/sh', '-c', launcherScript, 'sh', ...procs, '--', ...asSandboxUser];

@@ -9,12 +9,12 @@
  * execution's results are its own.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harnessPath } from '../../adapters/kernels/local/harness-protocol.ts';
-import { eventually, nameProcessCode, newMarker, processesMarked } from '../support/processes.ts';
+import { eventually, forkServers, nameProcessCode, newMarker, processesMarked } from '../support/processes.ts';
 import { listing, startRig, type Rig } from './rig.ts';
 
 let rig: Rig;
@@ -24,36 +24,6 @@ beforeAll(async () => {
   await rig.run('results = {}');
 }, 120_000);
 afterAll(async () => rig?.close());
-
-function parentOf(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
-}
-
-function isHarnessServe(pid: number): boolean {
-  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  return args.some((arg) => arg.endsWith('/pyexec_harness.py')) && args.includes('serve');
-}
-
-/**
- * Our pids of the fork servers this test process started: the harness in
- * `serve` below us whose parent is not one (its forked children, spares and
- * executions, carry the same command line).
- */
-function forkServers(): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        if (!isHarnessServe(pid) || isHarnessServe(parentOf(pid))) return false;
-        for (let current = pid; current > 1; current = parentOf(current)) if (current === process.pid) return true;
-        return false;
-      } catch {
-        return false;
-      }
-    })
-    .sort();
-}
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 

@@ -1,14 +1,14 @@
 /** What the local kernel does beyond the contract: interpreter choice, environment, fork server life, fallback. */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecuteJob } from '../../bus/messages.ts';
 import { harnessPath } from '../../adapters/kernels/local/harness-protocol.ts';
 import { createLocalKernel, resolvePython, scrubbedEnvironment } from '../../adapters/kernels/local/index.ts';
 import { KernelUnavailableError, type Kernel } from '../../adapters/kernels/kernel.ts';
-import { eventually, nameProcessCode, newMarker, processesMarked } from '../support/processes.ts';
+import { eventually, forkServers, nameProcessCode, newMarker, processesMarked } from '../support/processes.ts';
 import { tempDir } from '../support/temp.ts';
 import type { ContractSettings } from './kernel-contract.ts';
 import { requireTestPython, testKernelOptions, testPython } from './local-python.ts';
@@ -53,31 +53,6 @@ function newJob(code: string, overrides: Partial<ExecuteJob> = {}): ExecuteJob {
     timeout_seconds: 30,
     ...overrides,
   };
-}
-
-function parentOf(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
-}
-
-function descendsFromUs(pid: number): boolean {
-  for (let current = pid; current > 1; current = parentOf(current)) if (current === process.pid) return true;
-  return false;
-}
-
-/** Pids (ours) of the fork servers this test process started, sandboxed (harness seen at another path) or not. */
-function forkServers(): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-        const harness = cmdline.some((arg) => arg === harnessPath || arg.endsWith('/pyexec_harness.py'));
-        return harness && cmdline.includes('serve') && descendsFromUs(Number(pid));
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 describe('python interpreter resolution', () => {

@@ -43,3 +43,34 @@ export async function eventually(check: () => boolean, timeoutMs = 5000): Promis
   }
   return check();
 }
+
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+function isHarnessServe(pid: number): boolean {
+  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  return args.some((arg) => arg.endsWith('/pyexec_harness.py')) && args.includes('serve');
+}
+
+/**
+ * Our pids of the local kernel's fork servers this process started, in a
+ * sandbox or not: the harness in `serve` below us whose parent is not one
+ * (its forked children, spares and executions, carry the same command line).
+ */
+export function forkServers(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        if (!isHarnessServe(pid) || isHarnessServe(parentOf(pid))) return false;
+        for (let current = pid; current > 1; current = parentOf(current)) if (current === process.pid) return true;
+        return false;
+      } catch {
+        return false;
+      }
+    })
+    .sort();
+}

@@ -49,6 +49,7 @@ class LocalKernel implements Kernel {
     this.name = options.warm ? 'local-warm' : 'local-cold';
     this.sandboxes = new LocalSandboxes(options);
     if (options.isolation === 'none') options.logger.warn({ kernel: this.name }, 'execution.isolation is none: generated code runs WITHOUT the OS sandbox (no namespaces, no network policy, no Landlock)');
+    else void this.sandboxes.check().catch((error: unknown) => options.logger.error({ error: String(error) }, 'no OS sandbox: no code will run until this is fixed'));
     if (options.warm) for (const mode of Object.keys(options.modes)) void this.serverFor(mode).catch(() => undefined);
   }
 

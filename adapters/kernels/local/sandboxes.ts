@@ -10,6 +10,7 @@ import { delimiter, dirname, isAbsolute } from 'node:path';
 import { checkSandbox, insideLib, ModeSandbox, type Bind } from '../../sandbox/index.ts';
 import type { ForkServerSandbox } from './fork-server.ts';
 import { harnessPath } from './harness-protocol.ts';
+import { resolvePython } from './python-resolver.ts';
 import type { LocalKernelOptions, LocalModeOptions } from './options.ts';
 
 const insideHarnessFolder = '/pyexec/harness';
@@ -22,6 +23,11 @@ export class LocalSandboxes {
 
   get enabled(): boolean {
     return this.options.isolation === 'sandbox';
+  }
+
+  /** The machine's check, at start: its failure is logged where operators look first (every execution fails with it too). */
+  async check(): Promise<void> {
+    await checkSandbox(await resolvePython(this.options.pythonEnvPath), this.options.logger);
   }
 
   /** The mode's sandbox, or null when isolation is `none`. */

@@ -609,6 +609,7 @@ def _enter_slot(spec, slot):
             handle.write(spec["context"])
     spec["environment"] = dict(
         spec["environment"],
+        PATH=os.environ.get("PATH", "/usr/bin:/bin"),
         HOME=slot["work"],
         TMPDIR=os.path.join(slot["scratch"], "tmp"),
         MPLCONFIGDIR=os.path.join(slot["scratch"], "matplotlib"),
