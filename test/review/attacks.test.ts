@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChain } from '../../adapters/audit/hash-chain.ts';
 import { hashPassword } from '../../review/passwords.ts';
 import { tempDir } from '../support/temp.ts';
-import { forgedPost, rawRequest, type RawResponse } from './page-helpers.ts';
+import { forgedPost, hugeUpload, rawRequest, type RawResponse } from './page-helpers.ts';
 import { startServeUi, type ServeProcess } from './serve-process.ts';
 
 const folder = tempDir('pyexec-review-attacks-');
@@ -81,13 +81,22 @@ describe('review page under attack (a separate pyexec serve --ui process)', () =
     expect(log).not.toMatch(/"stack"|"level":50|\n\s+at /);
   });
 
-  it('refuses a 10 MB body with 413 without reading it, and keeps serving', async () => {
-    const big = Buffer.alloc(10 * 1024 * 1024, 'a');
-    const response = await rawRequest(serve.url, '/api/login', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': String(big.length) }, body: big });
-    expect(response.status).toBe(413);
-    const decision = await rawRequest(serve.url, '/api/executions/abcdefgh-1234/decision', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: big });
-    expect([401, 413]).toContain(decision.status);
-    expect((await login('dave', 'dave-password', '127.0.0.1')).status).toBe(200);
+  it('serves no file outside the page’s own static files, however the path is encoded', async () => {
+    for (const path of ['/..%2F..%2Fpackage.json', '/js/..%2F..%2Fapp.ts', '/%2e%2e/%2e%2e/package.json', '/js/%2e%2e/%2e%2e/%2e%2e/package.json', '/static/js/main.js', '/.gitignore']) {
+      const response = await rawRequest(serve.url, path);
+      expect(response.status, path).toBeGreaterThanOrEqual(400);
+      expect(response.text, path).not.toMatch(/"dependencies"|import |fastify/);
+    }
+    expect((await rawRequest(serve.url, '/js/main.js')).status).toBe(200);
+  });
+
+  it('refuses a 10 MB body with 413 on its announced length, before reading it, and keeps serving', async () => {
+    expect(await hugeUpload(serve.url, '/api/login')).toBe(413);
+    const dave = await login('dave', 'dave-password', '127.0.0.1');
+    const cookie = String(dave.headers['set-cookie']).split(';')[0] ?? '';
+    const csrf = (JSON.parse(dave.text) as { csrf_token: string }).csrf_token;
+    expect(await hugeUpload(serve.url, '/api/executions/abcdefgh-1234/decision', { Cookie: cookie, 'X-CSRF-Token': csrf })).toBe(413);
+    expect((await rawRequest(serve.url, '/api/session', { headers: { Cookie: cookie } })).status).toBe(200);
   });
 
   it('locks a user after a few wrong passwords: 200 guesses check only a handful, and the right password right after is refused', async () => {

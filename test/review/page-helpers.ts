@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -89,4 +90,29 @@ export interface BrowserGlobals {
     createRange(): { selectNodeContents(node: unknown): void; getClientRects(): Iterable<{ top: number }> };
     getElementById(id: string): { getBoundingClientRect(): { right: number } } | null;
   };
+}
+
+/**
+ * A 10 MB upload over a raw socket, announced by its Content-Length: nothing
+ * of the body is sent before the answer, so the server must refuse on the
+ * header alone (a client that writes on while the server closes loses the
+ * answer to the connection reset). Resolves with the answer's status code.
+ */
+export function hugeUpload(base: string, path: string, headers: Record<string, string> = {}): Promise<number> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    let received = '';
+    socket.on('data', (data: Buffer) => {
+      received += data.toString('latin1');
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(received);
+      if (status) {
+        resolve(Number(status[1]));
+        socket.destroy();
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`${path}: closed without an answer`)));
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}Content-Length: ${10 * 1024 * 1024}\r\n\r\n`);
+  });
 }
