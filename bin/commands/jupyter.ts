@@ -44,7 +44,15 @@ async function runJupyter(options: JupyterOptions): Promise<void> {
   const rootDir = resolve(options.root ?? config.service.executions_root);
   mkdirSync(rootDir, { recursive: true });
   // With channel limits configured, a write kernel that finds no limits for its attempt refuses every write.
-  const server = await start({ modes: limitsRequired(config).execution.modes, rootDir, ip: options.ip, port: options.port, logger: createLogger(config.service.log_level) });
+  const server = await start({
+    modes: limitsRequired(config).execution.modes,
+    rootDir,
+    ip: options.ip,
+    port: options.port,
+    logger: createLogger(config.service.log_level),
+    isolation: config.execution.isolation,
+    sandboxLimits: { memoryMb: config.limits.memory_mb, maxProcesses: defaultMaxProcesses },
+  });
   try {
     process.stdout.write(instructions(server, rootDir, Object.values(config.execution.modes).map((mode) => mode.kernel_name)));
     process.stderr.write(`pyexec jupyter: ready at ${server.url} (stop with Ctrl-C)\n`);

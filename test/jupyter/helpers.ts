@@ -40,6 +40,22 @@ export function kernelPid(id: string): number {
   throw new Error(`no process for kernel ${id}`);
 }
 
+/**
+ * Every process of kernel `id`, sandboxed or not: its id is on the command
+ * line of the process the server started (the connection file) and, in the
+ * sandbox, of the kernel itself (its slot `k-<id>`).
+ */
+export function kernelProcesses(id: string): number[] {
+  return readdirSync('/proc').flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      return readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(id) ? [Number(entry)] : [];
+    } catch {
+      return []; // The process ended while we looked.
+    }
+  });
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -4,7 +4,7 @@
  * pyexec at it (which then runs an execution there), and on SIGINT stops
  * the server and its kernels and exits 0.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -64,9 +64,11 @@ describe('pyexec jupyter', () => {
     try {
       const executionFolder = join(root, 'through-the-command');
       mkdirSync(executionFolder, { recursive: true });
-      const result = await kernel.execute(job('import os\nresults = {"x": 1, "cwd": os.getcwd()}', executionFolder));
+      // Sandboxed, the code works in a staging folder that is copied into the execution folder.
+      const result = await kernel.execute(job('open("written.txt", "w").write("here")\nresults = {"x": 1}', executionFolder));
       expect(result.error).toBeUndefined();
-      expect(result.results).toEqual({ x: 1, cwd: executionFolder });
+      expect(result.results).toEqual({ x: 1 });
+      expect(readFileSync(join(executionFolder, 'written.txt'), 'utf8')).toBe('here');
     } finally {
       await kernel.close();
     }

@@ -3,19 +3,28 @@
  * execution (nothing leaks from one to the next), timeouts that interrupt and
  * then kill, dead kernels replaced, output caps, the mode's kernelspec.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJupyterKernel, type JupyterKernel } from '../../adapters/kernels/jupyter/index.ts';
 import { KernelUnavailableError } from '../../adapters/kernels/kernel.ts';
+import { configSchema } from '../../config/schema.ts';
 import { startTestJupyterServer, type TestJupyterServer } from '../support/jupyter-server.ts';
-import { isAlive, job, kernelPid, runningKernelIds, waitFor } from './helpers.ts';
+import { tempDir } from '../support/temp.ts';
+import { job, kernelPid, kernelProcesses, runningKernelIds, waitFor } from './helpers.ts';
 
 let jupyter: TestJupyterServer;
 let kernel: JupyterKernel;
+let site: { path: string; remove: () => void };
 
 beforeAll(async () => {
-  jupyter = await startTestJupyterServer();
+  // An epics module on the modes' PYTHONPATH whose caput only says it wrote.
+  site = tempDir('pyexec-fake-epics-');
+  chmodSync(site.path, 0o755); // readable by the sandbox's unprivileged uid
+  writeFileSync(join(site.path, 'epics.py'), 'def caput(pv, value):\n    return "written"\n');
+  const modes = configSchema.parse({}).execution.modes;
+  for (const mode of Object.values(modes)) mode.environment = { PYTHONPATH: site.path };
+  jupyter = await startTestJupyterServer({ modes });
   kernel = createJupyterKernel({ config: jupyter.config({ pool_size: 1, interrupt_grace_seconds: 1 }, { limits: { output_cap_bytes: 1000 } }) });
   await kernel.warmUp();
 }, 120_000);
@@ -23,22 +32,35 @@ beforeAll(async () => {
 afterAll(async () => {
   await kernel?.close();
   await jupyter?.stop();
+  site?.remove();
 });
 
 /** Kernels of the read-only mode (the write-access mode has a pool of its own). */
 const ids = () => runningKernelIds(jupyter.server.url, jupyter.server.token, 'python3-epics-readonly');
 
+/** The read-only mode's one warm kernel, once the kernel of the previous execution is shut down. */
+async function warmKernelId(): Promise<string> {
+  await kernel.warmUp();
+  await waitFor(async () => (await ids()).length === 1, 'one warm kernel and no other');
+  const [warm] = await ids();
+  if (warm === undefined) throw new Error('no warm kernel');
+  return warm;
+}
+
 describe('jupyter kernel pool', () => {
   it('never lets a variable, an import side effect or a monkeypatch reach the next execution', async () => {
+    // A process's identity across PID namespaces (each sandboxed kernel has its own, where pids repeat).
+    const identity = 'process = "%s %d" % (os.readlink("/proc/self/ns/pid"), os.getpid())';
     const first = await kernel.execute(
       job(
         [
           'import builtins, math, os, sys',
+          identity,
           'leftover = 42',
           'math.sqrt = lambda x: "patched"',
           'builtins.leaked_builtin = True',
           'sys.modules["pyexec_leak_marker"] = sys',
-          'results = {"pid": os.getpid(), "patched": math.sqrt(4)}',
+          'results = {"process": process, "patched": math.sqrt(4)}',
         ].join('\n'),
         jupyter.folder('isolation-1'),
       ),
@@ -50,8 +72,9 @@ describe('jupyter kernel pool', () => {
       job(
         [
           'import builtins, math, os, sys',
+          identity,
           'results = {',
-          '    "pid": os.getpid(),',
+          '    "process": process,',
           '    "variable": "leftover" in globals(),',
           '    "sqrt": math.sqrt(4),',
           '    "builtin": hasattr(builtins, "leaked_builtin"),',
@@ -63,7 +86,7 @@ describe('jupyter kernel pool', () => {
     );
     expect(second.status).toBe('succeeded');
     expect(second.results).toMatchObject({ variable: false, sqrt: 2, builtin: false, module: false });
-    expect(second.results?.pid).not.toBe(first.results?.pid);
+    expect(second.results?.process).not.toBe(first.results?.process);
   });
 
   it('shuts a used kernel down and keeps one warm kernel ahead', async () => {
@@ -89,19 +112,12 @@ describe('jupyter kernel pool', () => {
   });
 
   it('kills a kernel that ignores the interrupt, then serves the next execution', async () => {
-    const folder = jupyter.folder('busy');
-    const code = [
-      'import os, signal',
-      'signal.signal(signal.SIGINT, signal.SIG_IGN)',
-      'open("pid", "w").write(str(os.getpid()))',
-      'while True:',
-      '    pass',
-    ].join('\n');
-    const result = await kernel.execute(job(code, folder, { timeout_seconds: 1 }));
+    const busy = await warmKernelId();
+    const code = ['import signal', 'signal.signal(signal.SIGINT, signal.SIG_IGN)', 'while True:', '    pass'].join('\n');
+    const result = await kernel.execute(job(code, jupyter.folder('busy'), { timeout_seconds: 1 }));
     expect(result.status).toBe('timeout');
     expect(JSON.stringify(result.outputs)).not.toContain('KeyboardInterrupt');
-    const pid = Number(await import('node:fs').then((fs) => fs.readFileSync(join(folder, 'pid'), 'utf8')));
-    await waitFor(() => !isAlive(pid), `the busy kernel process ${pid} to be killed`);
+    await waitFor(() => kernelProcesses(busy).length === 0, `the busy kernel ${busy} to be killed`);
     const next = await kernel.execute(job('results = {"ok": True}', jupyter.folder('after-busy')));
     expect(next.results).toEqual({ ok: true });
   });
@@ -116,11 +132,7 @@ describe('jupyter kernel pool', () => {
   });
 
   it('replaces a warm kernel that dies while it waits', async () => {
-    await kernel.warmUp();
-    // The kernel of the previous execution may still be shutting down.
-    await waitFor(async () => (await ids()).length === 1, 'one warm kernel and no other');
-    const [warm] = await ids();
-    if (warm === undefined) throw new Error('no warm kernel');
+    const warm = await warmKernelId();
     process.kill(kernelPid(warm), 'SIGKILL');
     await waitFor(async () => !(await ids()).includes(warm), 'the dead warm kernel to be shut down');
     const result = await kernel.execute(job('results = {"ok": True}', jupyter.folder('after-death')));
@@ -150,16 +162,11 @@ describe('jupyter kernel pool', () => {
 
   it('runs read-only code with the write guard and write-access code without it', async () => {
     const write = 'import epics\nresults = {"wrote": epics.caput("SR:CURRENT", 1)}';
-    const fakeEpics = 'def caput(pv, value):\n    return "written"\n';
-    const readOnlyFolder = jupyter.folder('guard-read-only');
-    writeFileSync(join(readOnlyFolder, 'epics.py'), fakeEpics);
-    const refused = await kernel.execute(job(write, readOnlyFolder));
+    const refused = await kernel.execute(job(write, jupyter.folder('guard-read-only')));
     expect(refused.status).toBe('runtime_error');
     expect(refused.error?.type).toBe('ControlSystemWriteRefused');
 
-    const writeFolder = jupyter.folder('guard-write');
-    writeFileSync(join(writeFolder, 'epics.py'), fakeEpics);
-    const allowed = await kernel.execute(job(write, writeFolder, { mode: 'write_access', allows_writes: true }));
+    const allowed = await kernel.execute(job(write, jupyter.folder('guard-write'), { mode: 'write_access', allows_writes: true }));
     expect(allowed.status).toBe('succeeded');
     expect(allowed.results).toEqual({ wrote: 'written' });
   });

@@ -21,12 +21,21 @@ export interface TestJupyterServer {
   stop(): Promise<void>;
 }
 
-export async function startTestJupyterServer(options: { nodelay?: boolean } = {}): Promise<TestJupyterServer> {
+export interface TestJupyterServerOptions {
+  nodelay?: boolean;
+  /** The execution modes (default: the configuration's defaults). */
+  modes?: Config['execution']['modes'];
+  /** `sandbox` (default) or `none`, as execution.isolation. */
+  isolation?: Config['execution']['isolation'];
+}
+
+export async function startTestJupyterServer(options: TestJupyterServerOptions = {}): Promise<TestJupyterServer> {
   const root = tempDir('pyexec-jupyter-root-');
-  const modes = configSchema.parse({}).execution.modes;
+  const modes = options.modes ?? configSchema.parse({}).execution.modes;
+  const isolation = options.isolation ?? 'sandbox';
   let server: RunningJupyterServer;
   try {
-    server = await startJupyterServer({ modes, rootDir: root.path, nodelay: options.nodelay ?? true });
+    server = await startJupyterServer({ modes, rootDir: root.path, nodelay: options.nodelay ?? true, isolation });
   } catch (error) {
     root.remove();
     throw error;
@@ -35,7 +44,7 @@ export async function startTestJupyterServer(options: { nodelay?: boolean } = {}
     server,
     root: root.path,
     config: (jupyter = {}, rest = {}) =>
-      configSchema.parse({ ...rest, execution: { modes, jupyter: { url: server.url, token: server.token, ...jupyter } } }),
+      configSchema.parse({ ...rest, execution: { modes, isolation, jupyter: { url: server.url, token: server.token, ...jupyter } } }),
     folder: (name) => {
       const path = join(root.path, name);
       mkdirSync(path, { recursive: true });

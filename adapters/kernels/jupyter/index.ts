@@ -9,7 +9,7 @@ import type { Config, ExecutionModeConfig } from '../../../config/schema.ts';
 import type { ExecuteJob, ExecuteResult } from '../../../bus/messages.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
 import type { Kernel } from '../kernel.ts';
-import { defaultMaxProcesses } from '../local/options.ts';
+import { defaultMaxFileBytes, defaultMaxProcesses } from '../local/options.ts';
 import { serverSettings } from './live-kernel.ts';
 import { KernelPool } from './pool.ts';
 import { runJob, type JobLimits } from './run-job.ts';
@@ -46,6 +46,7 @@ export function createJupyterKernel(options: JupyterKernelOptions): JupyterKerne
         size: jupyter.pool_size,
         idleMs: jupyter.pool_idle_seconds * 1000,
         startTimeoutMs: jupyter.start_timeout_seconds * 1000,
+        requireSandbox: config.execution.isolation === 'sandbox',
         logger,
       }),
     );
@@ -55,6 +56,7 @@ export function createJupyterKernel(options: JupyterKernelOptions): JupyterKerne
     memoryMb: config.limits.memory_mb,
     cpuSeconds: config.limits.cpu_seconds,
     maxProcesses: defaultMaxProcesses,
+    maxFileBytes: defaultMaxFileBytes,
     interruptGraceMs: jupyter.interrupt_grace_seconds * 1000,
   };
   const name = 'jupyter';
@@ -70,7 +72,7 @@ export function createJupyterKernel(options: JupyterKernelOptions): JupyterKerne
       const kernel = await pool.take();
       logger.debug({ execution_id: job.execution_id, kernel_id: kernel.id }, 'running on a fresh kernel');
       try {
-        return await runJob(kernel, job, limits, `${name}:${mode.kernel_name}`, signal);
+        return await runJob(kernel, job, limits, `${name}:${mode.kernel_name}`, signal, logger);
       } finally {
         pool.retire(kernel);
       }

@@ -12,6 +12,7 @@
 import { KernelAPI, KernelConnection, ServerConnection, type Kernel, type KernelMessage } from '@jupyterlab/services';
 import { KernelUnavailableError } from '../kernel.ts';
 import { silenceJupyterServicesAnnouncements } from './quiet-console.ts';
+import { stagingFolder } from './staging.ts';
 
 export interface LiveKernel {
   readonly id: string;
@@ -19,6 +20,8 @@ export interface LiveKernel {
   readonly connection: Kernel.IKernelConnection;
   /** performance.now() when it became ready. */
   readonly readyAt: number;
+  /** Sandboxed: the staging folder (outside path) the execution writes to, copied back afterwards. */
+  readonly staging: string | null;
 }
 
 export function serverSettings(url: string, token: string): ServerConnection.ISettings {
@@ -30,6 +33,7 @@ export async function startLiveKernel(
   settings: ServerConnection.ISettings,
   name: string,
   timeoutMs: number,
+  stagingRoot: string | null = null,
 ): Promise<LiveKernel> {
   silenceJupyterServicesAnnouncements();
   let model: Kernel.IModel;
@@ -47,7 +51,8 @@ export async function startLiveKernel(
     void shutDown(settings, model.id, connection);
     throw unavailable(`the "${name}" kernel ${model.id} did not become ready`, error);
   }
-  return { id: model.id, name, connection, readyAt: performance.now() };
+  const staging = stagingRoot === null ? null : stagingFolder(stagingRoot, model.id);
+  return { id: model.id, name, connection, readyAt: performance.now(), staging };
 }
 
 const firstCell = '__import__("pyexec_jupyter").ready()';

@@ -19,7 +19,8 @@
 import type { ServerConnection } from '@jupyterlab/services';
 import { silentLogger, type Logger } from '../../logger.ts';
 import { KernelUnavailableError } from '../kernel.ts';
-import { discardLiveKernel, isUsable, startLiveKernel, type LiveKernel } from './live-kernel.ts';
+import { discardLiveKernel, isUsable, startLiveKernel, withTimeout, type LiveKernel } from './live-kernel.ts';
+import { stagingRoot } from './staging.ts';
 
 export interface KernelPoolOptions {
   settings: ServerConnection.ISettings;
@@ -28,6 +29,8 @@ export interface KernelPoolOptions {
   size: number;
   idleMs: number;
   startTimeoutMs: number;
+  /** execution.isolation `sandbox`: a kernelspec that does not run its kernels in the sandbox is refused (fail closed). */
+  requireSandbox: boolean;
   logger?: Logger;
 }
 
@@ -50,6 +53,8 @@ export class KernelPool {
   private lastTakenAt = performance.now();
   private closed = false;
   private readonly logger: Logger;
+  /** The kernelspec's staging root, asked once (a failed ask is asked again). */
+  private staging: Promise<string | null> | undefined;
 
   constructor(private readonly options: KernelPoolOptions) {
     this.logger = (options.logger ?? silentLogger).child({ kernel_name: options.kernelName });
@@ -137,12 +142,34 @@ export class KernelPool {
   }
 
   private startOne(): void {
-    const start = startLiveKernel(this.options.settings, this.options.kernelName, this.options.startTimeoutMs).then(
-      (kernel) => this.arrived(kernel),
-      (error: Error) => this.failed(error),
-    );
+    const start = this.stagingRoot()
+      .then((root) => startLiveKernel(this.options.settings, this.options.kernelName, this.options.startTimeoutMs, root))
+      .then(
+        (kernel) => this.arrived(kernel),
+        (error: Error) => this.failed(error),
+      );
     this.starts.add(start);
     void start.finally(() => this.starts.delete(start));
+  }
+
+  private stagingRoot(): Promise<string | null> {
+    const { settings, kernelName, startTimeoutMs } = this.options;
+    this.staging ??= withTimeout(stagingRoot(settings, kernelName), startTimeoutMs, 'the server did not list its kernelspecs').then(
+      (root) => {
+        if (root === null && this.options.requireSandbox) {
+          throw new KernelUnavailableError(
+            `the Jupyter server at ${settings.baseUrl} runs "${kernelName}" kernels without pyexec's sandbox, so no code runs there: ` +
+              'start it with `pyexec jupyter` (execution.isolation: sandbox), or set execution.isolation: none knowingly',
+          );
+        }
+        return root;
+      },
+      (error: Error) => {
+        this.staging = undefined;
+        throw new KernelUnavailableError(`cannot read the "${kernelName}" kernelspec at ${settings.baseUrl}: ${error.message}`);
+      },
+    );
+    return this.staging;
   }
 
   private arrived(kernel: LiveKernel): void {

@@ -9,12 +9,16 @@
  * cancellation there is no report, so such an execution leaves no
  * results.json. The kernel is never used again, whatever happened.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import { z } from 'zod';
 import { executeResultSchema, type ExecuteJob, type ExecuteResult, type NotebookOutput } from '../../../bus/messages.ts';
+import { silentLogger, type Logger } from '../../logger.ts';
 import { KernelUnavailableError } from '../kernel.ts';
+import { readKernelLimits } from '../../limits/kernel-files.ts';
+import { copyBack } from '../local/copy-back.ts';
 import { describeSignal } from '../signal-meanings.ts';
 import { CellOutputs } from './cell-outputs.ts';
 import type { LiveKernel } from './live-kernel.ts';
@@ -25,6 +29,7 @@ export interface JobLimits {
   memoryMb: number;
   cpuSeconds: number;
   maxProcesses: number;
+  maxFileBytes: number;
   interruptGraceMs: number;
 }
 
@@ -50,18 +55,22 @@ export async function runJob(
   limits: JobLimits,
   executor: string,
   signal?: AbortSignal,
+  logger: Logger = silentLogger,
 ): Promise<ExecuteResult> {
   const startedAt = performance.now();
+  if (kernel.staging !== null && !existsSync(job.folder)) throw unprepared(kernel, job, 'the execution folder does not exist');
   const cell = new CellOutputs(limits.outputCapBytes, join(job.folder, 'figures'), job.attempt);
   const end = await runCell(kernel.connection, {
     code: job.code,
-    metadata: { pyexec: jobMetadata(job, limits) },
+    metadata: { pyexec: { ...jobMetadata(job, limits), ...(kernel.staging === null ? {} : stagedInputs(job, await contextText(job.folder))) } },
     timeoutMs: job.timeout_seconds * 1000,
     interruptGraceMs: limits.interruptGraceMs,
     onIOPub: cell.onIOPub,
     signal,
   });
   if (end.kind === 'disconnected') throw new KernelUnavailableError(`lost the connection to the Jupyter server while kernel ${kernel.id} ran the code`);
+  // Only a reply means the code ran to its end: after a timeout or a crash there is nothing to keep (no results.json).
+  if (kernel.staging !== null && end.kind === 'replied') copyBack(kernel.staging, job.folder, logger);
   const report = end.kind === 'replied' ? preparedReport(kernel, job, end.reply) : null;
   const outcome = decide(job, end, report);
   const figures = [...cell.images, ...outcome.figures];
@@ -95,7 +104,19 @@ function jobMetadata(job: ExecuteJob, limits: JobLimits) {
     memory_mb: limits.memoryMb,
     cpu_seconds: limits.cpuSeconds,
     max_processes: limits.maxProcesses,
+    max_file_bytes: limits.maxFileBytes,
   };
+}
+
+/** A sandboxed kernel cannot see the execution folder: context.json and the attempt's channel limits travel in the request. */
+function stagedInputs(job: ExecuteJob, context: string | null): { context: string | null; channel_limits: string | null } {
+  return { context, channel_limits: job.allows_writes ? readKernelLimits(job.folder, job.attempt) : null };
+}
+
+/** context.json's text, or null. */
+async function contextText(folder: string): Promise<string | null> {
+  const path = join(folder, 'context.json');
+  return existsSync(path) ? readFile(path, 'utf8') : null;
 }
 
 /**
@@ -108,7 +129,11 @@ function preparedReport(kernel: LiveKernel, job: ExecuteJob, reply: Extract<Cell
   const extension = replyExtensionSchema.safeParse(reply);
   if (extension.success && extension.data.pyexec.prepared) return validReport(extension.data.pyexec.report);
   const detail = !extension.success ? 'no pyexec report in the reply' : reply.status === 'error' ? `${reply.ename}: ${reply.evalue}` : reply.status;
-  throw new KernelUnavailableError(
+  throw unprepared(kernel, job, detail);
+}
+
+function unprepared(kernel: LiveKernel, job: ExecuteJob, detail: string): KernelUnavailableError {
+  return new KernelUnavailableError(
     `kernel ${kernel.id} (${kernel.name}) could not prepare the execution in ${job.folder} (${detail}); ` +
       'the Jupyter server must see the execution folders at the same path and load pyexec_jupyter (use pyexec\'s kernelspecs)',
   );

@@ -8,6 +8,11 @@
  * behaviour), the runtime folder and IPYTHONDIR. The server, and so every
  * kernel, gets a scrubbed environment; the token travels in an environment
  * variable that the shipped configuration removes before any kernel starts.
+ *
+ * Kernels run in pyexec's OS sandbox unless `isolation: 'none'` (sandbox.ts):
+ * the sandboxes are opened before the server starts (no sandbox, no server:
+ * fail closed) and closed after it stops, and the server's kernels talk ZMQ
+ * over ipc sockets, which cross the sandbox's network namespace as files.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +23,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionModeConfig } from '../../../config/schema.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
+import { defaultMaxProcesses } from '../local/options.ts';
 import { defaultKernelPython, writeKernelspecs } from './kernelspecs.ts';
+import { openJupyterSandboxes, type JupyterModeSandbox, type JupyterSandboxes, type SandboxLimits } from './sandbox.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const serverConfigFile = resolve(here, 'server/jupyter_server_config.py');
@@ -45,7 +52,14 @@ export interface JupyterServerOptions {
   python?: string;
   readyTimeoutMs?: number;
   logger?: Logger;
+  /** `sandbox` (default): every kernel in the OS sandbox; `none` only when configured knowingly (execution.isolation). */
+  isolation?: 'sandbox' | 'none';
+  /** Bounds of a sandboxed kernel's cgroup (config.limits). */
+  sandboxLimits?: SandboxLimits;
 }
+
+/** config.limits' defaults. */
+const defaultSandboxLimits: SandboxLimits = { memoryMb: 4096, maxProcesses: defaultMaxProcesses };
 
 export interface RunningJupyterServer {
   /** Base URL, e.g. http://127.0.0.1:8888/ */
@@ -81,19 +95,31 @@ export async function startJupyterServer(options: JupyterServerOptions): Promise
   checkJupyterInstalled(python);
   const ownsStateDir = options.stateDir === undefined;
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'pyexec-jupyter-'));
-  const folders = prepareStateDir(stateDir, options.modes, python);
+  const removeStateDir = () => ownsStateDir && rmSync(stateDir, { recursive: true, force: true });
+  const logger = options.logger ?? silentLogger;
+  let sandboxes: JupyterSandboxes | null = null;
+  try {
+    if (options.isolation === 'none') logger.warn('execution.isolation is none: Jupyter kernels run WITHOUT the OS sandbox (no namespaces, no network policy, no Landlock)');
+    else sandboxes = await openJupyterSandboxes({ modes: options.modes, python, stateDir, limits: options.sandboxLimits ?? defaultSandboxLimits, logger });
+  } catch (error) {
+    removeStateDir();
+    throw error;
+  }
+  const folders = prepareStateDir(stateDir, options.modes, python, sandboxes?.modes);
   const ip = options.ip ?? '127.0.0.1';
   const port = options.port || (await freePort(ip));
   const token = options.token ?? randomBytes(32).toString('hex');
-  const logger = options.logger ?? silentLogger;
   const url = `http://${ip.includes(':') ? `[${ip}]` : ip}:${port}/`;
 
-  const child = spawn(python, serverArguments(ip, port, options.rootDir), {
+  const child = spawn(python, serverArguments(ip, port, options.rootDir, sandboxes !== null), {
     env: serverEnvironment(folders, token, options.nodelay ?? true),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = collectLog(child, logger);
-  const stop = () => stopServer(child, () => ownsStateDir && rmSync(stateDir, { recursive: true, force: true }));
+  const stop = async () => {
+    await stopServer(child, removeStateDir);
+    await sandboxes?.close();
+  };
   try {
     await waitUntilReady(url, token, child, options.readyTimeoutMs ?? 60_000);
   } catch (error) {
@@ -111,7 +137,12 @@ interface StateFolders {
   ipython: string;
 }
 
-function prepareStateDir(stateDir: string, modes: Record<string, ExecutionModeConfig>, python: string): StateFolders {
+function prepareStateDir(
+  stateDir: string,
+  modes: Record<string, ExecutionModeConfig>,
+  python: string,
+  sandboxes: ReadonlyMap<string, JupyterModeSandbox> | undefined,
+): StateFolders {
   const folders = {
     data: join(stateDir, 'data'),
     config: join(stateDir, 'config'),
@@ -119,11 +150,11 @@ function prepareStateDir(stateDir: string, modes: Record<string, ExecutionModeCo
     ipython: join(stateDir, 'ipython'),
   };
   for (const folder of Object.values(folders)) mkdirSync(folder, { recursive: true, mode: 0o700 });
-  writeKernelspecs(folders.data, modes, { python });
+  writeKernelspecs(folders.data, modes, { python, sandboxes });
   return folders;
 }
 
-function serverArguments(ip: string, port: number, rootDir: string): string[] {
+function serverArguments(ip: string, port: number, rootDir: string, sandboxed: boolean): string[] {
   const args = [
     '-m',
     'jupyter_server',
@@ -133,6 +164,7 @@ function serverArguments(ip: string, port: number, rootDir: string): string[] {
     '--ServerApp.port_retries=0',
     `--ServerApp.root_dir=${resolve(rootDir)}`,
   ];
+  if (sandboxed) args.push('--KernelManager.transport=ipc');
   // Jupyter refuses to run as root unless told; containers and CI often are root.
   if (process.getuid?.() === 0) args.push('--ServerApp.allow_root=True');
   return args;

@@ -195,21 +195,31 @@ class CappedWrite:
         return len(text)
 
 
-def begin(folder, attempt, output_cap_bytes, memory_mb, cpu_seconds, max_processes):
-    """Prepares this (fresh) kernel for one execution in `folder`."""
+def begin(folder, attempt, output_cap_bytes, memory_mb, cpu_seconds, max_processes, max_file_bytes, context=None, channel_limits=None):
+    """Prepares this (fresh) kernel for one execution in `folder`.
+
+    In the sandbox (PYEXEC_STAGING, set by pyexec_kernel_start) `folder` is
+    not visible: the code works in the kernel's staging folder, which the
+    executor copies into `folder` afterwards, and `context` is the text of
+    the execution's context.json, `channel_limits` that of the attempt's
+    channel limits (docs/limits.md)."""
     ipython = get_ipython()
-    os.chdir(folder)
-    ipython.user_ns["context"] = harness.load_context(folder)
+    work = os.environ.get("PYEXEC_STAGING") or folder
+    if work != folder and context is not None:
+        with open(os.path.join(work, "context.json"), "w", encoding="utf-8") as handle:
+            handle.write(context)
+    os.chdir(work)
+    ipython.user_ns["context"] = harness.load_context(work)
     ipython.user_ns.pop("results", None)
-    os.environ["HOME"] = folder
-    _job.update(folder=folder, attempt=attempt)
+    os.environ["HOME"] = work
+    _job.update(folder=work, reported_folder=folder, attempt=attempt)
     for stream in (sys.stdout, sys.stderr):
         stream.write = CappedWrite(stream.write, output_cap_bytes)
     os._exit = _flushing_exit(os._exit)
     if os.environ.get("PYEXEC_ALLOWS_WRITES") == "1":
         # Every write is checked against the channel limits before it reaches the network (docs/limits.md).
-        pyexec_limits.install(folder, attempt)
-    harness.limit_resources(memory_mb, cpu_seconds, max_processes)
+        pyexec_limits.install(work, attempt, channel_limits)
+    harness.limit_resources(memory_mb, cpu_seconds, max_processes, max_file_bytes)
 
 
 def finish():
@@ -223,4 +233,6 @@ def finish():
         results, figures, error = harness.collect(get_ipython().user_ns, _job["folder"], _job["attempt"])
     except BaseException as exc:  # noqa: B902 - a broken result or figure is the code's error
         results, figures, error = None, [], {"type": type(exc).__name__, "message": str(exc), "traceback": ""}
+    # Where the figures will be once the executor has copied the staging folder back.
+    figures = [os.path.join(_job["reported_folder"], os.path.relpath(path, _job["folder"])) for path in figures]
     return {"results": results, "figures": figures, "error": error}

@@ -17,11 +17,18 @@
 #   second instead of three, so the execution waiting on it ends quickly.
 # - A kernel asked to shut down gets one second before its process group is
 #   killed: pyexec throws kernels away after one execution, often busy ones.
+# - A starting kernel is listed with its activity markers: jupyter-server 1.23
+#   puts a kernel in its map at launch but sets last_activity and
+#   execution_state only after the kernel's first reply, and GET api/kernels
+#   in between failed with 500 (AttributeError) - with a warm pool some
+#   kernel is nearly always starting.
 import json
 import os
 
+from jupyter_server._tz import utcnow
 from jupyter_server.base.zmqhandlers import serialize_msg_to_ws_v1
 from jupyter_server.services.kernels.handlers import ZMQChannelsHandler
+from jupyter_server.services.kernels.kernelmanager import MappingKernelManager
 
 c = get_config()  # noqa: F821 (provided by traitlets when loading this file)
 
@@ -56,6 +63,21 @@ def _on_kernel_restarted(self):
 
 
 ZMQChannelsHandler.on_kernel_restarted = _on_kernel_restarted
+
+_kernel_model = MappingKernelManager.kernel_model
+
+
+def _kernel_model_while_starting(self, kernel_id):
+    kernel = self._kernels.get(kernel_id)
+    if kernel is not None and not hasattr(kernel, "last_activity"):
+        # What start_kernel sets once the kernel has answered (it sets them again then).
+        kernel.execution_state = "starting"
+        kernel.reason = ""
+        kernel.last_activity = utcnow()
+    return _kernel_model(self, kernel_id)
+
+
+MappingKernelManager.kernel_model = _kernel_model_while_starting
 
 _token = os.environ.pop("PYEXEC_JUPYTER_TOKEN", None)
 if _token is not None:
