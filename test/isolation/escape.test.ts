@@ -27,13 +27,13 @@ afterAll(async () => rig?.close());
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-async function stillServing(): Promise<void> {
+async function stillServing(rig: Rig): Promise<void> {
   const { result } = await rig.run('import epics\nresults = {"ok": True}\ntry:\n    epics.caput("SR:MAG:SET", 3.0)\nexcept PermissionError as exc:\n    results["refused"] = type(exc).__name__');
-  expect(result.executor).toBe('local-warm');
+  expect(result.executor).toBe(rig.kernel.name);
   expect(result.results).toEqual({ ok: true, refused: 'ControlSystemWriteRefused' });
 }
 
-describe('escape and damage', () => {
+describe('escape and damage (warm)', () => {
   it('the fork server and the executor survive kill(getppid()), kill(1) and killing every visible pid', async () => {
     const servers = forkServers();
     expect(servers.length).toBeGreaterThan(0);
@@ -53,7 +53,7 @@ describe('escape and damage', () => {
     ].join('\n');
     await rig.run(code);
     expect(forkServers()).toEqual(servers);
-    await stillServing();
+    await stillServing(rig);
     expect(forkServers()).toEqual(servers);
   });
 
@@ -76,9 +76,14 @@ describe('escape and damage', () => {
     const { result } = await rig.run(code);
     expect(Object.values(result.results ?? {})).not.toContain('written');
     expect(forkServers()).toEqual(servers);
-    await stillServing();
+    await stillServing(rig);
   });
 
+  coldAndWarm(() => rig);
+});
+
+/** What must hold for the cold path too (its own sandbox per execution). */
+function coldAndWarm(current: () => Rig): void {
   it('setsid children do not survive the execution, nor rewrite the next execution\'s results', async () => {
     const marker = newMarker();
     const code = [
@@ -98,9 +103,9 @@ describe('escape and damage', () => {
       '    os._exit(0)',
       'results = {"planted": True}',
     ].join('\n');
-    await rig.run(code);
+    await current().run(code);
     expect(await eventually(() => processesMarked(marker).length === 0, 3000)).toBe(true);
-    const { job, result } = await rig.run('import time\ntime.sleep(2.5)\nresults = {"mine": True}');
+    const { job, result } = await current().run('import time\ntime.sleep(2.5)\nresults = {"mine": True}');
     expect(result.results).toEqual({ mine: true });
     expect(JSON.parse(readFileSync(join(job.folder, 'results.json'), 'utf8'))).toEqual({ mine: true });
     expect(processesMarked(marker)).toEqual([]);
@@ -109,14 +114,14 @@ describe('escape and damage', () => {
   it('nothing is written outside the execution folder: host /tmp, the checkout, the service HOME, other slots', async () => {
     const marker = newMarker();
     const harnessBefore = sha256(harnessPath);
-    const homeBefore = listing(rig.serviceHome);
+    const homeBefore = listing(current().serviceHome);
     const targets = [
       `/tmp/${marker}`,
       `${tmpdir()}/${marker}`,
       harnessPath,
       '/pyexec/harness/pyexec_harness.py',
       '/pyexec/lib/pyexec_confine.py',
-      `${rig.serviceHome}/${marker}`,
+      `${current().serviceHome}/${marker}`,
       `/pyexec/work/${marker}`,
       `/pyexec/scratch/${marker}`,
       `/pyexec/channels/${marker}`,
@@ -134,12 +139,12 @@ describe('escape and damage', () => {
       '    except OSError as exc:',
       '        results[path] = exc.strerror',
     ].join('\n');
-    const { result } = await rig.run(code);
+    const { result } = await current().run(code);
     expect(Object.entries(result.results ?? {}).filter(([, outcome]) => outcome === 'written')).toEqual([]);
     expect(sha256(harnessPath)).toBe(harnessBefore);
     expect(existsSync(join(tmpdir(), marker))).toBe(false);
-    expect(listing(rig.serviceHome)).toEqual(homeBefore);
-    await stillServing();
+    expect(listing(current().serviceHome)).toEqual(homeBefore);
+    await stillServing(current());
   });
 
   it('a matplotlibrc planted for later executions is seen by none', async () => {
@@ -154,10 +159,19 @@ describe('escape and damage', () => {
       '    except OSError as exc:',
       '        results[folder] = exc.strerror',
     ].join('\n');
-    await rig.run(plant);
+    await current().run(plant);
     const probe = 'import matplotlib, os\nresults = {"linewidth": matplotlib.rcParams["lines.linewidth"], "config": os.listdir(os.environ["MPLCONFIGDIR"])}';
-    const { result } = await rig.run(probe);
+    const { result } = await current().run(probe);
     expect(result.results).toEqual({ linewidth: 1.5, config: [] });
     expect(existsSync(join(tmpdir(), 'pyexec-matplotlib', 'matplotlibrc'))).toBe(false);
   });
+}
+
+describe('escape and damage (cold)', () => {
+  let cold: Rig;
+  beforeAll(async () => {
+    cold = await startRig({ warm: false });
+  }, 120_000);
+  afterAll(async () => cold?.close());
+  coldAndWarm(() => cold);
 });
