@@ -74,7 +74,7 @@ export function createJupyterKernel(options: JupyterKernelOptions): JupyterKerne
       try {
         return await runJob(kernel, job, limits, `${name}:${mode.kernel_name}`, signal, logger);
       } finally {
-        pool.retire(kernel);
+        await pool.retire(kernel);
       }
     },
     async close() {

@@ -97,12 +97,15 @@ export class KernelPool {
   /**
    * Shuts down a kernel that served its execution and refills the pool, in
    * the background after `replaceDelayMs`; at once for a kernel still busy
-   * (a timeout), dead or being restarted by the server (a crash).
+   * (a timeout), dead or being restarted by the server (a crash), and then
+   * resolves once the server has shut it down: such an execution's result is
+   * reported only when its processes are gone.
    */
-  retire(kernel: LiveKernel): void {
+  retire(kernel: LiveKernel): Promise<void> {
     if (!isUsable(kernel)) return this.replace(kernel);
     this.retiring.push(kernel);
     this.retireTimer ??= setTimeout(() => this.replaceRetired(), replaceDelayMs);
+    return Promise.resolve();
   }
 
   async close(): Promise<void> {
@@ -131,9 +134,10 @@ export class KernelPool {
     this.refill();
   }
 
-  private replace(kernel: LiveKernel): void {
-    this.discard(kernel);
+  private replace(kernel: LiveKernel): Promise<void> {
+    const discarded = this.discard(kernel);
     this.refill();
+    return discarded;
   }
 
   private refill(): void {
@@ -175,7 +179,10 @@ export class KernelPool {
   private arrived(kernel: LiveKernel): void {
     const waiter = this.waiters.shift();
     if (waiter) return waiter.resolve(kernel);
-    if (this.closed) return this.discard(kernel);
+    if (this.closed) {
+      void this.discard(kernel);
+      return;
+    }
     this.ready.push(kernel);
     kernel.connection.statusChanged.connect((_, status) => {
       if (status === 'dead' || status === 'autorestarting' || status === 'restarting') this.dropWaiting(kernel);
@@ -194,7 +201,7 @@ export class KernelPool {
     if (index < 0) return;
     this.ready.splice(index, 1);
     this.logger.warn({ kernel_id: kernel.id }, 'a warm kernel died; replacing it');
-    this.replace(kernel);
+    void this.replace(kernel);
   }
 
   private cullIdle(): void {
@@ -203,9 +210,10 @@ export class KernelPool {
     for (const kernel of this.ready.splice(0)) this.discard(kernel);
   }
 
-  private discard(kernel: LiveKernel): void {
+  private discard(kernel: LiveKernel): Promise<void> {
     const done = discardLiveKernel(this.options.settings, kernel);
     this.discarding.add(done);
     void done.finally(() => this.discarding.delete(done));
+    return done;
   }
 }

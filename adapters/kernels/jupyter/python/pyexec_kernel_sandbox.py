@@ -18,7 +18,10 @@ slot goes. This launcher
   its scratch folder, so the ZMQ channels cross the network namespace;
 * waits for the sandbox, then removes the slot's folders and cgroups, and
   exits as the kernel did (a signal as a signal: bwrap reports 128+N), so
-  the server can say how a kernel died.
+  the server can say how a kernel died;
+* asked to stop (SIGTERM: the server's shutdown of a kernel that did not
+  exit when asked), kills every process of the slot's cgroup and exits only
+  once there is none, so a kernel the server reports gone has left nothing.
 
 Interrupts arrive as messages (the kernelspec's interrupt_mode): the kernel
 runs in a session of its own, out of reach of the server's signals, and when
@@ -33,6 +36,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 
 CHANNELS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
 
@@ -81,6 +85,27 @@ def _clean_up(spec, slot, paths):
             pass
 
 
+def _kill_slot(spec, slot, timeout=10.0):
+    """SIGKILL to every process in the slot's cgroups until they are empty (forks in flight included)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = set()
+        for folder in spec["cgroup_folders"]:
+            try:
+                with open(os.path.join(folder, slot, "cgroup.procs"), encoding="ascii") as handle:
+                    alive.update(int(line) for line in handle if line.strip())
+            except FileNotFoundError:
+                continue
+        if not alive:
+            return
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.02)
+
+
 def _exit_like(status):
     if status > 128 and status - 128 < signal.NSIG:
         signal.signal(status - 128, signal.SIG_DFL)
@@ -102,10 +127,11 @@ def main(argv):
         paths += _link_sockets(spec, slot, connection)
         command = spec["command"]
         argv = [part.replace("@SLOT@", slot) for part in [command["file"], *command["args"]]]
-        # SIGTERM from the server ends the sandbox too (--die-with-parent).
+        # SIGTERM from the server: the finally clause kills the slot before this process ends.
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
         status = subprocess.call(argv, env=command["env"])
     finally:
+        _kill_slot(spec, slot)
         _clean_up(spec, slot, paths)
     _exit_like(status)
 

@@ -15,8 +15,11 @@
 # - No server-side culling: the pyexec pool owns its kernels' lifetimes.
 # - A dead kernel (segfault, os._exit, out of memory) is noticed within half a
 #   second instead of three, so the execution waiting on it ends quickly.
-# - A kernel asked to shut down gets one second before its process group is
-#   killed: pyexec throws kernels away after one execution, often busy ones.
+# - A kernel asked to shut down gets two seconds to exit, then SIGTERM and two
+#   more seconds before its process group is killed: pyexec throws kernels
+#   away after one execution, an idle one exits at once, and the sandbox
+#   launcher uses the SIGTERM to kill everything the kernel started before it
+#   exits (a busy kernel's result waits for that).
 # - A starting kernel is listed with its activity markers: jupyter-server 1.23
 #   puts a kernel in its map at launch but sets last_activity and
 #   execution_state only after the kernel's first reply, and GET api/kernels
@@ -88,4 +91,4 @@ c.ServerApp.iopub_msg_rate_limit = 0.0
 c.ServerApp.iopub_data_rate_limit = 0.0
 c.MappingKernelManager.cull_idle_timeout = 0
 c.KernelRestarter.time_to_dead = 0.5
-c.KernelManager.shutdown_wait_time = 1.0
+c.KernelManager.shutdown_wait_time = 4.0
