@@ -25,7 +25,7 @@ let answer: ElicitResult = { action: 'cancel' };
 const questions: string[] = [];
 
 beforeAll(async () => {
-  agent = await stdioClient(args, { elicitation: { form: {} } }, 'stdio-agent');
+  agent = await stdioClient(args, { capabilities: { elicitation: { form: {} } }, name: 'stdio-agent' });
   agent.setRequestHandler(ElicitRequestSchema, async (request) => {
     questions.push(request.params.message);
     return answer;

@@ -9,14 +9,24 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { pyexecBin, startCli, type CliRun } from '../support/cli.ts';
 
-export async function stdioClient(args: string[], capabilities: ClientCapabilities = {}, name = 'test-agent'): Promise<Client> {
-  const client = new Client({ name, version: '1.0.0' }, { capabilities });
+export interface StdioOptions {
+  capabilities?: ClientCapabilities;
+  name?: string;
+  env?: Record<string, string>;
+  /** Receives the server's stderr (its logs); otherwise the test's stderr shows it. */
+  onStderr?: (text: string) => void;
+}
+
+export async function stdioClient(args: string[], options: StdioOptions = {}): Promise<Client> {
+  const client = new Client({ name: options.name ?? 'test-agent', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [pyexecBin, 'mcp', ...args],
-    env: { ...(process.env as Record<string, string>), NO_COLOR: '1' },
-    stderr: 'inherit',
+    env: { ...(process.env as Record<string, string>), NO_COLOR: '1', ...options.env },
+    stderr: options.onStderr ? 'pipe' : 'inherit',
   });
+  const { onStderr } = options;
+  if (onStderr) transport.stderr?.on('data', (chunk: Buffer) => onStderr(chunk.toString()));
   await client.connect(transport);
   return client;
 }
