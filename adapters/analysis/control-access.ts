@@ -6,14 +6,14 @@
  * Each access names its PVs and, for a write, the literal value it sets.
  */
 import type { LiteralValue } from '../../bus/messages.ts';
-import type { CallSpec, ControlModel, PvSpec } from './control/index.ts';
+import type { Access, CallSpec, ControlModel, PvSpec } from './control/index.ts';
 import { LiteralValues } from './literal-values.ts';
 import { argument, positionalArguments, type Resolver, type StaticText, type Value } from './resolver.ts';
 import type { RuleId } from './rules.ts';
 import type { Scope } from './scopes.ts';
 import type { SyntaxNode } from './syntax-node.ts';
 
-export type Access = 'read' | 'write';
+export type { Access };
 
 /** Offsets are into the code: the syntax tree is gone by the time they become lines. */
 export interface RawAccess {
