@@ -31,7 +31,8 @@ export function receivedEntry(decision: ApprovalDecision): AuditEntry {
 
 /**
  * A decision refused outside the statechart. `folder` is null when the
- * execution it names is unknown (nothing to audit then).
+ * execution it names is unknown (nothing to audit then); `received`, when
+ * its `decision_received` record is in the trail already.
  */
 export async function refuseDecision(
   deps: { bus: Bus; audit: AuditTrail },
@@ -39,11 +40,12 @@ export async function refuseDecision(
   subject: string,
   reason: string,
   folder: string | null,
+  received = false,
 ): Promise<void> {
   const at = new Date().toISOString();
   if (folder !== null) {
     const refused: AuditEntry = { event: 'decision_refused', approval_id: decision.approval_id, approver: decision.approver, reason, decided_at: at };
-    await deps.audit.appendAll(folder, decision.execution_id, [receivedEntry(decision), refused]);
+    await deps.audit.appendAll(folder, decision.execution_id, received ? [refused] : [receivedEntry(decision), refused]);
   }
   await reportRefusal(deps.bus, subject, decision.execution_id, { approvalId: decision.approval_id, approver: decision.approver, reason, at });
 }

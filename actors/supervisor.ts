@@ -281,16 +281,20 @@ export class Supervisor {
       await refuseDecision(this.refusalDeps(), decision, job.subject, misaddressed, cell?.context.folder ?? (await this.finishedOrStored(decision.execution_id))?.folder ?? null);
       return job.ack();
     }
+    let received = false;
     if (cell && cell.state !== 'done') {
-      // Recorded as received before the machine judges it (appends to a folder keep their order); the cell records counted or refused.
-      const received = this.audit.append(cell.context.folder, decision.execution_id, receivedEntry(decision));
-      cell.send({ type: 'DECISION', decision, at: now() });
-      await received;
-      return job.ack();
+      // Recorded as received before the machine judges it; the cell records counted or refused.
+      await this.audit.append(cell.context.folder, decision.execution_id, receivedEntry(decision));
+      received = true;
+      // Another decision may have ended the execution while this one was recorded.
+      if (!hasEnded(cell)) {
+        cell.send({ type: 'DECISION', decision, at: now() });
+        return job.ack();
+      }
     }
     // Finished here (another decision won a moment ago): refused once that end is recorded.
     if (cell) await cell.settled();
-    if (await this.refuseForFinished(decision, job.subject)) return job.ack();
+    if (await this.refuseForFinished(decision, job.subject, received)) return job.ack();
     await this.forOtherOwner(job, decision.execution_id, 'decision');
   }
 
@@ -306,13 +310,13 @@ export class Supervisor {
   }
 
   /** A decision for a finished execution: refused, and recorded in its audit trail with the reason. */
-  private async refuseForFinished(decision: ApprovalDecision, subject: string): Promise<boolean> {
+  private async refuseForFinished(decision: ApprovalDecision, subject: string, received: boolean): Promise<boolean> {
     const entry = await this.options.transport.kv.get(kvKeys.execution(decision.execution_id));
     const record = entry ? executionRecordSchema.safeParse(entry.value) : null;
     if (!record?.success || record.data.state !== 'done') return false;
     const { context } = record.data.snapshot as { context: ExecutionContext };
     const reason = refusalReason(context, decision, now()) ?? `the execution has already finished (${record.data.outcome})`;
-    await refuseDecision(this.refusalDeps(), decision, subject, reason, context.folder);
+    await refuseDecision(this.refusalDeps(), decision, subject, reason, context.folder, received);
     return true;
   }
 
@@ -333,8 +337,11 @@ export class Supervisor {
       const at = now();
       await this.audit.append(cell.context.folder, cancel.execution_id, { event: 'cancel_received', by: cancel.by, reason: cancel.reason });
       const stopped = cell.state === 'executing' ? await stopJob(this.options.transport, this.options.config, cell.context, cancel, at) : {};
-      cell.send({ type: 'CANCEL', reason: cancel.reason, by: cancel.by, at, ...stopped });
-      return job.ack();
+      // It may have ended meanwhile: then the cancel is refused below, as for any finished execution.
+      if (!hasEnded(cell)) {
+        cell.send({ type: 'CANCEL', reason: cancel.reason, by: cancel.by, at, ...stopped });
+        return job.ack();
+      }
     }
     if (cell) await cell.settled();
     await this.forOtherOwner(job, cancel.execution_id, 'cancel');
@@ -495,6 +502,11 @@ export class Supervisor {
       this.maintaining = false;
     }
   }
+}
+
+/** Read anew after an await: the execution may have ended meanwhile. */
+function hasEnded(cell: ExecutionCell): boolean {
+  return cell.state === 'done';
 }
 
 function describeState({ state, context }: Transition): string {

@@ -64,8 +64,11 @@ export const executionMachine = setup({
       const { result } = event as EventOf<'EXECUTED'>;
       return result.status === 'cancelled' && result.code_started === false;
     },
-    jobNeverRuns: ({ event }) => (event as EventOf<'CANCEL'>).neverRuns === true,
-    cancelledJobWrites: ({ event }) => (event as EventOf<'CANCEL'>).writes !== false,
+    /** A job fenced before any executor took it, or a read-only one: nothing to wait for. */
+    cancelEndsNow: ({ event }) => {
+      const { neverRuns, writes } = event as EventOf<'CANCEL'>;
+      return neverRuns === true || writes === false;
+    },
   },
   actions: {
     issueCommand: assign({ commandSeq: ({ context }) => context.commandSeq + 1 }),
@@ -164,9 +167,11 @@ export const executionMachine = setup({
       return { outcome: 'rejected' as const, outcomeDetail: `rejected by ${decision.approver}: ${decision.reason || 'no reason given'}` };
     }),
     finishWithFailure: assign(({ event }) => ({ outcome: 'failed' as const, retry: null, outcomeDetail: describeFailure(event) })),
-    finishCancelled: assign(({ event }, params: { note: string } | undefined) => {
-      const { reason, by } = event as EventOf<'CANCEL'>;
-      return { outcome: 'cancelled' as const, retry: null, outcomeDetail: `cancelled by ${by}: ${reason}${params?.note ?? ''}` };
+    finishCancelled: assign(({ event }) => {
+      const { reason, by, neverRuns, writes } = event as EventOf<'CANCEL'>;
+      // `neverRuns` and `writes` come only with a cancel in `executing`.
+      const note = neverRuns ? ' (stopped before any executor took the job: the code never started)' : writes === false ? ' (the read-only job is stopped)' : '';
+      return { outcome: 'cancelled' as const, retry: null, outcomeDetail: `cancelled by ${by}: ${reason}${note}` };
     }),
     /** A write job may be running: the outcome waits for the kernel's answer. */
     requestCancel: assign(({ event }) => {
@@ -214,7 +219,7 @@ export const executionMachine = setup({
     outcomeDetail: '',
   }),
   on: {
-    CANCEL: { target: '.done', actions: ['touch', { type: 'finishCancelled', params: undefined }] },
+    CANCEL: { target: '.done', actions: ['touch', 'finishCancelled'] },
     DECISION: { actions: ['touch', 'refuseDecision'] },
   },
   states: {
@@ -287,28 +292,19 @@ export const executionMachine = setup({
       entry: 'issueCommand',
       on: {
         CANCEL: [
-          // A second cancel while the kernel is being stopped adds nothing.
-          { guard: 'cancelPending' },
-          {
-            guard: 'jobNeverRuns',
-            target: 'done',
-            actions: ['touch', { type: 'finishCancelled', params: { note: ' (stopped before any executor took the job: the code never started)' } }],
-          },
-          {
-            guard: not('cancelledJobWrites'),
-            target: 'done',
-            actions: ['touch', { type: 'finishCancelled', params: { note: ' (the read-only job is stopped)' } }],
-          },
+          { guard: 'cancelEndsNow', target: 'done', actions: ['touch', 'finishCancelled'] },
+          // A write job that may have started: its kernel's answer decides (a second cancel changes nothing else).
           { actions: ['touch', 'requestCancel'] },
         ],
         EXECUTED: [
+          // Succeeded, also when a cancel came too late to stop it.
           {
-            guard: and(['answersExecute', 'cancelPending', 'executionSucceeded']),
+            guard: and(['answersExecute', 'executionSucceeded']),
             target: 'done',
-            actions: ['touch', 'recordResult', { type: 'finish', params: { outcome: 'succeeded', detail: 'results returned (the code had finished when the cancel reached it)' } }],
+            actions: ['touch', 'recordResult', { type: 'finish', params: { outcome: 'succeeded', detail: 'results returned' } }],
           },
           {
-            guard: and(['answersExecute', or(['cancelPending', 'executionCancelled']), 'stoppedBeforeStart']),
+            guard: and(['answersExecute', 'stoppedBeforeStart']),
             target: 'done',
             actions: ['touch', 'recordResult', { type: 'finishStopped', params: { outcome: 'cancelled' as const } }],
           },
@@ -316,11 +312,6 @@ export const executionMachine = setup({
             guard: and(['answersExecute', or(['cancelPending', 'executionCancelled'])]),
             target: 'done',
             actions: ['touch', 'recordResult', { type: 'finishStopped', params: { outcome: 'unknown' as const } }],
-          },
-          {
-            guard: and(['answersExecute', 'executionSucceeded']),
-            target: 'done',
-            actions: ['touch', 'recordResult', { type: 'finish', params: { outcome: 'succeeded', detail: 'results returned' } }],
           },
           {
             guard: and(['answersExecute', 'executionLost']),

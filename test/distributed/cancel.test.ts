@@ -11,11 +11,12 @@
  * - read-only mode, cancelled while the code runs: `cancelled` at once, the
  *   code is killed, and the executor's answer is audited as late.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
+import { parse, stringify } from 'yaml';
 import { PyexecClient, type ExecutionHandle } from '../../actors/client.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import type { Transport } from '../../bus/transport.ts';
@@ -44,6 +45,11 @@ describe('cancel over NATS', () => {
   beforeAll(async () => {
     server = await NatsServer.start();
     site = new Site();
+    // The test watches the code's calls as they happen; a sandboxed kernel hands its files back only
+    // at the end. The sandbox's own kill of every process is tested with the kernels.
+    const config = parse(readFileSync(site.configFile, 'utf8')) as { execution: Record<string, unknown> };
+    config.execution.isolation = 'none';
+    writeFileSync(site.configFile, stringify(config));
     processes.push(await PyexecProcess.start('service', site, ['serve', '--nats', server.url]));
     transport = await createNatsTransport({ servers: server.url, name: 'cancel-test' });
     client = new PyexecClient(transport, 'cancel-test');

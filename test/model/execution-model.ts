@@ -34,6 +34,10 @@ export type Label =
   | 'EXECUTED'
   | 'EXECUTED:infrastructure'
   | 'EXECUTED:lost'
+  /** The kernel's answer for a write job stopped on a cancel after its code had started. */
+  | 'EXECUTED:stopped'
+  /** The kernel's answer for a write job stopped on a cancel before its code began. */
+  | 'EXECUTED:unstarted'
   | 'RETRY_DUE'
   | 'CANCEL';
 
@@ -74,6 +78,10 @@ export const defaultLabels: Record<StateName, Label | null> = {
   done: null,
 };
 
+function defaultLabel(snapshot: ModelSnapshot): Label | null {
+  return snapshot.context.cancelRequest ? 'EXECUTED:stopped' : defaultLabels[snapshot.value as StateName];
+}
+
 export const modelEpoch = '2026-01-01T00:00:00.000Z';
 const plusMs = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 const edgeId = (sourceKey: string, label: Label) => `${sourceKey} --${label}-->`;
@@ -108,6 +116,8 @@ export class ExecutionModel {
         return ['DECISION:approve', 'DECISION:reject', 'DECISION:stale', 'DEADLINE_PASSED', 'CANCEL'];
       case 'executing': {
         const mode = context.analysis?.execution_mode ?? 'read_only';
+        // A cancelled write job: only the kernel's answer can come.
+        if (context.cancelRequest) return ['EXECUTED:stopped', 'EXECUTED:unstarted'];
         return [
           'EXECUTED',
           'EXECUTED:infrastructure',
@@ -163,8 +173,10 @@ export class ExecutionModel {
         return { type: 'DEADLINE_PASSED', at: context.approval?.deadline ?? at };
       case 'EXECUTED':
       case 'EXECUTED:infrastructure':
-      case 'EXECUTED:lost': {
-        const status = label === 'EXECUTED' ? this.kernelStatus(this.required(kind, label)) : label === 'EXECUTED:lost' ? 'lost' : 'infrastructure';
+      case 'EXECUTED:lost':
+      case 'EXECUTED:stopped':
+      case 'EXECUTED:unstarted': {
+        const status = label === 'EXECUTED' ? this.kernelStatus(this.required(kind, label)) : label === 'EXECUTED:infrastructure' ? 'infrastructure' : label === 'EXECUTED:lost' ? 'lost' : 'cancelled';
         const result = {
           command_id: id('executing'),
           execution_id: context.executionId,
@@ -177,13 +189,18 @@ export class ExecutionModel {
           outputs: [],
           duration_ms: 1,
           executor: 'model',
+          ...(status === 'cancelled' ? { code_started: label === 'EXECUTED:stopped' } : {}),
         };
         return { type: 'EXECUTED', commandId: id('executing'), result, at };
       }
       case 'RETRY_DUE':
         return { type: 'RETRY_DUE', at: context.retry?.at ?? at };
-      case 'CANCEL':
-        return { type: 'CANCEL', reason: 'model', by: 'model', at };
+      case 'CANCEL': {
+        // In `executing` the supervisor says whether the job writes; the model's job has always been taken.
+        const mode = context.analysis?.execution_mode ?? 'read_only';
+        const job = snapshot.value === 'executing' ? { writes: this.settings.allowsWrites(mode), neverRuns: false } : {};
+        return { type: 'CANCEL', reason: 'model', by: 'model', at, ...job };
+      }
     }
   }
 
@@ -203,6 +220,7 @@ export class ExecutionModel {
     const codeMatters = state !== 'generating' && !(state === 'retrying' && context.retry?.stage === 'generating');
     if (codeMatters) parts.push(`code:${this.settings.catalogue.kindOf(context.code) ?? 'none'}`);
     if (state === 'executing' && context.decision) parts.push('decided');
+    if (state === 'executing' && context.cancelRequest) parts.push('cancelling');
     return parts.join(' ');
   }
 
@@ -265,7 +283,7 @@ export class ExecutionModel {
   complete(path: ModelPath, executionId: string): { initial: ModelSnapshot; steps: ModelStep[] } {
     const initial = this.initialSnapshot(path.root, executionId);
     const steps = this.replay(path, executionId);
-    for (let last = steps.at(-1)?.target ?? initial, label = defaultLabels[last.value as StateName]; label !== null; label = defaultLabels[last.value as StateName]) {
+    for (let last = steps.at(-1)?.target ?? initial, label = defaultLabel(last); label !== null; label = defaultLabel(last)) {
       const step = this.step(last, label);
       steps.push(step);
       last = step.target;

@@ -19,6 +19,7 @@ import { KernelUnavailableError, type Kernel } from '../../adapters/kernels/kern
 import type { PyexecClient } from '../../actors/client.ts';
 import { behaviorOf, type CodeKind } from './code-kinds.ts';
 import type { Label, ModelStep } from './execution-model.ts';
+import { executeResult } from '../support/fixtures.ts';
 
 /** The prescribed labels, taken in order by whichever part of the environment acts in that state. */
 export class Script {
@@ -178,10 +179,15 @@ export class ScriptedWorld {
         case 'EXECUTED:infrastructure':
           throw new KernelUnavailableError('the kernel is unreachable (scripted)');
         case 'CANCEL':
-          // The job was already running when the cancellation came: it runs to its end.
-          await this.cancelAndWait();
-          this.ranCommands.push(job.command_id);
-          return this.parts.kernel.execute(job, signal);
+          // The cancel comes while the job is held here: the executor aborts it, and the
+          // kernel fails on the abort without saying how far the code got (so it may have started).
+          await this.cancel();
+          await abortOf(signal);
+          if (this.script.takeIf('executing', 'EXECUTED:unstarted')) {
+            return executeResult(job.command_id, { execution_id: job.execution_id, status: 'cancelled', code_started: false, results: null, executor: 'scripted' });
+          }
+          this.script.takeIf('executing', 'EXECUTED:stopped');
+          throw new Error('stopped on a cancel (scripted)');
         default:
           return this.unexpected('executing', label);
       }
@@ -288,4 +294,11 @@ export class ScriptedWorld {
     if (!this.client) throw new Error('the world is not attached to a client');
     return this.client;
   }
+}
+
+/** Resolves once the executor aborts the job. */
+function abortOf(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return Promise.reject(new Error('the executor gave the kernel no abort signal'));
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
