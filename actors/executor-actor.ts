@@ -164,6 +164,12 @@ async function runOnKernel(options: ExecutorOptions, name: string, job: ExecuteJ
     if (signal.aborted) return cancelledResult(job, name, true);
     const unavailable = error instanceof KernelUnavailableError;
     options.logger.error({ commandId: job.command_id, err: error }, 'kernel failed');
+    // Only KernelUnavailableError says the code never began (the kernels' contract); `infrastructure`
+    // is retried as a new attempt, so any other failure of a write job, which may come after the
+    // code started, is `lost`: the execution ends unknown and the write is never made twice.
+    if (!unavailable && job.allows_writes) {
+      return { ...emptyResult(job, name), status: 'lost', error: { type: 'KernelError', message: `the kernel failed after the write job may have started: ${(error as Error).message}; it is not re-run` } };
+    }
     return {
       ...emptyResult(job, name),
       status: 'infrastructure',
