@@ -74,16 +74,17 @@ export async function run(): Promise<object> {
   return onJupyterServer((config) => (selected === null ? runAll(config) : runOne(config, selected)));
 }
 
-async function onJupyterServer(measure: (config: Config) => Promise<object>): Promise<object> {
+/** The Jupyter server's kernelspecs start kernels in the sandbox, or (`none`) without it: the config says the same. */
+async function onJupyterServer<T>(measure: (config: Config) => Promise<T>, isolation: 'sandbox' | 'none' = 'sandbox'): Promise<T> {
   const root = tempDir('pyexec-bench-e2e-');
   const executionsRoot = join(root.path, 'executions');
   mkdirSync(executionsRoot);
-  const server = await startJupyterServer({ modes: configSchema.parse({}).execution.modes, rootDir: executionsRoot });
+  const server = await startJupyterServer({ modes: configSchema.parse({}).execution.modes, rootDir: executionsRoot, isolation });
   try {
     return await measure(
       configSchema.parse({
         service: { executions_root: executionsRoot },
-        execution: { jupyter: { url: server.url, token: server.token } },
+        execution: { isolation, jupyter: { url: server.url, token: server.token } },
       }),
     );
   } finally {
@@ -130,8 +131,11 @@ async function sandboxFigures(config: Config): Promise<object> {
   const isolated = (isolation: 'sandbox' | 'none'): Config => ({ ...config, execution: { ...config.execution, isolation } });
   const localNone = await measureKernel(isolated('none'), 'local-warm', 'trivial');
   const localSandbox = await measureKernel(isolated('sandbox'), 'local-warm', 'trivial');
+  // Unsandboxed Jupyter needs a server whose kernelspecs start kernels without the sandbox.
   const jupyter = async (isolation: 'sandbox' | 'none') =>
-    measureKernel(isolated(isolation), 'jupyter-warm', 'trivial').catch((error: unknown) => ({ failed: String(error) }));
+    (isolation === 'sandbox' ? measureKernel(config, 'jupyter-warm', 'trivial') : onJupyterServer((plain) => measureKernel(plain, 'jupyter-warm', 'trivial'), 'none')).catch(
+      (error: unknown) => ({ failed: String(error) }),
+    );
   const jupyterNone = await jupyter('none');
   const jupyterSandbox = await jupyter('sandbox');
   const p50 = (figure: LatencySummary | { failed: string }) => ('p50_ms' in figure ? figure.p50_ms : Number.NaN);
