@@ -129,6 +129,8 @@ async function runAll(config: Config): Promise<object> {
 /** Trivial executions, warm kernels, with and without the sandbox (same run, same machine load). */
 async function sandboxFigures(config: Config): Promise<object> {
   const isolated = (isolation: 'sandbox' | 'none'): Config => ({ ...config, execution: { ...config.execution, isolation } });
+  // Orchestration alone, in the same run: on a loaded machine the absolute figures mean little without it.
+  const noop = await noopTrivial(config);
   const localNone = await measureKernel(isolated('none'), 'local-warm', 'trivial');
   const localSandbox = await measureKernel(isolated('sandbox'), 'local-warm', 'trivial');
   // Unsandboxed Jupyter needs a server whose kernelspecs start kernels without the sandbox.
@@ -140,6 +142,7 @@ async function sandboxFigures(config: Config): Promise<object> {
   const jupyterSandbox = await jupyter('sandbox');
   const p50 = (figure: LatencySummary | { failed: string }) => ('p50_ms' in figure ? figure.p50_ms : Number.NaN);
   return {
+    noop_kernel_trivial: noop,
     local_warm_trivial: { none: localNone, sandbox: localSandbox, p50_sandbox_over_none: Math.round((localSandbox.p50_ms / localNone.p50_ms) * 100) / 100 },
     jupyter_warm_trivial: { none: jupyterNone, sandbox: jupyterSandbox },
     goals: {

@@ -64,7 +64,8 @@ export class ForkServer {
   readonly exitedPromise: Promise<void>;
 
   private constructor(
-    private readonly folder: string,
+    /** Removed at close: the socket folder, or (sandboxed) the socket file. */
+    private readonly owned: string,
     private readonly sockets: Server,
     private readonly child: ChildProcess,
     private readonly logger: Logger,
@@ -82,9 +83,10 @@ export class ForkServer {
 
   static async start(settings: ForkServerSettings): Promise<ForkServer> {
     const { sandbox } = settings;
-    const folder = sandbox ? join(sandbox.sandbox.channelsFolder, randomBytes(8).toString('hex')) : mkdtempSync(join(tmpdir(), 'pyexec-fork-'));
-    const socketName = `${sandbox ? folder.slice(-16) : 'channels'}.sock`;
-    const socketPath = sandbox ? `${folder}.sock` : join(folder, socketName);
+    // Sandboxed, the socket goes where the sandbox sees it (and is removed alone); else in a folder of its own.
+    const socketName = `${randomBytes(8).toString('hex')}.sock`;
+    const owned = sandbox ? join(sandbox.sandbox.channelsFolder, socketName) : mkdtempSync(join(tmpdir(), 'pyexec-fork-'));
+    const socketPath = sandbox ? owned : join(owned, socketName);
     const sockets = createServer();
     await new Promise<void>((resolve, reject) => {
       sockets.once('error', reject);
@@ -94,18 +96,17 @@ export class ForkServer {
     if (sandbox) {
       // The sandbox's uid connects to it.
       chmodSync(socketPath, 0o666);
-      const inside = `${insideChannels}/${socketName}`;
-      const argv = [settings.python, sandbox.harness, 'serve', '--socket', inside, '--confine', sandbox.confinement];
+      const argv = [settings.python, sandbox.harness, 'serve', '--socket', `${insideChannels}/${socketName}`, '--confine', sandbox.confinement];
       const command = sandbox.sandbox.command(argv, settings.environment);
       child = spawn(command.file, command.args, { env: command.env, stdio: ['pipe', 'ignore', 'pipe', 'pipe'] });
     } else {
       child = spawn(settings.python, [harnessPath, 'serve', '--socket', socketPath], {
-        cwd: folder,
+        cwd: owned,
         env: settings.environment,
         stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
       });
     }
-    const server = new ForkServer(sandbox ? `${folder}.sock` : folder, sockets, child, settings.logger, sandbox);
+    const server = new ForkServer(owned, sockets, child, settings.logger, sandbox);
     try {
       await server.waitReady();
     } catch (error) {
@@ -151,7 +152,7 @@ export class ForkServer {
     if (this.child.exitCode === null && this.child.signalCode === null) await this.exitedPromise;
     clearTimeout(timer);
     await new Promise<void>((resolve) => this.sockets.close(() => resolve()));
-    rmSync(this.folder, { recursive: true, force: true });
+    rmSync(this.owned, { recursive: true, force: true });
   }
 
   private waitReady(): Promise<void> {
