@@ -44,6 +44,37 @@ function usableFolder(folder: string): boolean {
   }
 }
 
+/**
+ * Mode folders (`<mode>-<pid>-<hex>`) of executors that died without closing
+ * them: their processes are gone with them, so the empty folders are removed.
+ */
+function removeStale(folder: string): void {
+  for (const leaf of safeEntries(folder)) {
+    const pid = Number(/-(\d+)-[0-9a-f]{6}$/.exec(leaf)?.[1] ?? Number.NaN);
+    if (!Number.isInteger(pid) || isAlive(pid)) continue;
+    const path = join(folder, leaf);
+    for (const inner of safeEntries(path)) tryRmdir(join(path, inner));
+    tryRmdir(path);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function tryRmdir(path: string): void {
+  try {
+    rmdirSync(path);
+  } catch {
+    // Not empty (a process still exiting) or gone: left for the next start.
+  }
+}
+
 export function detectCgroups(): CgroupDetection {
   const own = ownCgroups();
   if (existsSync(join(cgroupRoot, 'cgroup.controllers'))) {
@@ -52,6 +83,7 @@ export function detectCgroups(): CgroupDetection {
     try {
       if (!usableFolder(dir)) throw new Error(`cannot create cgroups in ${base}`);
       writeFileSync(join(dir, 'cgroup.subtree_control'), '+pids +memory');
+      removeStale(dir);
       return { support: { version: 2, dir } };
     } catch (error) {
       return { gap: `cgroup v2 at ${base} is not delegated to pyexec (${String(error)})` };
@@ -68,6 +100,8 @@ export function detectCgroups(): CgroupDetection {
   if (!usableFolder(support.pids) || !usableFolder(support.memory)) {
     return { gap: `cgroup v1 pids/memory folders ${support.pids}, ${support.memory} are not writable` };
   }
+  removeStale(support.pids);
+  removeStale(support.memory);
   return { support };
 }
 
