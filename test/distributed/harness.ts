@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { traversableBySandbox } from '../support/fake-epics.ts';
 import { tempDir } from '../support/temp.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,6 +46,8 @@ export class Site {
     const dir = tempDir('pyexec-dist-');
     this.root = dir.path;
     this.remove = dir.remove;
+    // The kernels' sandbox runs as another user: it reads the fake epics and writes the log in here.
+    traversableBySandbox(this.root);
     this.configFile = join(this.root, 'pyexec.config.yaml');
     this.epicsLog = join(this.root, 'epics.log');
     this.generatorLog = join(this.root, 'generator.log');

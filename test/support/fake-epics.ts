@@ -58,7 +58,7 @@ export interface FakeEpics {
 }
 
 /** A sandboxed kernel runs as another uid (adapters/sandbox): the temporary folders above the package must let it through. */
-function traversableBySandbox(folder: string): void {
+export function traversableBySandbox(folder: string): void {
   for (let current = resolve(folder); current.startsWith(`${tmpdir()}/`); current = dirname(current)) {
     chmodSync(current, statSync(current).mode | 0o711);
   }
