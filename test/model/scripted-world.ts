@@ -82,6 +82,8 @@ export class ScriptedWorld {
   private settledSummary: Promise<ExecutionSummary> | null = null;
   private refusals = 0;
   private refusalWaiters: Array<{ count: number; resolve: () => void }> = [];
+  /** Set while a stale decision is on its way: its refusal is the cue to decide again. */
+  private staleDecisionSent = false;
   private readonly mock = createMockGenerator();
   private readonly inFlight = new Set<Promise<unknown>>();
 
@@ -218,6 +220,12 @@ export class ScriptedWorld {
       this.refusals += 1;
       for (const waiter of this.refusalWaiters.filter((candidate) => candidate.count <= this.refusals)) waiter.resolve();
       this.refusalWaiters = this.refusalWaiters.filter((candidate) => candidate.count > this.refusals);
+      // A refused decision leaves the execution waiting, with no new state event (one per transition):
+      // the approver acts again on the next label.
+      if (this.staleDecisionSent) {
+        this.staleDecisionSent = false;
+        this.decide().catch((error: unknown) => this.script.problems.push(`deciding after a refusal failed: ${String(error)}`));
+      }
       return;
     }
     if (event.kind !== 'state') return;
@@ -249,6 +257,7 @@ export class ScriptedWorld {
       case 'DECISION:reject':
         return client.decide(id, 'reject', 'not now', 'model');
       case 'DECISION:stale': {
+        this.staleDecisionSent = true;
         const view = await client.get(id);
         return client.publishDecision({
           execution_id: id,
