@@ -82,6 +82,18 @@ const replayed = paths.map((path) => model.replay(path, 'model-check-0001'));
 const dedupe = (states: readonly string[]) => states.filter((state, index) => state !== states[index - 1]);
 const sourceState = (step: ModelStep) => step.source.value as StateName;
 
+/**
+ * The model's checks (shard 0) and the real-service paths of one shard: a
+ * contiguous slice of the paths, so that each slice runs in its own test
+ * process (test/model/statechart-paths-N.test.ts) and the services of 282
+ * paths do not pile up in one heap.
+ */
+export function describeStatechartPaths(shard: number, shards: number): void {
+  describeRealServicePaths(Math.floor((paths.length * shard) / shards), Math.floor((paths.length * (shard + 1)) / shards));
+}
+
+/** The model against the statechart and the real analyzer: no service involved. */
+export function describeModelChecks(): void {
 describe('the statechart model', () => {
   it('gets from the real analyzer the analyses its code kinds stand for', () => {
     const verdict = (kind: CodeKind) => {
@@ -132,6 +144,9 @@ describe('the statechart model', () => {
   });
 });
 
+}
+
+function describeRealServicePaths(from: number, to: number): void {
 describe('statechart paths through the real service', () => {
   let kernel: Kernel;
 
@@ -145,10 +160,12 @@ describe('statechart paths through the real service', () => {
   });
 
   for (const [index, path] of paths.entries()) {
+    if (index < from || index >= to) continue;
     const executionId = `model-path-${String(index).padStart(4, '0')}`;
     it(`${executionId} (${path.root.name}): ${path.labels.join(' → ')}`, () => runPath(path, executionId, kernel), 30_000);
   }
 });
+}
 
 async function runPath(path: ModelPath, executionId: string, kernel: Kernel): Promise<void> {
   const prescribed = model.replay(path, executionId);
