@@ -16,6 +16,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { PyexecClient } from '../../actors/client.ts';
 import { executionEventSchema, protocolErrorSchema, type ExecutionEvent, type ProtocolError } from '../../bus/messages.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
+import { streamNameFor } from '../../bus/nats/work-queue.ts';
 import { kvKeys, subjects } from '../../bus/subjects.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { NatsServer } from '../support/nats-server.ts';
@@ -138,10 +139,14 @@ describe('refusals over NATS', () => {
     const id = 'reused-id-0001';
     const first = await client.submit({ execution_id: id, task_objective: 'first', approved_code: 'results = {"n": 1}\n' });
     expect((await first.settled).outcome).toBe('succeeded');
-    await publish(subjects.requests, { execution_id: id, task_objective: 'first', approved_code: 'results = {"n": 1}\n', requester: 'refusals-test' });
+    // The exact repeat (the same body the client enqueued), then one with other content.
+    await publish(subjects.requests, { execution_id: id, task_objective: 'first', approved_code: 'results = {"n": 1}\n' });
     await publish(subjects.requests, { execution_id: id, task_objective: 'something else' });
     const reused = await eventually(() => errorsFor(id).find((error) => error.subject === subjects.requests), 'the reuse refusal', 30_000);
     expect(reused.error).toMatch(/^execution_id: execution reused-id-0001 exists already with a different request/);
+    // Both were handled once the work-queue stream holds neither (acked or terminated).
+    const jsm = await js.jetstreamManager();
+    await eventually(async () => (await jsm.streams.info(streamNameFor(subjects.requests))).state.messages === 0 || undefined, 'the requests queue drained', 30_000);
     expect(errorsFor(id)).toHaveLength(1); // the exact repeat was acknowledged silently
   });
 
