@@ -152,14 +152,20 @@ describe.each([false, true])('local kernel (warm: %s)', (warm) => {
 describe('warm local kernel: fork server life', () => {
   it('replaces a dead fork server', async () => {
     const kernel = createLocalKernel(testKernelOptions(settings(), { warm: true }));
+    // Sandboxed, HOME is the execution's slot folder: its name is the slot's.
+    const slotOf = 'import os\nresults = {"home": os.environ["HOME"]}';
     try {
-      expect((await kernel.execute(newJob('results = {"n": 1}'))).executor).toBe('local-warm');
+      const first = await kernel.execute(newJob(slotOf));
+      expect(first.executor).toBe('local-warm');
       const before = forkServers();
       expect(before.length).toBeGreaterThan(0);
       for (const pid of before) process.kill(pid, 'SIGKILL');
-      const result = await kernel.execute(newJob('results = {"n": 2}'));
-      expect(result.status).toBe('succeeded');
+      const result = await kernel.execute(newJob(slotOf));
+      expect(result.status, result.error?.message).toBe('succeeded');
       expect(result.executor).toBe('local-warm');
+      // The first slot may still be torn down (its cgroup killed, its folders removed) while the
+      // replacement's first spare takes its own: the replacement never reuses a slot name.
+      expect(result.results?.home).not.toBe(first.results?.home);
       const after = forkServers();
       expect(after.length).toBeGreaterThan(0);
       expect(after.some((pid) => before.includes(pid))).toBe(false);

@@ -719,6 +719,9 @@ class _ForkServer:
     def __init__(self, socket_path, confine):
         self.socket_path = socket_path
         self.confine = confine
+        # Slot names must not repeat across fork servers of a mode: in the sandbox's pid namespace
+        # every server has the same pid, and a replaced server's slots may still be being torn down.
+        self.slot_prefix = "w" + os.urandom(6).hex()
         self.slots = 0
         self.children = {}  # pid -> token, for children running a job
         self.spare = None  # (pid, write end of its job pipe, slot name)
@@ -812,7 +815,7 @@ class _ForkServer:
 
     def fork_spare(self):
         self.slots += 1
-        slot = "w%d-%d" % (os.getpid(), self.slots)
+        slot = "%s-%d" % (self.slot_prefix, self.slots)
         job_read, job_write = os.pipe()
         try:
             pid = os.fork()
