@@ -79,8 +79,13 @@ export const defaultLabels: Record<StateName, Label | null> = {
 };
 
 function defaultLabel(snapshot: ModelSnapshot): Label | null {
-  return snapshot.context.cancelRequest ? 'EXECUTED:stopped' : defaultLabels[snapshot.value as StateName];
+  const state = snapshot.value as StateName;
+  // A cancelled job's only answer is the kernel's; the request stays in the context after it (in `done` too).
+  return state === 'executing' && snapshot.context.cancelRequest ? 'EXECUTED:stopped' : defaultLabels[state];
 }
+
+/** Far more than the budgets allow (two generation, two execution attempts, one infrastructure retry). */
+const maxCompletedSteps = 40;
 
 export const modelEpoch = '2026-01-01T00:00:00.000Z';
 const plusMs = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
@@ -284,6 +289,8 @@ export class ExecutionModel {
     const initial = this.initialSnapshot(path.root, executionId);
     const steps = this.replay(path, executionId);
     for (let last = steps.at(-1)?.target ?? initial, label = defaultLabel(last); label !== null; label = defaultLabel(last)) {
+      // A synchronous loop that never ends would block the test's own timeout: fail instead.
+      if (steps.length > maxCompletedSteps) throw new Error(`the path does not reach done within ${maxCompletedSteps} steps: ${steps.map((step) => step.label).join(' → ')}`);
       const step = this.step(last, label);
       steps.push(step);
       last = step.target;

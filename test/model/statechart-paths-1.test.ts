@@ -1,4 +1,4 @@
-/** Statechart paths, slice 2 of 6 (see statechart-paths.ts). */
+/** Statechart paths, slice 2 of 3 (see statechart-paths.ts). */
 import { describeStatechartPaths } from './statechart-paths.ts';
 
-describeStatechartPaths(1, 6);
+describeStatechartPaths(1, 3);

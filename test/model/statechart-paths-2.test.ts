@@ -1,4 +1,4 @@
-/** Statechart paths, slice 3 of 6 (see statechart-paths.ts). */
+/** Statechart paths, slice 3 of 3 (see statechart-paths.ts). */
 import { describeStatechartPaths } from './statechart-paths.ts';
 
-describeStatechartPaths(2, 6);
+describeStatechartPaths(2, 3);

@@ -83,10 +83,9 @@ const dedupe = (states: readonly string[]) => states.filter((state, index) => st
 const sourceState = (step: ModelStep) => step.source.value as StateName;
 
 /**
- * The model's checks (shard 0) and the real-service paths of one shard: a
- * contiguous slice of the paths, so that each slice runs in its own test
- * process (test/model/statechart-paths-N.test.ts) and the services of 282
- * paths do not pile up in one heap.
+ * The real-service paths of one shard: a contiguous slice of the paths, so
+ * that the slices (test/model/statechart-paths-N.test.ts) run in parallel
+ * test processes beside the rest of the suite.
  */
 export function describeStatechartPaths(shard: number, shards: number): void {
   describeRealServicePaths(Math.floor((paths.length * shard) / shards), Math.floor((paths.length * (shard + 1)) / shards));
