@@ -1,15 +1,16 @@
 /**
  * Picks the kernel the configuration asks for (execution.execution_method;
  * `container` is parsed as `jupyter`). One kernel serves every execution
- * mode: each job names its mode.
+ * mode: each job names its mode. Each kernel's module is imported only when
+ * it is the one configured: the Jupyter kernel brings @jupyterlab/services,
+ * a third of a second of start-up that a one-shot `pyexec run` on the local
+ * kernel would pay for nothing.
  */
 import type { Config } from '../../config/schema.ts';
 import { limitsRequired, withChannelLimits } from '../limits/limits-kernel.ts';
 import { openLimitsSource } from '../limits/source.ts';
 import { silentLogger, type Logger } from '../logger.ts';
-import { createJupyterKernel } from './jupyter/index.ts';
 import type { Kernel } from './kernel.ts';
-import { createLocalKernel, localKernelOptions } from './local/index.ts';
 
 export interface KernelChoice {
   /** Local only: fork executions from a preloaded Python instead of starting one each time. */
@@ -22,13 +23,15 @@ export async function createKernel(config: Config, choice: KernelChoice = {}): P
   // With a limits database, write jobs run with the channel limits guard (docs/limits.md).
   const limits = openLimitsSource(config, logger);
   if (!limits) return pickKernel(config, choice, logger);
-  return withChannelLimits(pickKernel(limitsRequired(config), choice, logger), limits, logger);
+  return withChannelLimits(await pickKernel(limitsRequired(config), choice, logger), limits, logger);
 }
 
-function pickKernel(config: Config, choice: KernelChoice, logger: Logger): Kernel {
+async function pickKernel(config: Config, choice: KernelChoice, logger: Logger): Promise<Kernel> {
   switch (config.execution.execution_method) {
-    case 'local':
+    case 'local': {
+      const { createLocalKernel, localKernelOptions } = await import('./local/index.ts');
       return createLocalKernel(localKernelOptions(config, { warm: choice.warm ?? false, logger }));
+    }
     case 'jupyter':
       return startJupyterPool(config, logger);
   }
@@ -39,7 +42,8 @@ function pickKernel(config: Config, choice: KernelChoice, logger: Logger): Kerne
  * execution does not wait for every mode's kernels, and a server that is
  * down now is retried by each execution (KernelUnavailableError, backoff).
  */
-function startJupyterPool(config: Config, logger: Logger): Kernel {
+async function startJupyterPool(config: Config, logger: Logger): Promise<Kernel> {
+  const { createJupyterKernel } = await import('./jupyter/index.ts');
   const kernel = createJupyterKernel({ config, logger });
   void kernel.warmUp().catch((error: unknown) => logger.warn({ err: String(error) }, 'jupyter warm-up failed; kernels start on demand'));
   return kernel;
