@@ -1,10 +1,14 @@
-/** `pyexec run "TASK"`: one execution on the embedded default, start to finish. */
+/**
+ * `pyexec run "TASK"`: one execution on the embedded default, start to
+ * finish. The service's modules are imported when the command runs (not
+ * when `submit` or `pipeline` borrow a helper from here), and only after the
+ * kernel has begun its start in child processes.
+ */
 import { Command } from 'commander';
 import type { ContextFrom, ExecutionRequestInput, ExecutionSummary } from '../../bus/messages.ts';
-import { startService } from '../../actors/service.ts';
 import type { ExecutionHandle, PyexecClient } from '../../actors/client.ts';
-import { createGenerator } from '../../adapters/generators/index.ts';
 import { mockBehaviors } from '../../adapters/generators/mock.ts';
+import { createLogger } from '../../adapters/logger.ts';
 import { askApproval, closePrompt } from '../approval-prompt.ts';
 import { contextFromOption } from '../context-from-option.ts';
 import { showApprovalRequest, showEvent, showSummary, summaryJson } from '../display.ts';
@@ -65,19 +69,29 @@ async function run(task: string, options: RunOptions): Promise<number> {
   // Said even when quiet: nothing else in the output tells that the code runs unsandboxed.
   if (config.execution.isolation === 'none') process.stderr.write('warning: execution.isolation is none: the code runs WITHOUT the OS sandbox (docs/isolation.md)\n');
   const request = requestFrom(task, options);
-  // Built once up front so that a missing API key is reported before anything starts.
-  if (request.approved_code === undefined) await createGenerator(config, options.generator);
-  // One execution: a fresh interpreter starts sooner than a fork server that preloads numpy, matplotlib and pandas.
-  const service = await startService(config, { warmKernel: false });
+  const logger = createLogger(config.service.log_level);
+  // First, so that finding the Python and checking the OS sandbox (child processes) overlap the loading of
+  // the rest. One execution: a fresh interpreter starts sooner than a fork server that preloads numpy,
+  // matplotlib and pandas.
+  const { createKernel } = await import('../../adapters/kernels/index.ts');
+  const kernel = await createKernel(config, { warm: false, logger });
   try {
-    const handle = await service.client.submit(request);
-    const summary = await follow(service.client, handle, options);
-    process.stdout.write(options.json ? `${summaryJson(summary)}\n` : '');
-    if (!options.json) showSummary(summary);
-    return exitCodeFor(summary.outcome);
+    // Built once up front so that a missing API key is reported before anything runs.
+    if (request.approved_code === undefined) await (await import('../../adapters/generators/index.ts')).createGenerator(config, options.generator);
+    const { startService } = await import('../../actors/service.ts');
+    const service = await startService(config, { kernel, logger });
+    try {
+      const handle = await service.client.submit(request);
+      const summary = await follow(service.client, handle, options);
+      process.stdout.write(options.json ? `${summaryJson(summary)}\n` : '');
+      if (!options.json) showSummary(summary);
+      return exitCodeFor(summary.outcome);
+    } finally {
+      closePrompt();
+      await service.stop();
+    }
   } finally {
-    closePrompt();
-    await service.stop();
+    await kernel.close();
   }
 }
 
