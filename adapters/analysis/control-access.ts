@@ -6,7 +6,7 @@
  * Each access names its PVs and, for a write, the literal value it sets.
  */
 import type { LiteralValue } from '../../bus/messages.ts';
-import type { Access, CallSpec, ControlModel, PvSpec } from './control/index.ts';
+import type { Access, CallSpec, ControlModel } from './control/index.ts';
 import { LiteralValues } from './literal-values.ts';
 import { argument, positionalArguments, type Resolver, type StaticText, type Value } from './resolver.ts';
 import type { RuleId } from './rules.ts';
@@ -34,6 +34,7 @@ interface Target {
 }
 
 type Member = Extract<Value, { kind: 'member' }>;
+type ControlObject = Extract<Value, { kind: 'instance' | 'member' }>;
 
 const sequenceTypes = new Set(['list', 'tuple']);
 
@@ -85,7 +86,7 @@ export class ControlAccesses {
     const method = this.model.method(value.of, value.name);
     const call = method?.method.call;
     if (method !== undefined && call !== undefined) {
-      const targets = this.targets(call, node, scope, complete(value.text), value.name);
+      const targets = this.targets(call, node, scope, this.objectPv(value, call.access), value.name);
       this.record(call, targets, `${value.of}.${value.name}`, method.library, node);
     }
     return true;
@@ -108,7 +109,8 @@ export class ControlAccesses {
     else if (value.kind === 'member') {
       const method = this.model.method(value.of, value.name);
       if (method?.method.call !== undefined && !method.other) {
-        found = { call: method.method.call, library: method.library, pv: this.selfPv(method.method.call.pv, value) };
+        const { call } = method.method;
+        found = { call, library: method.library, pv: call.pv.kind === 'self' ? this.objectPv(value, call.access) : null };
       }
     } else if (value.kind === 'ref') {
       const method = this.model.unboundMethod(qname)?.call;
@@ -132,7 +134,8 @@ export class ControlAccesses {
       // a called attribute is a method or a command, not an attribute read
       if (called || cls.methods[value.name] !== undefined || cls.plain?.includes(value.name) === true) return;
     } else if (!reads.includes(value.name)) return;
-    const pv = cls.attributeJoin === undefined ? complete(value.text) : join(complete(value.text), value.name, cls.attributeJoin);
+    const self = this.objectPv(value, 'read');
+    const pv = cls.attributeJoin === undefined ? self : join(self, value.name, cls.attributeJoin);
     this.add('read', pv, undefined, `${value.of}.${value.name}`, modelled.library, node);
     this.report('control.read', `reads ${pv === null ? 'a PV whose name is computed at run time' : `"${pv}"`} (${value.of}.${value.name})`, node);
   }
@@ -144,7 +147,8 @@ export class ControlAccesses {
     const writes = modelled?.spec.writeAttributes;
     if (modelled === undefined || writes === undefined || (writes !== 'any' && !writes.includes(name))) return false;
     const separator = modelled.spec.attributeJoin;
-    const pv = separator === undefined ? complete(object.text) : join(complete(object.text), name, separator);
+    const self = this.objectPv(object, 'write');
+    const pv = separator === undefined ? self : join(self, name, separator);
     const value = valueNode === undefined ? null : this.literals.of(valueNode, scope);
     const call: CallSpec = { access: 'write', pv: { kind: 'none' } };
     this.record(call, [{ pv, value }], `${object.of}.${name} =`, modelled.library, node);
@@ -159,8 +163,16 @@ export class ControlAccesses {
     for (const pv of pvs) this.add(access, pv, access === 'write' ? value : undefined, written, undefined, node);
   }
 
-  private selfPv(spec: PvSpec, value: Member): string | null {
-    return spec.kind === 'self' ? complete(value.text) : null;
+  /**
+   * The PV an access through a control object reaches, when its name is a
+   * literal: a write goes to the PV its constructor named for writes, if it
+   * named one; a read to its name plus its class's read suffix; anything
+   * else to its name.
+   */
+  private objectPv(object: ControlObject, access: Access): string | null {
+    if (access === 'write' && object.writeText !== undefined) return complete(object.writeText);
+    const suffix = access === 'read' ? this.model.classOf(object.of)?.spec.readSuffix : undefined;
+    return suffix === undefined ? complete(object.text) : join(complete(object.text), suffix, '');
   }
 
   private record(call: CallSpec, targets: Target[], fn: string, library: string, node: SyntaxNode, explanation?: string): void {
@@ -215,12 +227,12 @@ export class ControlAccesses {
       case 'pairs': {
         const args = positionalArguments(node.child('arguments'));
         const targets: Target[] = [];
-        for (let i = 0; i < args.length; i += 2) targets.push({ pv: this.objectName(args[i], scope), value: literal(args[i + 1]) });
+        for (let i = 0; i < args.length; i += 2) targets.push({ pv: this.objectName(args[i], call.access, scope), value: literal(args[i + 1]) });
         return targets.length > 0 ? targets : [{ pv: null, value: null }];
       }
       case 'objects': {
         const objects = items(argument(node, spec.arg));
-        const targets = objects.map((object) => ({ pv: this.objectName(object, scope), value: literal(valueNode) }));
+        const targets = objects.map((object) => ({ pv: this.objectName(object, call.access, scope), value: literal(valueNode) }));
         return targets.length > 0 ? targets : [{ pv: null, value: literal(valueNode) }];
       }
       case 'self+tuples': {
@@ -259,10 +271,10 @@ export class ControlAccesses {
   }
 
   /** The PV of a control object passed as an argument (`bps.mv(motor, 1)`), when its name is a literal. */
-  private objectName(node: SyntaxNode | undefined, scope: Scope): string | null {
+  private objectName(node: SyntaxNode | undefined, access: Access, scope: Scope): string | null {
     if (node === undefined) return null;
     const names = new Set(
-      this.resolver.resolve(node, scope).map((value) => (value.kind === 'instance' && this.model.classOf(value.of) !== undefined ? complete(value.text) : null)),
+      this.resolver.resolve(node, scope).map((value) => (value.kind === 'instance' && this.model.classOf(value.of) !== undefined ? this.objectPv(value, access) : null)),
     );
     return names.size === 1 ? ([...names][0] ?? null) : null;
   }

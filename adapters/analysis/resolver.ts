@@ -6,7 +6,7 @@
  * What cannot be followed becomes an `unknown` value carrying the reason, so
  * the inspector can report it instead of passing it silently.
  */
-import type { ArgRef, ControlModel, ReturnSpec } from './control/index.ts';
+import type { ArgRef, ClassSpec, ControlModel, ReturnSpec } from './control/index.ts';
 import { builtinNames } from './python-names.ts';
 import type { SyntaxNode } from './syntax-node.ts';
 import { normalizeQname } from './python-api.ts';
@@ -22,10 +22,14 @@ export interface StaticText {
 export type Value =
   /** A module, function or class from outside the file: `epics.caput`. */
   | { kind: 'ref'; qname: string }
-  /** What calling `of` returned, with its first string argument when literal. */
-  | { kind: 'instance'; of: string; text: StaticText | null }
-  /** An attribute of an instance (a bound method, a property). */
-  | { kind: 'member'; of: string; name: string; text: StaticText | null }
+  /**
+   * What calling `of` returned, with its first string argument when literal
+   * (a control object: its name); `writeText`: the PV its constructor named
+   * for writes (ophyd's `write_pv`), when it named one.
+   */
+  | { kind: 'instance'; of: string; text: StaticText | null; writeText?: StaticText | null }
+  /** An attribute of an instance (a bound method, a property), with the instance's names. */
+  | { kind: 'member'; of: string; name: string; text: StaticText | null; writeText?: StaticText | null }
   /** A function or class defined in the analysed code. */
   | { kind: 'local'; name: string }
   | { kind: 'unknown'; why: string };
@@ -103,14 +107,16 @@ export function mayBindOutsideValue(binding: Binding): boolean {
   }
 }
 
+const textKey = (text: StaticText | null | undefined) => (text == null ? '' : `${text.complete}:${text.value}`);
+
 function valueKey(value: Value): string {
   switch (value.kind) {
     case 'ref':
       return `r:${value.qname}`;
     case 'instance':
-      return `i:${value.of}:${value.text?.complete ?? ''}:${value.text?.value ?? ''}`;
+      return `i:${value.of}:${textKey(value.text)}:${textKey(value.writeText)}`;
     case 'member':
-      return `m:${value.of}.${value.name}:${value.text?.value ?? ''}`;
+      return `m:${value.of}.${value.name}:${textKey(value.text)}:${textKey(value.writeText)}`;
     case 'local':
       return `l:${value.name}`;
     case 'unknown':
@@ -464,7 +470,9 @@ export class Resolver {
         if (cls?.components !== undefined && cls.methods[name] === undefined && !name.startsWith('_')) {
           return { kind: 'instance', of: cls.components, text: null };
         }
-        return { kind: 'member', of: value.of, name, text: value.text };
+        return value.writeText === undefined
+          ? { kind: 'member', of: value.of, name, text: value.text }
+          : { kind: 'member', of: value.of, name, text: value.text, writeText: value.writeText };
       }
       case 'member':
         return { kind: 'member', of: `${value.of}.${value.name}`, name, text: null };
@@ -519,7 +527,7 @@ export class Resolver {
         const returns = this.model.function(qname)?.spec.returns;
         if (returns !== undefined) return this.returned(returns, call, scope);
         const cls = this.model.classOf(qname)?.spec;
-        if (cls !== undefined) return [{ kind: 'instance', of: qname, text: cls.name === undefined ? null : this.argumentText(call, cls.name, scope) }];
+        if (cls !== undefined) return [this.controlObject(qname, cls, call, scope)];
         return [{ kind: 'instance', of: qname, text: textCarriers.has(qname) ? this.firstText(call, '', scope) : null }];
       }
       case 'member': {
@@ -538,6 +546,14 @@ export class Resolver {
       case 'unknown':
         return [value];
     }
+  }
+
+  /** A control object built by calling its class, with the names its constructor gives it. */
+  private controlObject(of: string, cls: ClassSpec, call: SyntaxNode, scope: Scope): Value {
+    const text = cls.name === undefined ? null : this.argumentText(call, cls.name, scope);
+    const written = cls.writeName === undefined ? undefined : argument(call, cls.writeName);
+    if (written === undefined) return { kind: 'instance', of, text };
+    return { kind: 'instance', of, text, writeText: this.stringValues(written, scope)[0] ?? null };
   }
 
   /** The string a call passes first, positionally or as `keyword`. */

@@ -136,8 +136,9 @@ export const tangoCases: LibraryCase[] = [
 
 export const ophydCases: LibraryCase[] = [
   { name: 'EpicsSignal put, set, get, read and subscribe', library: 'ophyd', code: lines('from ophyd import EpicsSignal', 'sig = EpicsSignal("XF:31IDA-OP{Tbl-Ax:X1}Mtr.VAL", name="sig")', 'sig.put(1.0)', 'sig.set(2.0).wait()', 'sig.get()', 'sig.read()', 'sig.subscribe(print)'), writes: [['XF:31IDA-OP{Tbl-Ax:X1}Mtr.VAL', 1], ['XF:31IDA-OP{Tbl-Ax:X1}Mtr.VAL', 2]], reads: ['XF:31IDA-OP{Tbl-Ax:X1}Mtr.VAL', 'XF:31IDA-OP{Tbl-Ax:X1}Mtr.VAL', 'XF:31IDA-OP{Tbl-Ax:X1}Mtr.VAL'] },
-  { name: 'EpicsSignal value', library: 'ophyd', code: lines('from ophyd.signal import EpicsSignal', 's = EpicsSignal(read_pv="X:RBV", write_pv="X:SP", name="s")', 'print(s.value)', 's.value = 3'), writes: [['X:RBV', 3]], reads: ['X:RBV'] },
-  { name: 'EpicsSignalWithRBV', library: 'ophyd', code: lines('from ophyd import EpicsSignalWithRBV', 's = EpicsSignalWithRBV("XF:CAM:AcquireTime", name="t")', 's.put(0.1)', 's.set(0.2)', 's.get()', 's.read()', 's.subscribe(print)', 'print(s.value)', 's.value = 0.3'), writes: [['XF:CAM:AcquireTime', 0.1], ['XF:CAM:AcquireTime', 0.2], ['XF:CAM:AcquireTime', 0.3]], reads: ['XF:CAM:AcquireTime', 'XF:CAM:AcquireTime', 'XF:CAM:AcquireTime', 'XF:CAM:AcquireTime'] },
+  { name: 'EpicsSignal value', library: 'ophyd', code: lines('from ophyd.signal import EpicsSignal', 's = EpicsSignal(read_pv="X:RBV", write_pv="X:SP", name="s")', 'print(s.value)', 's.value = 3'), writes: [['X:SP', 3]], reads: ['X:RBV'] },
+  { name: 'EpicsSignal with a positional write_pv', library: 'ophyd', code: lines('from ophyd import EpicsSignal', 's = EpicsSignal("X:RBV", "X:SP", name="s")', 's.put(1)', 's.set(2)', 's.get()', 's.read()'), writes: [['X:SP', 1], ['X:SP', 2]], reads: ['X:RBV', 'X:RBV'] },
+  { name: 'EpicsSignalWithRBV', library: 'ophyd', code: lines('from ophyd import EpicsSignalWithRBV', 's = EpicsSignalWithRBV("XF:CAM:AcquireTime", name="t")', 's.put(0.1)', 's.set(0.2)', 's.get()', 's.read()', 's.subscribe(print)', 'print(s.value)', 's.value = 0.3'), writes: [['XF:CAM:AcquireTime', 0.1], ['XF:CAM:AcquireTime', 0.2], ['XF:CAM:AcquireTime', 0.3]], reads: ['XF:CAM:AcquireTime_RBV', 'XF:CAM:AcquireTime_RBV', 'XF:CAM:AcquireTime_RBV', 'XF:CAM:AcquireTime_RBV'] },
   { name: 'EpicsSignalRO', library: 'ophyd', code: lines('from ophyd import EpicsSignalRO', 'r = EpicsSignalRO("XF:RBV", name="r")', 'r.get()', 'r.read()', 'r.subscribe(print)', 'print(r.value)'), reads: ['XF:RBV', 'XF:RBV', 'XF:RBV', 'XF:RBV'] },
   { name: 'EpicsMotor move, set and set_current_position', library: 'ophyd', code: lines('from ophyd import EpicsMotor', 'm = EpicsMotor("XF:31IDA-OP{Tbl-Ax:X1}Mtr", name="m")', 'm.move(1.0, wait=True)', 'm.set(2.0)', 'm.set_current_position(0)', 'm.home("forward")'), writes: [['XF:31IDA-OP{Tbl-Ax:X1}Mtr', 1], ['XF:31IDA-OP{Tbl-Ax:X1}Mtr', 2], ['XF:31IDA-OP{Tbl-Ax:X1}Mtr', 0], ['XF:31IDA-OP{Tbl-Ax:X1}Mtr', 'forward']] },
   { name: 'EpicsMotor trigger, stage, unstage, stop, read, get', library: 'ophyd', code: lines('from ophyd import EpicsMotor', 'm = EpicsMotor("M:", name="m")', 'm.stage()', 'm.trigger()', 'm.read()', 'm.get()', 'm.unstage()', 'm.stop()'), writes: [['M:', null], ['M:', null], ['M:', null], ['M:', null]], reads: ['M:', 'M:'] },
@@ -155,6 +156,13 @@ export const blueskyCases: LibraryCase[] = [
   { name: 'bps.abs_set and rel_set', library: 'bluesky', code: `${motor}\ndef plan():\n    yield from bps.abs_set(m1, 5, wait=True)\n    yield from bps.rel_set(m2, 1)\nresults = {}\n`, writes: [['XF:M1', 5], ['XF:M2', 1]] },
   { name: 'bps.trigger and stop', library: 'bluesky', code: `${motor}\ndef plan():\n    yield from bps.trigger(m1)\n    yield from bps.stop(m2)\nresults = {}\n`, writes: [['XF:M1', null], ['XF:M2', null]] },
   { name: 'bps.rd, read and trigger_and_read', library: 'bluesky', code: `${motor}\ndef plan():\n    x = yield from bps.rd(m1)\n    yield from bps.read(m2)\n    yield from bps.trigger_and_read([m1, m2])\nresults = {}\n`, reads: ['XF:M1', 'XF:M2', 'XF:M1', 'XF:M2'] },
+  {
+    name: 'bps.mv and bps.rd of a signal with its own setpoint PV',
+    library: 'bluesky',
+    code: lines('import bluesky.plan_stubs as bps', 'from ophyd import EpicsSignal', 's = EpicsSignal("X:RBV", write_pv="X:SP", name="s")', 'def plan():', '    yield from bps.mv(s, 1)', '    x = yield from bps.rd(s)'),
+    writes: [['X:SP', 1]],
+    reads: ['X:RBV'],
+  },
   { name: 'bp.count', library: 'bluesky', code: lines('from bluesky.plans import count', 'from ophyd import EpicsSignalRO', 'det = EpicsSignalRO("XF:DET", name="det")', 'plan = count([det], num=5)').replace('results = {}', 'results = {}'), reads: ['XF:DET'] },
   { name: 'scans', library: 'bluesky', code: lines('import bluesky.plans as bp', 'from ophyd import EpicsMotor, EpicsSignalRO', 'det = EpicsSignalRO("D", name="det")', 'm = EpicsMotor("M", name="m")', 'bp.scan([det], m, -1, 1, 10)', 'bp.rel_scan([det], m, -1, 1, 10)', 'bp.grid_scan([det], m, -1, 1, 3)', 'bp.rel_grid_scan([det], m, -1, 1, 3)', 'bp.list_scan([det], m, [1, 2])', 'bp.rel_list_scan([det], m, [1, 2])'), writes: [[null, null], [null, null], [null, null], [null, null], [null, null], [null, null]] },
 ];
@@ -220,6 +228,7 @@ export const boundValueCases: LibraryCase[] = [
   { name: 'map over epics.PV.put', library: 'pyepics', code: lines('import epics', 'pvs = [epics.PV("A"), epics.PV("B")]', 'list(map(epics.PV.put, pvs, [1, 2]))'), writes: [[null, null]] },
   { name: 'w = ca.put, never called here', library: 'pyepics', code: lines('from epics import ca', 'w = ca.put'), writes: [[null, null]] },
   { name: 'a bound put stored in a dict', library: 'pyepics', code: lines('from epics import PV', 'actions = {"go": PV("A:B").put}'), writes: [['A:B', null]] },
+  { name: 'the put of a signal with its own setpoint PV', library: 'ophyd', code: lines('from ophyd import EpicsSignal', 's = EpicsSignal("X:RBV", write_pv="X:SP", name="s")', 'w = s.put'), writes: [['X:SP', null]] },
 ];
 
 /** Harmless code in the same families: no write, nothing blocking. */

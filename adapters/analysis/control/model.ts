@@ -63,6 +63,10 @@ export interface MethodSpec {
 export interface ClassSpec {
   /** Where the constructor takes the object's name (the PV, device or prefix); absent: nameless (a client context). */
   name?: ArgRef;
+  /** Where the constructor may name another PV that writes go to (ophyd's `write_pv`); when the call leaves it out, writes go to the object's name. */
+  writeName?: ArgRef;
+  /** Appended to the object's name for what it reads (ophyd's `EpicsSignalWithRBV("P")` reads `P_RBV` and writes `P`). */
+  readSuffix?: string;
   /** Methods that read, write or return control objects; every other method does nothing the analyzer reports. */
   methods: Readonly<Record<string, MethodSpec>>;
   /** Attributes whose loading reads the control system: a list, or `any` attribute not a method (Tango). */

@@ -7,8 +7,9 @@
  */
 import { arg, read, self, write, type ClassSpec, type LibraryModel } from './model.ts';
 
-const signal = (nameKeyword: string): ClassSpec => ({
-  name: arg(0, nameKeyword),
+/** A signal's methods and attributes; `pvs` says where its constructor names the PVs it reads and writes. */
+const signal = (pvs: Pick<ClassSpec, 'name' | 'writeName' | 'readSuffix'>): ClassSpec => ({
+  ...pvs,
   methods: {
     put: write(self, arg(0, 'value')),
     set: write(self, arg(0, 'value')),
@@ -53,8 +54,10 @@ export const ophyd: LibraryModel = {
   classes: {
     // a soft signal holds its value in memory: known, so its `put` is not taken for a write by the patterns
     'ophyd.Signal': { methods: {} },
-    'ophyd.EpicsSignal': signal('read_pv'),
-    'ophyd.EpicsSignalWithRBV': signal('prefix'),
+    // EpicsSignal(read_pv, write_pv=None): writes go to write_pv when it is given
+    'ophyd.EpicsSignal': signal({ name: arg(0, 'read_pv'), writeName: arg(1, 'write_pv') }),
+    // EpicsSignalWithRBV(prefix) is EpicsSignal(prefix + "_RBV", write_pv=prefix)
+    'ophyd.EpicsSignalWithRBV': signal({ name: arg(0, 'prefix'), readSuffix: '_RBV' }),
     'ophyd.EpicsSignalRO': {
       name: arg(0, 'read_pv'),
       methods: { get: read(self), read: read(self), subscribe: read(self) },
