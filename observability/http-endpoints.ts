@@ -42,7 +42,8 @@ async function answer(request: IncomingMessage, response: ServerResponse, metric
   if (path === '/healthz') return send(response, 200, 'text/plain', 'ok\n');
   if (path === '/readyz') {
     const failures = await failingChecks(checks);
-    const body = JSON.stringify({ ready: failures.length === 0, failures }) + '\n';
+    // The checks are named so a probe's reader sees what was checked (an executor's include its kernel).
+    const body = JSON.stringify({ ready: failures.length === 0, checks: checks.map((check) => check.name), failures }) + '\n';
     return send(response, failures.length === 0 ? 200 : 503, 'application/json', body);
   }
   send(response, 404, 'text/plain', 'not found: try /metrics, /healthz or /readyz\n');

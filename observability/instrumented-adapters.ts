@@ -5,21 +5,20 @@
  */
 import type { CodeAnalyzer } from '../adapters/analysis/analyzer.ts';
 import type { CodeGenerator } from '../adapters/generators/generator.ts';
-import type { Kernel } from '../adapters/kernels/kernel.ts';
+import type { Kernel, WarmPool } from '../adapters/kernels/kernel.ts';
 import type { PyexecMetrics } from './metrics.ts';
 import { withSpan, type Tracing } from './tracing.ts';
 
-/** A kernel may report its warm pool; kernels that keep none leave it out. */
-interface WarmPoolReporter {
-  warmPool?(): { ready: number; misses: number };
-}
-
-export function instrumentKernel(kernel: Kernel & WarmPoolReporter, metrics: PyexecMetrics, tracing: Tracing | null): Kernel {
+/** The wrapped kernel still answers for its warm pool and readiness. */
+export function instrumentKernel(kernel: Kernel, metrics: PyexecMetrics, tracing: Tracing | null): Kernel {
   const labels = { kernel: kernel.name };
-  if (kernel.warmPool) reportWarmPool(kernel.warmPool.bind(kernel), metrics, kernel.name);
+  const warmPool = kernel.warmPool?.bind(kernel);
+  if (warmPool) reportWarmPool(warmPool, metrics, kernel.name);
   return {
     name: kernel.name,
     close: () => kernel.close(),
+    warmPool,
+    ready: kernel.ready?.bind(kernel),
     execute: (job, signal) =>
       withSpan(tracing, 'kernel.execute', job.execution_id, { 'pyexec.kernel': kernel.name, 'pyexec.mode': job.mode }, async () => {
         const stop = metrics.kernelSeconds.startTimer(labels);
@@ -43,7 +42,7 @@ function isSandboxFailure(error: unknown): boolean {
   return error instanceof Error && (/sandbox/i.test(error.name) || /sandbox/i.test(error.message));
 }
 
-function reportWarmPool(read: () => { ready: number; misses: number }, metrics: PyexecMetrics, kernel: string): void {
+function reportWarmPool(read: () => WarmPool, metrics: PyexecMetrics, kernel: string): void {
   metrics.onScrape(() => {
     const { ready, misses } = read();
     metrics.warmPoolSize.set({ kernel }, ready);

@@ -7,11 +7,6 @@ import type { Kernel } from '../adapters/kernels/kernel.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { ReadinessCheck } from './http-endpoints.ts';
 
-/** A kernel may say whether it can take a job now (a warm pool with none ready, a server down). */
-interface ReadinessReporter {
-  ready?(): Promise<void>;
-}
-
 const probeKey = 'readyz.probe';
 
 export function transportChecks(transport: Transport): ReadinessCheck[] {
@@ -21,6 +16,7 @@ export function transportChecks(transport: Transport): ReadinessCheck[] {
   ];
 }
 
-export function kernelCheck(kernel: Kernel & ReadinessReporter): ReadinessCheck {
+/** A kernel that cannot say (no `ready`) is taken as ready: it reports failures per job. */
+export function kernelCheck(kernel: Kernel): ReadinessCheck {
   return { name: 'kernel', check: async () => void (await kernel.ready?.()) };
 }

@@ -14,6 +14,17 @@ export interface Kernel {
   readonly name: string;
   execute(job: ExecuteJob, signal?: AbortSignal): Promise<ExecuteResult>;
   close(): Promise<void>;
+  /** Kernels that keep warm interpreters ahead (fork servers, pooled Jupyter kernels) say how many, read at each metrics scrape. */
+  warmPool?(): WarmPool;
+  /** Resolves when the kernel can take a job now; rejects with the reason when not (for /readyz). Prompt: it reports, it does not wait for warm-up. */
+  ready?(): Promise<void>;
+}
+
+export interface WarmPool {
+  /** Warm interpreters ready to take a job now. */
+  ready: number;
+  /** Jobs since start that found none ready (they waited for a start, or ran cold). */
+  misses: number;
 }
 
 export class KernelUnavailableError extends Error {

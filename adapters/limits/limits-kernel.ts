@@ -44,6 +44,8 @@ export function withChannelLimits(kernel: Kernel, source: LimitsSource, logger: 
       return { ...result, channel_limits: { ...databaseFields(state), writes } };
     },
     close: () => kernel.close(),
+    warmPool: kernel.warmPool?.bind(kernel),
+    ready: kernel.ready?.bind(kernel),
   };
 }
 

@@ -3,7 +3,9 @@
  * (separate processes on a real nats-server) while executions run; the test
  * reads the counters back through Prometheus's query API, checks the
  * exposition with promtool, and probes /healthz and /readyz — including
- * /readyz failing while the NATS server is down.
+ * /readyz failing while the NATS server is down, and the executor's /readyz
+ * checking its kernel. The executor's warm pool (a fork server per mode)
+ * is read back too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsServer } from '../support/nats-server.ts';
@@ -56,6 +58,9 @@ describe('metrics scraped by a real Prometheus', () => {
     await eventually(async () => (await prometheus.value('sum(pyexec_kernel_executions_total{role="executor",status="succeeded"})')) === 3 || undefined, 'the executor\'s kernel runs');
     expect(await prometheus.value('sum(pyexec_generation_attempts_total{result="ok"})')).toBe(3);
     expect(await prometheus.value('pyexec_approvals_pending')).toBe(0);
+    // The site's two modes, one fork server each; none missing for long enough to be scraped as such.
+    await eventually(async () => (await prometheus.value('pyexec_warm_pool_size{role="executor",kernel="local-warm"}')) === 2 || undefined, 'the executor\'s warm pool');
+    expect(await prometheus.value('pyexec_warm_pool_misses{role="executor",kernel="local-warm"}')).not.toBeNull();
     expect(await prometheus.targetHealth()).toEqual(['up', 'up']);
   });
 
@@ -72,7 +77,10 @@ describe('metrics scraped by a real Prometheus', () => {
     expect((await fetch(`http://${address}/healthz`)).status).toBe(200);
     const ready = await fetch(`http://${address}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, failures: [] });
+    expect(await ready.json()).toEqual({ ready: true, checks: ['bus', 'store'], failures: [] });
+    const executorReady = await fetch(`http://${metricsAddress(executor)}/readyz`);
+    expect(executorReady.status).toBe(200);
+    expect(await executorReady.json()).toEqual({ ready: true, checks: ['kernel', 'bus', 'store'], failures: [] });
     await nats.stop();
     try {
       const down = await fetch(`http://${address}/readyz`);

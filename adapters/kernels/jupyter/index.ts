@@ -8,9 +8,9 @@
 import type { Config, ExecutionModeConfig } from '../../../config/schema.ts';
 import type { ExecuteJob, ExecuteResult } from '../../../bus/messages.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
-import type { Kernel } from '../kernel.ts';
+import type { Kernel, WarmPool } from '../kernel.ts';
 import { defaultMaxFileBytes, defaultMaxProcesses } from '../local/options.ts';
-import { serverSettings } from './live-kernel.ts';
+import { serverAnswers, serverSettings } from './live-kernel.ts';
 import { KernelPool } from './pool.ts';
 import { runJob, type JobLimits } from './run-job.ts';
 
@@ -25,6 +25,10 @@ export interface JupyterKernelOptions {
 export interface JupyterKernel extends Kernel {
   /** Resolves once every mode's pool holds its warm kernels and retired kernels are shut down (optional: pools also fill on demand). */
   warmUp(): Promise<void>;
+  /** Every kernelspec's pool together. */
+  warmPool(): WarmPool;
+  /** The server answers now and every pool can hand out a kernel (pool.ts checkReady). */
+  ready(): Promise<void>;
 }
 
 export function createJupyterKernel(options: JupyterKernelOptions): JupyterKernel {
@@ -65,6 +69,18 @@ export function createJupyterKernel(options: JupyterKernelOptions): JupyterKerne
     name,
     async warmUp() {
       await Promise.all([...pools.values()].map((pool) => pool.fill()));
+    },
+    warmPool() {
+      let ready = 0;
+      let misses = 0;
+      for (const pool of pools.values()) {
+        ready += pool.readyCount;
+        misses += pool.misses;
+      }
+      return { ready, misses };
+    },
+    async ready() {
+      await Promise.all([serverAnswers(settings), ...[...pools.values()].map((pool) => pool.checkReady())]);
     },
     async execute(job: ExecuteJob, signal?: AbortSignal): Promise<ExecuteResult> {
       const mode = modeOf(config, job);

@@ -28,6 +28,18 @@ export function serverSettings(url: string, token: string): ServerConnection.ISe
   return ServerConnection.makeSettings({ baseUrl: url, wsUrl: url.replace(/^http/, 'ws'), token });
 }
 
+/** Resolves when the server answers an authenticated request now (cached answers, such as its kernelspecs, say nothing of that). */
+export async function serverAnswers(settings: ServerConnection.ISettings, timeoutMs = 1500): Promise<void> {
+  let response: Response;
+  try {
+    response = await withTimeout(ServerConnection.makeRequest(`${settings.baseUrl.replace(/\/?$/, '/')}api/status`, {}, settings), timeoutMs, 'no answer');
+  } catch (error) {
+    throw unavailable(`the Jupyter server at ${settings.baseUrl} does not answer`, error);
+  }
+  await response.body?.cancel();
+  if (!response.ok) throw new KernelUnavailableError(`the Jupyter server at ${settings.baseUrl} answered api/status with ${response.status}`);
+}
+
 /** Starts a kernel of `name` and waits until it answers; KernelUnavailableError when it cannot. */
 export async function startLiveKernel(
   settings: ServerConnection.ISettings,

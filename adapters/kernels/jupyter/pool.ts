@@ -36,6 +36,8 @@ export interface KernelPoolOptions {
 
 /** Longer than the service's work after an execution (a few ms), short next to a kernel start (~1 s). */
 const replaceDelayMs = 50;
+/** A readiness check reports within the probe's time (2 s) even while a busy server lists its kernelspecs. */
+const readyCheckMs = 1000;
 
 interface Waiter {
   resolve: (kernel: LiveKernel) => void;
@@ -52,6 +54,11 @@ export class KernelPool {
   private readonly cullTimer: NodeJS.Timeout;
   private lastTakenAt = performance.now();
   private closed = false;
+  /** Takes that found no warm kernel ready although the pool keeps some ahead. */
+  private missCount = 0;
+  private everWarm = false;
+  /** The last kernel start's failure, until a kernel arrives. */
+  private lastStartError: Error | null = null;
   private readonly logger: Logger;
   /** The kernelspec's staging root, asked once (a failed ask is asked again). */
   private staging: Promise<string | null> | undefined;
@@ -65,6 +72,35 @@ export class KernelPool {
   /** Kernels ready or starting ahead. */
   get warmCount(): number {
     return this.ready.length + this.starts.size - this.waiters.length;
+  }
+
+  /** Warm kernels that can take an execution now. */
+  get readyCount(): number {
+    return this.ready.filter(isUsable).length;
+  }
+
+  get misses(): number {
+    return this.missCount;
+  }
+
+  /**
+   * Resolves when the pool can hand out a kernel: the kernelspec is usable
+   * and a warm kernel waits, or (between executions, or after idle kernels
+   * were shut down) the last start succeeded. Rejects before the first
+   * kernel is warm and while starts fail; then starts kernels if none is
+   * under way, so a pool nobody filled, or a server that is back, becomes
+   * ready without waiting for a job.
+   */
+  async checkReady(): Promise<void> {
+    if (this.closed) throw new KernelUnavailableError('the kernel pool is closed');
+    await withTimeout(this.stagingRoot(), readyCheckMs, 'the server did not list its kernelspecs').catch((error: Error) => {
+      throw error instanceof KernelUnavailableError ? error : new KernelUnavailableError(error.message);
+    });
+    if (this.options.size === 0 || this.readyCount > 0 || (this.everWarm && !this.lastStartError)) return;
+    if (this.starts.size === 0) this.refill();
+    const name = this.options.kernelName;
+    if (this.lastStartError) throw new KernelUnavailableError(`no warm "${name}" kernel: the last start failed: ${this.lastStartError.message}`);
+    throw new KernelUnavailableError(`no warm "${name}" kernel yet (${this.starts.size} starting)`);
   }
 
   /**
@@ -88,6 +124,7 @@ export class KernelPool {
     this.lastTakenAt = performance.now();
     const kernel = this.takeReady();
     if (kernel) return Promise.resolve(kernel);
+    if (this.options.size > 0) this.missCount += 1;
     return new Promise<LiveKernel>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.startOne();
@@ -177,6 +214,8 @@ export class KernelPool {
   }
 
   private arrived(kernel: LiveKernel): void {
+    this.everWarm = true;
+    this.lastStartError = null;
     const waiter = this.waiters.shift();
     if (waiter) return waiter.resolve(kernel);
     if (this.closed) {
@@ -191,6 +230,7 @@ export class KernelPool {
 
   /** A start failed: the execution waiting for it fails; background refills wait for the next take. */
   private failed(error: Error): void {
+    this.lastStartError = error;
     const waiter = this.waiters.shift();
     if (waiter) waiter.reject(error);
     else this.logger.warn({ err: error.message }, 'warm kernel did not start');

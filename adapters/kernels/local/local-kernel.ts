@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describeZodError, executeJobSchema, type ExecuteJob, type ExecuteResult } from '../../../bus/messages.ts';
-import { KernelUnavailableError, type Kernel } from '../kernel.ts';
+import { KernelUnavailableError, type Kernel, type WarmPool } from '../kernel.ts';
 import { readKernelLimits } from '../../limits/kernel-files.ts';
 import { Attempt } from './attempt.ts';
 import { copyBack } from './copy-back.ts';
@@ -38,8 +38,14 @@ export function createLocalKernel(options: LocalKernelOptions): Kernel {
 
 class LocalKernel implements Kernel {
   readonly name: string;
+  /** Warm only: one fork server per mode is the warm pool. */
+  readonly warmPool?: () => WarmPool;
   private readonly servers = new Map<string, Promise<ForkServer>>();
-  private readonly failedAt = new Map<string, number>();
+  /** The last fork server that became ready, per mode (it may have died since). */
+  private readonly started = new Map<string, ForkServer>();
+  private readonly failures = new Map<string, { at: number; reason: string }>();
+  /** Jobs that found their mode's fork server not running (starting, dead or failed). */
+  private warmMisses = 0;
   private readonly sandboxes: LocalSandboxes;
   /** Executions still being torn down (killed, cgroup and staging folder removed) after their result. */
   private readonly teardowns = new Set<Promise<void>>();
@@ -50,7 +56,26 @@ class LocalKernel implements Kernel {
     this.sandboxes = new LocalSandboxes(options);
     if (options.isolation === 'none') options.logger.warn({ kernel: this.name }, 'execution.isolation is none: generated code runs WITHOUT the OS sandbox (no namespaces, no network policy, no Landlock)');
     else void this.sandboxes.check().catch((error: unknown) => options.logger.error({ error: String(error) }, 'no OS sandbox: no code will run until this is fixed'));
-    if (options.warm) for (const mode of Object.keys(options.modes)) void this.serverFor(mode).catch(() => undefined);
+    if (options.warm) {
+      this.warmPool = () => ({ ready: Object.keys(options.modes).filter((mode) => this.isWarm(mode)).length, misses: this.warmMisses });
+      for (const mode of Object.keys(options.modes)) void this.serverFor(mode).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Ready when the interpreter resolves, the OS sandbox works (isolation
+   * `sandbox`) and, warm, every mode's fork server runs. A dead server is
+   * replaced now rather than at the next job; one that failed to start
+   * leaves the kernel unready (jobs of its mode run cold, a second slower).
+   */
+  async ready(): Promise<void> {
+    if (this.closed) throw new KernelUnavailableError(`${this.name} kernel is closed`);
+    await resolvePython(this.options.pythonEnvPath);
+    if (this.sandboxes.enabled) await this.sandboxes.check();
+    if (!this.options.warm) return;
+    const missing = Object.keys(this.options.modes).filter((mode) => !this.isWarm(mode));
+    for (const mode of missing) void this.serverFor(mode).catch(() => undefined);
+    if (missing.length > 0) throw new KernelUnavailableError(`no fork server running: ${missing.map((mode) => this.whyNotWarm(mode)).join('; ')}`);
   }
 
   async execute(input: ExecuteJob, signal?: AbortSignal): Promise<ExecuteResult> {
@@ -79,6 +104,7 @@ class LocalKernel implements Kernel {
     this.closed = true;
     const servers = [...this.servers.values()];
     this.servers.clear();
+    this.started.clear();
     await Promise.all(servers.map((server) => server.then((s) => s.close()).catch(() => undefined)));
     await Promise.all(this.teardowns);
     await this.sandboxes.close();
@@ -89,6 +115,7 @@ class LocalKernel implements Kernel {
    * the code ran is replaced and the run tried once more on the new one.
    */
   private async tryWarm(job: ExecuteJob, spec: HarnessSpec, signal?: AbortSignal): Promise<ExecuteResult | null> {
+    if (!this.isWarm(job.mode)) this.warmMisses += 1;
     for (let attemptNumber = 1; attemptNumber <= warmTries; attemptNumber++) {
       let server: ForkServer;
       try {
@@ -119,17 +146,33 @@ class LocalKernel implements Kernel {
         return this.serverFor(mode);
       });
     }
-    const failedAt = this.failedAt.get(mode);
-    if (failedAt !== undefined && Date.now() - failedAt < restartCooldownMs) {
+    const failure = this.failures.get(mode);
+    if (failure !== undefined && Date.now() - failure.at < restartCooldownMs) {
       return Promise.reject(new KernelUnavailableError(`the fork server of mode ${mode} failed recently`));
     }
-    const started = this.startServer(mode);
-    this.servers.set(mode, started);
-    started.catch(() => {
-      this.failedAt.set(mode, Date.now());
-      if (this.servers.get(mode) === started) this.servers.delete(mode);
-    });
-    return started;
+    const starting = this.startServer(mode);
+    this.servers.set(mode, starting);
+    starting.then(
+      (server) => {
+        this.failures.delete(mode);
+        this.started.set(mode, server);
+      },
+      (error: unknown) => {
+        this.failures.set(mode, { at: Date.now(), reason: error instanceof Error ? error.message : String(error) });
+        if (this.servers.get(mode) === starting) this.servers.delete(mode);
+      },
+    );
+    return starting;
+  }
+
+  private isWarm(mode: string): boolean {
+    return this.started.get(mode)?.alive === true;
+  }
+
+  private whyNotWarm(mode: string): string {
+    const failure = this.failures.get(mode);
+    if (failure) return `mode ${mode}'s failed to start, its jobs run cold (${failure.reason})`;
+    return this.started.has(mode) ? `mode ${mode}'s died, a new one is starting` : `mode ${mode}'s is starting`;
   }
 
   private async startServer(mode: string): Promise<ForkServer> {
