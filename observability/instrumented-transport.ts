@@ -92,12 +92,20 @@ function instrumentQueues(queues: WorkQueue, { metrics, tracing }: TransportInst
   };
 }
 
+/** The kinds of key pyexec writes (bus/subjects.ts kvKeys); any other key is `other`, so the label stays bounded. */
+const keyKinds = new Set(['exec', 'claim', 'result', 'supervisors']);
+
+export function keyKind(key: string): string {
+  const kind = key.split('.')[0] ?? '';
+  return keyKinds.has(kind) ? kind : 'other';
+}
+
 function instrumentKv(kv: KvStore, metrics: PyexecMetrics): KvStore {
   const counted = async <T>(operation: string, key: string, call: () => Promise<T>): Promise<T> => {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof CasConflictError) metrics.casConflicts.inc({ key_kind: key.split('.')[0] ?? 'other' });
+      if (error instanceof CasConflictError) metrics.casConflicts.inc({ key_kind: keyKind(key) });
       else if (error instanceof StoreUnavailableError) metrics.storeUnavailable.inc({ operation });
       throw error;
     }

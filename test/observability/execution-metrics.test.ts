@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecutionEvent } from '../../bus/messages.ts';
 import { ExecutionMetrics, refusalFamily } from '../../observability/execution-metrics.ts';
-import { subjectFamily } from '../../observability/instrumented-transport.ts';
+import { keyKind, subjectFamily } from '../../observability/instrumented-transport.ts';
+import { kvKeys } from '../../bus/subjects.ts';
 import { PyexecMetrics } from '../../observability/metrics.ts';
 
 const at = '2026-12-02T00:00:00.000Z';
@@ -55,5 +56,10 @@ describe('execution metrics', () => {
     expect(subjectFamily('pyexec.jobs.execute.read_only')).toBe('pyexec.jobs.execute.read_only');
     expect(subjectFamily('pyexec.cmd.generate')).toBe('pyexec.cmd.generate');
     expect(subjectFamily('pyexec.results.0b7c1e2a-1111-4c4c-8888-123456789abc')).toBe('pyexec.results');
+    expect(keyKind(kvKeys.execution('0b7c1e2a-1111-4c4c-8888-123456789abc'))).toBe('exec');
+    expect(keyKind(kvKeys.jobClaim('0b7c1e2a:execution:1'))).toBe('claim');
+    expect(keyKind(kvKeys.jobResult('0b7c1e2a:execution:1'))).toBe('result');
+    expect(keyKind(kvKeys.supervisor('supervisor-1'))).toBe('supervisors');
+    expect(keyKind('0b7c1e2a-1111-4c4c-8888-123456789abc')).toBe('other');
   });
 });
