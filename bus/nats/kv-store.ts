@@ -38,7 +38,10 @@ export class NatsKvStore implements KvStore {
     });
     const kvm = new Kvm(connection);
     if (existing) return new NatsKvStore(await kvm.open(options.bucket, { allow_direct: existing.config.allow_direct }));
-    const limits = { history: options.history, replicas: options.replicas, storage: StorageType.File };
+    // Direct gets are answered by any replica, which may lag the leader: a redelivered job would not
+    // see its stored result and a read-only job would run twice. A replicated bucket reads through its
+    // leader; a single server is consistent either way and keeps the faster direct get.
+    const limits = { history: options.history, replicas: options.replicas, storage: StorageType.File, allow_direct: options.replicas === 1 };
     return new NatsKvStore(await kvm.create(options.bucket, limits));
   }
 

@@ -84,4 +84,21 @@ describe('three-node JetStream cluster', () => {
     expect(next).toBeGreaterThan(kept);
     await expect(reader.kv.update('exec.before-failover', { n: 3 }, kept)).rejects.toThrow(/no longer at revision/);
   });
+
+  it('reads the replicated KV through its leader: a value just written is what every client reads next', async () => {
+    const connection = await connect({ servers: cluster.urls });
+    try {
+      // A direct get may be answered by a replica that lags the leader (a redelivered job would miss its stored result).
+      expect((await (await jetstreamManager(connection)).streams.info('KV_pyexec')).config.allow_direct).toBe(false);
+    } finally {
+      await connection.close();
+    }
+    const writer = transports[0] as Transport;
+    const readers = transports.slice(1);
+    let revision = await writer.kv.create('exec.read-after-write', { n: 0 });
+    for (let n = 1; n <= 100; n++) {
+      revision = await writer.kv.update('exec.read-after-write', { n }, revision);
+      for (const reader of readers) expect(await reader.kv.get('exec.read-after-write')).toMatchObject({ value: { n }, revision });
+    }
+  });
 });
