@@ -1,19 +1,23 @@
 /**
  * What this machine offers the sandbox, checked once at start by starting a
  * real one: bwrap present, user namespaces allowed, the mounts accepted,
- * Landlock with signal scoping (ABI >= 6) inside; and which cgroups can be
+ * Landlock with signal scoping (ABI >= 6) inside, a private /tmp and
+ * /dev/shm per execution (a nested user and mount namespace); and which cgroups can be
  * made. Anything missing for the sandbox itself is a SandboxUnavailableError
  * naming it and the fix; missing cgroups are a gap the caller logs once.
  */
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
+import { z } from 'zod';
 import type { Logger } from '../logger.ts';
 import { detectCgroups, type CgroupSupport } from './cgroups.ts';
 import { SandboxUnavailableError } from './errors.ts';
 import { insideLib, ModeSandbox } from './mode-sandbox.ts';
 
 const requiredLandlockAbi = 6;
+/** What python/pyexec_confine.py prints when run as the probe. */
+const probeOutputSchema = z.object({ landlock_abi: z.number().int(), private_mounts_refused: z.string().nullable() });
 const probeTimeoutMs = 30_000;
 
 export interface SandboxSupport {
@@ -58,12 +62,18 @@ async function probe(python: string, logger: Logger, searchPath: string): Promis
   const sandbox = await ModeSandbox.open({ name: 'probe', python, network: 'none', readOnly: [], cgroups: null, logger });
   try {
     const command = sandbox.command([python, `${insideLib}/pyexec_confine.py`], { PATH: '/usr/bin:/bin' });
-    const output = await run(command.file, command.args, command.env);
-    const abi = Number(output.trim());
+    const found = probeOutputSchema.parse(JSON.parse(await run(command.file, command.args, command.env)));
+    const abi = found.landlock_abi;
     if (!(abi >= requiredLandlockAbi)) {
       throw new SandboxUnavailableError(
-        `Landlock ABI ${requiredLandlockAbi} or newer is needed, the kernel offers ${Number.isFinite(abi) ? abi : 'none'}`,
+        `Landlock ABI ${requiredLandlockAbi} or newer is needed, the kernel offers ${abi > 0 ? abi : 'none'}`,
         'a Linux kernel >= 6.12 with Landlock enabled (CONFIG_SECURITY_LANDLOCK=y, "landlock" in the lsm= boot parameter)',
+      );
+    }
+    if (found.private_mounts_refused !== null) {
+      throw new SandboxUnavailableError(
+        `an execution cannot get a private /tmp and /dev/shm (a user and mount namespace of its own inside the sandbox: ${found.private_mounts_refused})`,
+        'allow nested unprivileged user namespaces (user.max_user_namespaces > 0; no AppArmor or seccomp policy refusing them inside bwrap)',
       );
     }
     return 'support' in detection

@@ -39,7 +39,11 @@ export interface ModeSandboxSettings {
   logger: Logger;
 }
 
-/** The per-execution confinement a process inside applies (pyexec_confine), as JSON for the harness. */
+/** Sizes of an execution's private /tmp and /dev/shm (tmpfs; their pages also count against its memory cgroup). */
+export const privateTmpBytes = 1024 * 1024 * 1024;
+export const privateShmBytes = 512 * 1024 * 1024;
+
+/** The per-execution confinement a process inside applies (pyexec_confine.SlotPlan), as JSON for the harness. */
 export interface Confinement {
   work_root: string;
   scratch_root: string;
@@ -48,6 +52,8 @@ export interface Confinement {
   devices: string[];
   ports: number[];
   cgroup: Record<string, string | number> | null;
+  private_tmp_bytes: number;
+  private_shm_bytes: number;
 }
 
 export interface SandboxCommand {
@@ -123,6 +129,8 @@ export class ModeSandbox {
       devices: devicePaths,
       ports: [...new Set(this.forwardSpec.map((forward) => forward.port))],
       cgroup: this.cgroups?.insideSpec ?? null,
+      private_tmp_bytes: privateTmpBytes,
+      private_shm_bytes: privateShmBytes,
     };
   }
 

@@ -140,7 +140,8 @@ function coldAndWarm(current: () => Rig): void {
       '        results[path] = exc.strerror',
     ].join('\n');
     const { result } = await current().run(code);
-    expect(Object.entries(result.results ?? {}).filter(([, outcome]) => outcome === 'written')).toEqual([]);
+    // /tmp inside is the execution's private tmpfs (private-tmp.test.ts); the host's stays untouched.
+    expect(Object.entries(result.results ?? {}).filter(([, outcome]) => outcome === 'written')).toEqual([[`/tmp/${marker}`, 'written']]);
     expect(sha256(harnessPath)).toBe(harnessBefore);
     expect(existsSync(join(tmpdir(), marker))).toBe(false);
     expect(listing(current().serviceHome)).toEqual(homeBefore);

@@ -119,6 +119,39 @@ describe('Jupyter kernels in the sandbox, attacked', () => {
     expect(everythingReturned(result, job.folder)).not.toContain('planted');
   });
 
+  it('/tmp is the kernel\'s own: a file planted there reaches no later execution, nor the host', async () => {
+    const marker = newMarker();
+    const { result: planted } = await rig.run(`import os\nopen("/tmp/${marker}", "w").write("planted")\nresults = {"tmp": os.listdir("/tmp")}`);
+    expect(planted.status, JSON.stringify(planted.error)).toBe('succeeded');
+    expect(planted.results?.tmp).toContain(marker);
+    const { result: later } = await rig.run('import os\nresults = {"tmp": os.listdir("/tmp"), "shm": os.listdir("/dev/shm")}');
+    expect(JSON.stringify(later.results)).not.toContain(marker);
+    expect(existsSync(join(tmpdir(), marker))).toBe(false);
+  });
+
+  it('what forked children print reaches the output, through a pipe in the kernel\'s private /tmp that the host never sees', async () => {
+    const marker = newMarker();
+    const code = [
+      'import multiprocessing, os, sys',
+      'pid = os.fork()',
+      'if pid == 0:',
+      `    print("forked-${marker}")`,
+      '    os._exit(0)',
+      'os.waitpid(pid, 0)',
+      'def child():',
+      `    print("multiprocessing-${marker}")`,
+      'process = multiprocessing.get_context("fork").Process(target=child)',
+      'process.start()',
+      'process.join()',
+      'results = {"exit": process.exitcode}',
+    ].join('\n');
+    const { result } = await rig.run(code);
+    expect(result.status, JSON.stringify(result.error)).toBe('succeeded');
+    expect(result.stdout).toContain(`forked-${marker}`);
+    expect(result.stdout).toContain(`multiprocessing-${marker}`);
+    expect(existsSync(join(tmpdir(), 'pyexec-forked-output'))).toBe(false);
+  });
+
   it('writes nowhere outside its own folder: host /tmp, the service root, the checkout, the server state', async () => {
     const marker = newMarker();
     const targets = [join(tmpdir(), marker), join(rig.root, marker), join(process.cwd(), marker), join(rig.server.stateDir, marker), join(rig.siblingFolder, marker)];

@@ -18,7 +18,7 @@ The report never travels on stdout: generated code owns stdout.
 
 ``--confine`` is given when the process runs in pyexec's OS sandbox
 (adapters/sandbox/): each execution then takes a slot (its own cgroup, a
-staging folder, a private TMPDIR and MPLCONFIGDIR) and restricts itself with
+staging folder, a private /tmp, /dev/shm and MPLCONFIGDIR) and restricts itself with
 Landlock before any generated code runs (pyexec_confine, bound next to this
 file). The sandbox is the boundary; nothing in this file is.
 """
@@ -573,21 +573,22 @@ def _write_report(report):
     os.close(REPORT_FD)
 
 
-def _take_slot(confine, slot):
-    """In the sandbox, before any job: this execution's own cgroup and folders,
-    then Landlock (writes only to those folders). Irreversible; a failure ends
-    the process before code could run unconfined."""
-    pyexec_confine = _confine_module(confine)
-    work = os.path.join(confine["work_root"], slot)
-    scratch = os.path.join(confine["scratch_root"], slot)
-    if confine["cgroup"] is not None:
-        pyexec_confine.join_cgroup(confine["cgroup"], slot, confine["pids_max"], confine["memory_bytes"])
-    for folder in (work, os.path.join(scratch, "tmp"), os.path.join(scratch, "matplotlib")):
-        os.makedirs(folder, mode=0o700)
-    pyexec_confine.restrict(confine["readable"], [work, scratch] + confine["devices"], confine["ports"])
-    # Inherited from a non-dumpable fork server; Landlock now keeps this process away from it.
-    pyexec_confine.set_dumpable(True)
-    return {"work": work, "scratch": scratch}
+_slot_plan = []
+
+
+def slot_plan(confine):
+    """The confinement prepared once per process (pyexec_confine.SlotPlan; a process has one
+    confinement): a fork server prepares it before forking, so its spares only take slots from it."""
+    if not _slot_plan:
+        _slot_plan.append(_confine_module(confine).SlotPlan(confine))
+    return _slot_plan[0]
+
+
+def take_slot(confine, slot):
+    """In the sandbox, before any job: this execution's own cgroup, folders, private /tmp and
+    /dev/shm, then Landlock (writes only there). Irreversible; a failure ends the process before
+    code could run unconfined. Also used by the Jupyter kernels' start (pyexec_kernel_start)."""
+    return slot_plan(confine).take(slot)
 
 
 def _confine_module(confine):
@@ -611,7 +612,7 @@ def _enter_slot(spec, slot):
         spec["environment"],
         PATH=os.environ.get("PATH", "/usr/bin:/bin"),
         HOME=slot["work"],
-        TMPDIR=os.path.join(slot["scratch"], "tmp"),
+        TMPDIR="/tmp",
         MPLCONFIGDIR=os.path.join(slot["scratch"], "matplotlib"),
     )
 
@@ -654,7 +655,7 @@ def _run_and_report(spec, slot=None):
 
 def main_run(confine):
     spec = private_json.loads(sys.stdin.buffer.read().decode("utf-8"))
-    slot = _take_slot(confine, spec["slot"]) if confine is not None else None
+    slot = take_slot(confine, spec["slot"]) if confine is not None else None
     _run_and_report(spec, slot)
     # The report is out: interpreter teardown would only delay the caller.
     os._exit(0)
@@ -857,7 +858,7 @@ class _ForkServer:
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            taken = _take_slot(self.confine, slot) if self.confine is not None else None
+            taken = take_slot(self.confine, slot) if self.confine is not None else None
             request = _read_all(job_read)
             if not request:
                 os._exit(0)  # the server is gone: no job will come
@@ -913,6 +914,8 @@ def main_serve(socket_path, confine):
         # Children run generated code as this uid: they must not read or write this process's
         # memory through /proc/<pid>/mem (Landlock's ptrace scoping covers them too).
         _confine_module(confine).set_dumpable(False)
+        # Before the preload's gc.freeze: the plan's objects are then never traversed in a child.
+        slot_plan(confine)
     preload()
     _ForkServer(socket_path, confine).serve()
 

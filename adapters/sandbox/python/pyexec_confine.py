@@ -5,24 +5,33 @@ namespaces, an unprivileged uid and a read-only root. What this module adds
 is per execution, so that executions sharing one sandbox (children of a warm
 fork server) cannot reach each other or the server:
 
-* ``join_cgroup``: the calling process enters a fresh cgroup (pids and memory
-  limits for everything the execution starts; the executor kills the cgroup
-  at the end).
-* ``restrict``: Landlock. Reads only below the given system paths, writes
-  only below the execution's own folders, TCP connects only to the given
-  ports, and the scopes that keep signals and abstract Unix sockets inside
-  the execution's own domain (so it cannot signal, ptrace or read the memory
-  of the fork server, a sibling or the next spare child).
+* ``SlotPlan(confine).take(slot)``: the calling process takes an execution's
+  slot: it enters a fresh cgroup (pids and memory limits for everything the
+  execution starts; the executor kills the cgroup at the end), creates its
+  folders, gets a private ``/tmp`` and ``/dev/shm`` (size-limited tmpfs in a
+  mount namespace of its own, gone with its last process) and restricts
+  itself with Landlock: reads only below the system paths, writes only to
+  its own folders, TCP connects only to the allowed ports, and the scopes
+  that keep signals and abstract Unix sockets inside the execution's own
+  domain (so it cannot signal, ptrace or read the memory of the fork server,
+  a sibling or the next spare child).
 * ``set_dumpable(False)``: a process whose memory others must not read or
   write through /proc/<pid>/mem even with the same uid.
+
+A warm fork server makes the plan once and each spare child takes a slot
+from it: a forked child pays a page copy (tens of microseconds in a virtual
+machine) for every page it writes, so everything that can be prepared (file
+descriptors of the system paths, packed Landlock rules, byte strings) is
+prepared before the fork, and the child's part is a short run of system
+calls.
 
 Every call raises ``ConfinementError`` rather than run the code unconfined.
 Syscall numbers are x86_64 and aarch64 (the same for Landlock: 444-446).
 """
 
 import ctypes
+import json
 import os
-import resource
 import struct
 
 SYS_LANDLOCK_CREATE_RULESET = 444
@@ -34,6 +43,13 @@ LANDLOCK_RULE_NET_PORT = 2
 PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 O_PATH = 0o10000000
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+MS_NOSUID = 1 << 1
+MS_NODEV = 1 << 2
+MS_REC = 1 << 14
+MS_PRIVATE = 1 << 18
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 # Filesystem access rights (ABI 1, then REFER 2, TRUNCATE 3, IOCTL_DEV 5).
 FS_EXECUTE = 1 << 0
@@ -69,6 +85,9 @@ ALL_FS = READ | WRITE | FS_MAKE_CHAR | FS_MAKE_BLOCK | FS_IOCTL_DEV
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
+# Resolved now, not at first use in a forked child (where each new object costs page copies).
+for _name in ("prctl", "unshare", "mount", "capset"):
+    getattr(_libc, _name)
 
 
 class ConfinementError(OSError):
@@ -92,91 +111,189 @@ def set_dumpable(dumpable):
     _check(_libc.prctl(PR_SET_DUMPABLE, 1 if dumpable else 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE)")
 
 
-def _add_path_rule(ruleset, path, access):
+def _path_rule(fd, path, access):
+    """struct landlock_path_beneath_attr (packed: u64 allowed_access, s32 parent_fd), for an open O_PATH fd."""
+    if not os.path.isdir(path):
+        # Rights on a file; a device node also takes ioctls (isatty on /dev/null must say no, not EACCES).
+        access = (access | FS_IOCTL_DEV) & (FS_EXECUTE | FS_READ_FILE | FS_WRITE_FILE | FS_TRUNCATE | FS_IOCTL_DEV)
+    return struct.pack("=Qi", access, fd)
+
+
+def _open_path(path):
+    """An O_PATH descriptor, or None for a system path this machine does not have (it grants nothing)."""
     try:
-        fd = os.open(path, O_PATH | os.O_CLOEXEC)
+        return os.open(path, O_PATH | os.O_CLOEXEC)
     except FileNotFoundError:
-        return  # a system path this machine does not have grants nothing
+        return None
+
+
+def _write(path, value):
+    fd = os.open(path, os.O_WRONLY)
     try:
-        # struct landlock_path_beneath_attr is packed: u64 allowed_access, s32 parent_fd.
-        if not os.path.isdir(path):
-            # Rights on a file; a device node also takes ioctls (isatty on /dev/null must say no, not EACCES).
-            access = (access | FS_IOCTL_DEV) & (FS_EXECUTE | FS_READ_FILE | FS_WRITE_FILE | FS_TRUNCATE | FS_IOCTL_DEV)
-        attr = ctypes.create_string_buffer(struct.pack("=Qi", access, fd))
-        _check(_libc.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, attr, 0), "landlock_add_rule(%s)" % path)
+        os.write(fd, value)
     finally:
         os.close(fd)
 
 
-def restrict(readable, writable, connect_ports):
-    """Landlock for this process and all it starts: irreversible.
-
-    readable: paths (read + execute below them); writable: paths (read and
-    write below them); connect_ports: TCP ports this process may connect to
-    (binding TCP ports is refused)."""
-    abi = landlock_abi()
-    if abi < REQUIRED_ABI:
-        raise ConfinementError(0, "Landlock ABI %d or newer is needed, the kernel has %d" % (REQUIRED_ABI, abi))
-    handled_fs = ALL_FS if abi >= 5 else ALL_FS & ~FS_IOCTL_DEV
-    # struct landlock_ruleset_attr: u64 handled_access_fs, u64 handled_access_net, u64 scoped.
-    attr = ctypes.create_string_buffer(
-        struct.pack("=QQQ", handled_fs, NET_BIND_TCP | NET_CONNECT_TCP, SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL)
-    )
-    ruleset = _check(_libc.syscall(SYS_LANDLOCK_CREATE_RULESET, attr, ctypes.c_size_t(24), ctypes.c_uint32(0)), "landlock_create_ruleset")
-    try:
-        for path in readable:
-            _add_path_rule(ruleset, path, READ)
-        for path in writable:
-            _add_path_rule(ruleset, path, READ | WRITE)
-        for port in connect_ports:
-            rule = ctypes.create_string_buffer(struct.pack("=QQ", NET_CONNECT_TCP, port))
-            _check(_libc.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_NET_PORT, rule, 0), "landlock_add_rule(port %d)" % port)
-        _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
-        _check(_libc.syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0), "landlock_restrict_self")
-    finally:
-        os.close(ruleset)
+def _fail(what, exc):
+    raise ConfinementError(exc.errno or 0, "%s: %s" % (what, exc)) from None
 
 
-def join_cgroup(cgroup, name, pids_max, memory_bytes):
-    """Creates cgroup `name` below the delegated folders and moves this process into it.
+class PrivateMounts:
+    """tmpfs mounts private to a process and what it starts, in a mount namespace of its own (so
+    in a user namespace of its own, whose capabilities are dropped at once; the Landlock domain
+    that follows forbids any further mount). Their pages count against the execution's memory
+    cgroup, and they vanish with its last process. Prepared once, entered per slot."""
 
-    cgroup: {"version": 1, "pids": DIR, "memory": DIR} or {"version": 2, "dir": DIR}."""
-    try:
+    def __init__(self, mounts):
+        """mounts: [(target, size in bytes)]."""
+        self.targets = [target for target, _ in mounts]
+        self.mounts = [(target.encode(), b"size=%d,mode=1777" % size) for target, size in mounts]
+        self.uid_map = b"%d %d 1" % (os.getuid(), os.getuid())
+        self.gid_map = b"%d %d 1" % (os.getgid(), os.getgid())
+        # struct __user_cap_header_struct, then two empty __user_cap_data_struct: no capability at all.
+        self.cap_header = ctypes.create_string_buffer(struct.pack("=Ii", LINUX_CAPABILITY_VERSION_3, 0))
+        self.cap_data = ctypes.create_string_buffer(24)
+
+    def enter(self):
+        _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare(user, mount namespaces)")
+        try:
+            _write("/proc/self/setgroups", b"deny")
+            _write("/proc/self/uid_map", self.uid_map)
+            _write("/proc/self/gid_map", self.gid_map)
+        except OSError as exc:
+            _fail("cannot map the ids of the private mount namespace", exc)
+        # Nothing mounted here propagates back to the sandbox shared by other executions.
+        _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount(/, private)")
+        for target, options in self.mounts:
+            _check(_libc.mount(b"tmpfs", target, b"tmpfs", MS_NOSUID | MS_NODEV, options), "mount(tmpfs on %s)" % target)
+        _check(_libc.capset(self.cap_header, self.cap_data), "capset(none)")
+
+
+class SlotPlan:
+    """What taking a slot needs, prepared once (see the module docstring).
+
+    confine: the JSON the executor hands over (adapters/sandbox/mode-sandbox.ts,
+    ``Confinement``): work_root, scratch_root, readable, devices, ports,
+    cgroup, private_tmp_bytes, private_shm_bytes, plus pids_max and
+    memory_bytes from the kernel."""
+
+    def __init__(self, confine):
+        abi = landlock_abi()
+        if abi < REQUIRED_ABI:
+            raise ConfinementError(0, "Landlock ABI %d or newer is needed, the kernel has %d" % (REQUIRED_ABI, abi))
+        self.work_root = confine["work_root"]
+        self.scratch_root = confine["scratch_root"]
+        handled_fs = ALL_FS if abi >= 5 else ALL_FS & ~FS_IOCTL_DEV
+        # struct landlock_ruleset_attr: u64 handled_access_fs, u64 handled_access_net, u64 scoped.
+        self.ruleset_attr = struct.pack("=QQQ", handled_fs, NET_BIND_TCP | NET_CONNECT_TCP, SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL)
+        # Descriptors of the system paths stay open in this process: each child adds its rules from them.
+        self.fds = []
+        self.rules = []
+        for paths, access in ((confine["readable"], READ), (confine["devices"], READ | WRITE)):
+            for path in paths:
+                fd = _open_path(path)
+                if fd is not None:
+                    self.fds.append(fd)
+                    self.rules.append(_path_rule(fd, path, access))
+        self.port_rules = [struct.pack("=QQ", NET_CONNECT_TCP, port) for port in confine["ports"]]
+        self.private = PrivateMounts([("/tmp", confine["private_tmp_bytes"]), ("/dev/shm", confine["private_shm_bytes"])])
+        self.cgroup = self._cgroup_plan(confine["cgroup"], b"%d" % confine["pids_max"], b"%d" % confine["memory_bytes"])
+
+    @staticmethod
+    def _cgroup_plan(cgroup, pids_max, memory_bytes):
+        """(folder, [(file, value)] before joining, optional files) per controller; the process joins last."""
+        if cgroup is None:
+            return []
         if cgroup["version"] == 2:
-            folder = os.path.join(cgroup["dir"], name)
-            os.mkdir(folder)
-            _write(folder, "pids.max", pids_max)
-            _write(folder, "memory.max", memory_bytes)
-            _write(folder, "memory.swap.max", 0, optional=True)
-            _write(folder, "cgroup.procs", 0)
-            return
-        pids = os.path.join(cgroup["pids"], name)
-        memory = os.path.join(cgroup["memory"], name)
-        os.mkdir(pids)
-        os.mkdir(memory)
-        _write(pids, "pids.max", pids_max)
-        _write(memory, "memory.limit_in_bytes", memory_bytes)
+            return [(cgroup["dir"], [("pids.max", pids_max), ("memory.max", memory_bytes)], [("memory.swap.max", b"0")])]
         # With swap accounting the limit on memory+swap must be set too, or the excess swaps instead of failing.
-        _write(memory, "memory.memsw.limit_in_bytes", memory_bytes, optional=True)
-        _write(pids, "cgroup.procs", 0)
-        _write(memory, "cgroup.procs", 0)
-    except OSError as exc:
-        raise ConfinementError(exc.errno or 0, "cannot join cgroup %s: %s" % (name, exc)) from None
+        return [
+            (cgroup["pids"], [("pids.max", pids_max)], []),
+            (cgroup["memory"], [("memory.limit_in_bytes", memory_bytes)], [("memory.memsw.limit_in_bytes", memory_bytes)]),
+        ]
+
+    def take(self, slot):
+        """In the process that will run the execution, before any of its code: irreversible.
+        Returns the slot's folders (inside paths): work (the staging folder) and scratch."""
+        self._join_cgroup(slot)
+        work = os.path.join(self.work_root, slot)
+        scratch = os.path.join(self.scratch_root, slot)
+        try:
+            for folder in (work, scratch, os.path.join(scratch, "matplotlib")):
+                os.mkdir(folder, 0o700)
+        except OSError as exc:
+            _fail("cannot create the folders of slot %s" % slot, exc)
+        # A child of a non-dumpable fork server is non-dumpable, so its /proc/self files (the id
+        # maps) are not its own. Landlocked executions cannot reach it anyway (ptrace scoping: no
+        # access out of their own domain), and nothing runs in it but this until restrict().
+        set_dumpable(True)
+        self.private.enter()
+        self._restrict([work, scratch] + self.private.targets)
+        return {"work": work, "scratch": scratch}
+
+    def _join_cgroup(self, slot):
+        try:
+            created = []
+            for root, limits, optional in self.cgroup:
+                folder = os.path.join(root, slot)
+                os.mkdir(folder)
+                created.append(folder)
+                for name, value in limits:
+                    _write(os.path.join(folder, name), value)
+                for name, value in optional:
+                    if os.path.exists(os.path.join(folder, name)):
+                        _write(os.path.join(folder, name), value)
+            for folder in created:
+                _write(os.path.join(folder, "cgroup.procs"), b"0")
+        except OSError as exc:
+            _fail("cannot join cgroup %s" % slot, exc)
+
+    def _restrict(self, writable):
+        ruleset = _check(_libc.syscall(SYS_LANDLOCK_CREATE_RULESET, self.ruleset_attr, ctypes.c_size_t(24), ctypes.c_uint32(0)), "landlock_create_ruleset")
+        try:
+            for rule in self.rules:
+                _check(_libc.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, rule, 0), "landlock_add_rule")
+            for path in writable:
+                fd = _open_path(path)
+                if fd is None:
+                    raise ConfinementError(0, "landlock: %s is missing" % path)
+                try:
+                    rule = _path_rule(fd, path, READ | WRITE)
+                    _check(_libc.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, rule, 0), "landlock_add_rule(%s)" % path)
+                finally:
+                    os.close(fd)
+            for rule in self.port_rules:
+                _check(_libc.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_NET_PORT, rule, 0), "landlock_add_rule(port)")
+            _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
+            _check(_libc.syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0), "landlock_restrict_self")
+        finally:
+            os.close(ruleset)
+        # This process's copies of the plan's descriptors: the code has no use for them.
+        for fd in self.fds:
+            os.close(fd)
 
 
-def _write(folder, name, value, optional=False):
-    path = os.path.join(folder, name)
-    if optional and not os.path.exists(path):
-        return
-    with open(path, "w") as handle:
-        handle.write(str(value))
-
-
-def limit_file_size(max_bytes):
-    """RLIMIT_FSIZE: no single file (posix_fallocate included) grows past max_bytes."""
-    resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
+def _probe_private_mounts():
+    """In a child (the namespaces are the child's): None when /tmp and /dev/shm can be made private, else why not."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        message = b""
+        try:
+            PrivateMounts([("/tmp", 1 << 20), ("/dev/shm", 1 << 20)]).enter()
+        except OSError as exc:
+            message = str(exc).encode()
+        os.write(write_end, message)
+        os._exit(0)
+    os.close(write_end)
+    message = os.read(read_end, 4096).decode()
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    return message or None
 
 
 if __name__ == "__main__":
-    # The start-up probe (adapters/sandbox/detect.ts): run inside a sandbox, prints the Landlock ABI.
-    print(landlock_abi())
+    # The start-up probe (adapters/sandbox/detect.ts): run inside a sandbox, prints what it found.
+    print(json.dumps({"landlock_abi": landlock_abi(), "private_mounts_refused": _probe_private_mounts()}))

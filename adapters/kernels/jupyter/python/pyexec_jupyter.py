@@ -23,6 +23,7 @@ import inspect
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 
@@ -40,8 +41,51 @@ def load_ipython_extension(ipython):
     _protect_protocol()
     harness.preload()
     atexit.register(_end_process_group)
+    _pipe_forked_output(ipython.kernel)
     _take_over_execute(ipython.kernel)
     _loaded.append(True)
+
+
+#: The relay of forked children's output: an ipc socket in the kernel's private /tmp (pyexec_kernel_start).
+FORKED_OUTPUT_SOCKET = "/tmp/pyexec-forked-output"
+
+
+def _pipe_forked_output(kernel):
+    """ipykernel relays what forked children (os.fork, multiprocessing) print to the kernel
+    through a ZMQ pipe bound on TCP 127.0.0.1; in the sandbox, where Landlock refuses every TCP
+    bind, that pipe is never made and the children's output is dropped. The same pipe is bound
+    on an ipc socket instead, in the kernel's private /tmp (only its own processes see it)."""
+    iopub = getattr(kernel, "iopub_thread", None)
+    if iopub is None or iopub._pipe_flag or not os.environ.get("PYEXEC_STAGING"):
+        return
+    import zmq
+    from zmq.eventloop.zmqstream import ZMQStream
+
+    address = "ipc://" + FORKED_OUTPUT_SOCKET
+    pipe_in = iopub.socket.context.socket(zmq.PULL)
+    pipe_in.linger = 0
+    pipe_in.bind(address)
+    iopub._pipe_uuid = os.urandom(16)
+    attached = threading.Event()
+
+    def attach():
+        # The stream belongs to the IOPub thread's loop: made there.
+        iopub._pipe_in = ZMQStream(pipe_in, iopub.io_loop)
+        iopub._pipe_in.on_recv(iopub._handle_pipe_msg)
+        attached.set()
+
+    def setup_pipe_out():
+        context = zmq.Context()
+        pipe_out = context.socket(zmq.PUSH)
+        pipe_out.linger = 3000
+        pipe_out.connect(address)
+        return context, pipe_out
+
+    iopub.io_loop.add_callback(attach)
+    if not attached.wait(10):
+        raise RuntimeError("pyexec_jupyter: the IOPub thread did not take the forked-output pipe")
+    iopub._setup_pipe_out = setup_pipe_out
+    iopub._pipe_flag = True
 
 
 def ready():

@@ -8,7 +8,7 @@ reach an unconfined one through the kernel's event loops):
 
 * reads the connection file the launcher left in the read-only channels folder;
 * takes the slot as a local execution does: its own cgroup, its own work and
-  scratch folders, Landlock (writes only there, TCP connects only to the
+  scratch folders, a private /tmp and /dev/shm, Landlock (writes only there, TCP connects only to the
   allowed ports, no signals out of its domain);
 * writes the connection file again in the scratch folder, with the ZMQ ipc
   sockets there (the launcher links the server's socket paths to them);
@@ -29,7 +29,7 @@ def main(argv):
     kernel = argv[argv.index("--") + 1:]
     with open(connection_file, encoding="utf-8") as handle:
         connection = json.load(handle)
-    folders = pyexec_harness._take_slot(confine, slot)
+    folders = pyexec_harness.take_slot(confine, slot)
     scratch = folders["scratch"]
     connection["ip"] = os.path.join(scratch, "zmq")
     own_file = os.path.join(scratch, "kernel.json")
@@ -41,7 +41,7 @@ def main(argv):
     os.environ.update(
         PYEXEC_STAGING=folders["work"],
         HOME=folders["work"],
-        TMPDIR=os.path.join(scratch, "tmp"),
+        TMPDIR="/tmp",
         MPLCONFIGDIR=os.path.join(scratch, "matplotlib"),
         IPYTHONDIR=os.path.join(scratch, "ipython"),
         JUPYTER_RUNTIME_DIR=os.path.join(scratch, "runtime"),
