@@ -164,6 +164,15 @@ export class ControlAccesses {
   }
 
   /**
+   * A write reached through a method name held in a string
+   * (`operator.methodcaller("put", 5)`): which object's method, and so which
+   * argument is the value, is not known, so it names neither.
+   */
+  indirectWrite(written: string, node: SyntaxNode): void {
+    this.add('write', null, null, written, undefined, node);
+  }
+
+  /**
    * The PV an access through a control object reaches, when its name is a
    * literal: a write goes to the PV its constructor named for writes, if it
    * named one; a read to its name plus its class's read suffix; anything

@@ -39,9 +39,9 @@ export class EscapeChecks {
   call(qname: string, node: SyntaxNode, scope: Scope): void {
     switch (qname) {
       case 'operator.methodcaller':
-        return this.namedCallable('methodcaller', this.literalArguments(node, 1), node, scope);
+        return this.namedCallable('methodcaller', this.literalArguments(node, 1), node);
       case 'operator.attrgetter':
-        return this.namedCallable('attrgetter', this.literalArguments(node, Infinity), node, scope);
+        return this.namedCallable('attrgetter', this.literalArguments(node, Infinity), node);
       case 'functools.reduce':
       case '_functools.reduce':
         return this.reduce(node, scope);
@@ -82,7 +82,7 @@ export class EscapeChecks {
       });
   }
 
-  private namedCallable(kind: string, names: Array<string | null>, node: SyntaxNode, scope: Scope): void {
+  private namedCallable(kind: string, names: Array<string | null>, node: SyntaxNode): void {
     if (names.includes(null)) {
       this.report('resolution.dynamic_attribute', `operator.${kind} with a computed name: the analyzer cannot tell what it reaches`, node);
       return;
@@ -92,7 +92,7 @@ export class EscapeChecks {
     if (writes.length === 0) return;
     const shown = writes.map((name) => `"${name}"`).join(', ');
     this.report('resolution.indirect_call', `operator.${kind}(${shown}) reaches a control-system write through a name held in a string`, node);
-    this.controls.patternAccess('write', [null], `operator.${kind}`, node, scope);
+    this.controls.indirectWrite(`operator.${kind}`, node);
   }
 
   private reduce(node: SyntaxNode, scope: Scope): void {

@@ -92,6 +92,14 @@ describe('code that runs code', () => {
   });
 });
 
+describe('a write reached through a name held in a string', () => {
+  it('is listed without a PV or a value, since which method it reaches is not known', async () => {
+    const result = await analyse(['import operator, tango', 'd = tango.DeviceProxy("a/b/c")', 'operator.methodcaller("write_attribute", "x", 1)(d)', 'results = {}', ''].join('\n'));
+    expect(result.control_system.writes.map((w) => [w.pv, w.value, w.function]), explain(result)).toEqual([[null, null, 'operator.methodcaller']]);
+    expect(result.findings.some((f) => f.rule === 'resolution.indirect_call' && f.severity === 'blocking'), explain(result)).toBe(true);
+  });
+});
+
 describe('harmless code in the same families', () => {
   it.each(harmlessCases.map((c) => [c.name, c] as const))('%s passes', async (_name, entry) => {
     const result = await analyse(entry.code);
