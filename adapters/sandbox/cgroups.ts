@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type CgroupSupport = { version: 1; pids: string; memory: string } | { version: 2; dir: string };
@@ -181,12 +182,17 @@ export class ModeCgroups {
     }
   }
 
-  /** Kills until the cgroup is empty (forks in flight included), then removes it. */
+  /**
+   * Kills until the cgroup is empty (forks in flight included), then removes it.
+   * The removal is asynchronous: removing a memory cgroup that held an
+   * execution's pages takes the kernel milliseconds, which must not block
+   * the event loop that runs the next execution.
+   */
   async release(slot: string): Promise<void> {
     const deadline = Date.now() + releaseTimeoutMs;
     for (;;) {
       this.signal(slot, 'SIGKILL');
-      if (this.processes(slot).length === 0 && this.removeSlot(slot)) return;
+      if (this.processes(slot).length === 0 && (await this.removeSlot(slot))) return;
       if (Date.now() > deadline) throw new Error(`cgroup ${slot} still has processes after ${releaseTimeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, releasePollMs));
     }
@@ -215,12 +221,13 @@ export class ModeCgroups {
     return Object.values(this.folders).map((folder) => join(folder, slot));
   }
 
-  private removeSlot(slot: string): boolean {
+  private async removeSlot(slot: string): Promise<boolean> {
     for (const folder of this.slotFolders(slot)) {
       try {
-        if (existsSync(folder)) rmdirSync(folder);
-      } catch {
-        return false;
+        await rmdir(folder);
+      } catch (error) {
+        // Gone already is done; busy (a process still exiting) is tried again.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return false;
       }
     }
     return true;

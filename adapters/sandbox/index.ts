@@ -18,6 +18,6 @@
  */
 export { checkSandbox, type SandboxSupport } from './detect.ts';
 export { SandboxUnavailableError } from './errors.ts';
-export { ModeSandbox, sandboxPath, insideChannels, insideLib, insideScratch, insideWork, type Confinement, type ModeSandboxSettings, type SandboxCommand } from './mode-sandbox.ts';
+export { ModeSandbox, pythonPathBinds, sandboxPath, insideChannels, insideLib, insideScratch, insideWork, type Confinement, type ModeSandboxSettings, type SandboxCommand } from './mode-sandbox.ts';
 export type { NetworkPolicy } from './network.ts';
 export { sandboxUid, sandboxGid, type Bind } from './bwrap.ts';

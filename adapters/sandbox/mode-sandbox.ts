@@ -9,9 +9,10 @@
  * MPLCONFIGDIR; pyexec_confine gives each execution write access to its own
  * two only.
  */
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logger.ts';
 import { bwrapArgs, devicePaths, readablePaths, sandboxGid, sandboxUid, type Bind } from './bwrap.ts';
@@ -116,6 +117,11 @@ export class ModeSandbox {
     return this.cgroups !== null;
   }
 
+  /** Outside folders the execution cgroups are made in (one per controller; none without cgroups). */
+  get cgroupFolders(): string[] {
+    return this.cgroups?.binds.map((bind) => bind.outside) ?? [];
+  }
+
   /** Outside path of the folder the channels socket lives in (seen inside at insideChannels). */
   get channelsFolder(): string {
     return join(this.runDir, 'channels');
@@ -156,14 +162,13 @@ export class ModeSandbox {
     this.cgroups?.signal(slot, signal);
   }
 
-  /** After the execution: kill what is left until none is, remove its cgroup and folders. */
+  /** After the execution: kill what is left until none is, remove its cgroup and folders (off the event loop: file removals here take milliseconds each). */
   async release(slot: string): Promise<void> {
     try {
       await this.cgroups?.release(slot);
     } finally {
       const folders = this.slotFolders(slot);
-      rmSync(folders.work, { recursive: true, force: true });
-      rmSync(folders.scratch, { recursive: true, force: true });
+      await Promise.all([rm(folders.work, { recursive: true, force: true }), rm(folders.scratch, { recursive: true, force: true })]);
     }
   }
 
@@ -172,6 +177,14 @@ export class ModeSandbox {
     await this.relays.close();
     rmSync(this.runDir, { recursive: true, force: true });
   }
+}
+
+/** A mode's PYTHONPATH folders, visible at the same paths inside, read-only (relative or missing entries mean nothing there). */
+export function pythonPathBinds(pythonPath: string | undefined): Bind[] {
+  return (pythonPath ?? '')
+    .split(delimiter)
+    .filter((path) => isAbsolute(path) && existsSync(path))
+    .map((path) => ({ outside: path, inside: path, writable: false }));
 }
 
 /** A Python outside /usr (a virtualenv, a pyenv build) needs its prefix inside, read-only. */

@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionModeConfig } from '../../../config/schema.ts';
 import type { Logger } from '../../logger.ts';
-import { checkSandbox, insideChannels, insideLib, ModeSandbox, sandboxGid, sandboxUid, type Bind, type NetworkPolicy } from '../../sandbox/index.ts';
+import { checkSandbox, insideChannels, insideLib, ModeSandbox, pythonPathBinds, sandboxGid, sandboxUid, type Bind, type NetworkPolicy } from '../../sandbox/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const launcherPath = resolve(here, 'python/pyexec_kernel_sandbox.py');
@@ -89,14 +89,6 @@ export async function openJupyterSandboxes(options: JupyterSandboxOptions): Prom
   return { modes, close };
 }
 
-/** The mode's PYTHONPATH folders, bound read-only at the same paths. */
-function pythonPathBinds(pythonPath: string | undefined): Bind[] {
-  return (pythonPath ?? '')
-    .split(':')
-    .filter(Boolean)
-    .map((folder) => ({ outside: resolve(folder), inside: resolve(folder), writable: false }));
-}
-
 function launcherSpec(sandbox: ModeSandbox, name: string, mode: ExecutionModeConfig, extra: Bind[], options: JupyterSandboxOptions) {
   const confine = {
     ...sandbox.confinement(),
@@ -124,13 +116,8 @@ function launcherSpec(sandbox: ModeSandbox, name: string, mode: ExecutionModeCon
     channels: sandbox.channelsFolder,
     work_root: join(sandbox.runDir, 'work'),
     scratch_root: join(sandbox.runDir, 'scratch'),
-    cgroup_folders: cgroupFolders(command.args),
+    cgroup_folders: sandbox.cgroupFolders,
     uid: root ? sandboxUid : null,
     gid: root ? sandboxGid : null,
   };
-}
-
-/** The outside cgroup folders the sandbox binds (`--bind <outside> /pyexec/cg/<controller>`): slots are made below them. */
-function cgroupFolders(args: readonly string[]): string[] {
-  return args.flatMap((arg, index) => (arg === '--bind' && args[index + 2]?.startsWith('/pyexec/cg/') ? [args[index + 1] ?? ''] : []));
 }

@@ -5,9 +5,8 @@
  * cold path of the mode. Read-only inside: the harness folder and the mode's
  * PYTHONPATH entries (site packages an operator configured).
  */
-import { existsSync } from 'node:fs';
-import { delimiter, dirname, isAbsolute } from 'node:path';
-import { checkSandbox, insideLib, ModeSandbox, type Bind } from '../../sandbox/index.ts';
+import { dirname } from 'node:path';
+import { checkSandbox, insideLib, ModeSandbox, pythonPathBinds } from '../../sandbox/index.ts';
 import type { ForkServerSandbox } from './fork-server.ts';
 import { harnessPath } from './harness-protocol.ts';
 import { resolvePython } from './python-resolver.ts';
@@ -54,7 +53,7 @@ export class LocalSandboxes {
       name: name.replace(/[^A-Za-z0-9]/g, '-'),
       python,
       network: mode.network,
-      readOnly: [{ outside: dirname(harnessPath), inside: insideHarnessFolder, writable: false }, ...pythonPathBinds(mode.environment)],
+      readOnly: [{ outside: dirname(harnessPath), inside: insideHarnessFolder, writable: false }, ...pythonPathBinds(mode.environment.PYTHONPATH)],
       cgroups: support.cgroups,
       logger: this.options.logger,
     });
@@ -66,12 +65,4 @@ export class LocalSandboxes {
     });
     return { sandbox, harness: insideHarness, confinement };
   }
-}
-
-/** The mode's PYTHONPATH folders, visible at the same paths inside, read-only. */
-function pythonPathBinds(environment: Readonly<Record<string, string>>): Bind[] {
-  return (environment.PYTHONPATH ?? '')
-    .split(delimiter)
-    .filter((path) => isAbsolute(path) && existsSync(path))
-    .map((path) => ({ outside: path, inside: path, writable: false }));
 }
