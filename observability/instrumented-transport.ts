@@ -46,8 +46,16 @@ const familyLength: Readonly<Record<string, number>> = { jobs: 4, cmd: 3 };
 
 /** Subjects as bounded labels: `pyexec.jobs.execute.<mode>`, `pyexec.cmd.<command>`, else `pyexec.<kind>`. */
 export function subjectFamily(subject: string): string {
-  const tokens = subject.split('.');
-  return tokens.slice(0, familyLength[tokens[1] ?? ''] ?? 2).join('.');
+  const first = subject.indexOf('.');
+  const second = first < 0 ? -1 : subject.indexOf('.', first + 1);
+  const kind = first < 0 ? '' : subject.slice(first + 1, second < 0 ? undefined : second);
+  // Called for every message handled: the end of the family found without splitting the subject.
+  let end = -1;
+  for (let dots = familyLength[kind] ?? 2; dots > 0; dots--) {
+    end = subject.indexOf('.', end + 1);
+    if (end < 0) return subject;
+  }
+  return subject.slice(0, end);
 }
 
 function withTraceHeaders<T extends PublishOptions>(tracing: Tracing | null, data: unknown, options: T): T {
@@ -65,7 +73,7 @@ function instrumentBus(bus: Bus, { tracing, executions }: TransportInstruments):
     if (event.data.kind === 'state') tracing?.onState(event.data.execution_id, event.data.state, event.data.attempt);
   };
   const traced = (handler: MessageHandler): MessageHandler =>
-    tracing ? (message: Message) => tracing.handle(`handle ${subjectFamily(message.subject)}`, executionIdOf(message.data), message.headers, async () => handler(message)) : handler;
+    tracing ? (message: Message) => tracing.handle(() => `handle ${subjectFamily(message.subject)}`, executionIdOf(message.data), message.headers, async () => handler(message)) : handler;
   return {
     publish: (subject, data, options: PublishOptions = {}) => {
       observe(subject, data);
@@ -82,7 +90,7 @@ function instrumentQueues(queues: WorkQueue, { metrics, tracing }: TransportInst
   const measured = (handler: JobHandler): JobHandler => async (job: Job) => {
     if (job.deliveryCount > 1) metrics.redeliveries.inc({ queue: subjectFamily(job.subject) });
     if (!tracing) return handler(job);
-    return tracing.handle(`job ${subjectFamily(job.subject)}`, executionIdOf(job.payload), job.headers, () => handler(job));
+    return tracing.handle(() => `job ${subjectFamily(job.subject)}`, executionIdOf(job.payload), job.headers, () => handler(job));
   };
   return {
     declare: (subject, options) => queues.declare(subject, options),

@@ -78,11 +78,12 @@ export class Tracing {
     return carrier;
   }
 
-  /** Runs a received command under a span that continues the sender's trace. */
-  async handle<T>(name: string, executionId: string | null, headers: MessageHeaders | undefined, run: () => Promise<T>): Promise<T> {
-    const parent = headers ? propagator.extract(ROOT_CONTEXT, headers, headerGetter) : ROOT_CONTEXT;
-    if (!trace.getSpanContext(parent)) return run(); // not part of a traced execution
-    const span = this.tracer.startSpan(name, { attributes: executionId ? { 'pyexec.execution_id': executionId } : {} }, parent);
+  /** Runs a received command under a span that continues the sender's trace (named only then: most messages carry none). */
+  async handle<T>(nameOf: () => string, executionId: string | null, headers: MessageHeaders | undefined, run: () => Promise<T>): Promise<T> {
+    if (headers?.traceparent === undefined) return run(); // not part of a traced execution
+    const parent = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
+    if (!trace.getSpanContext(parent)) return run();
+    const span = this.tracer.startSpan(nameOf(), { attributes: executionId ? { 'pyexec.execution_id': executionId } : {} }, parent);
     if (executionId) this.commands.set(executionId, trace.setSpan(ROOT_CONTEXT, span));
     try {
       return await finish(span, run);
