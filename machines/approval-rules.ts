@@ -5,46 +5,22 @@
  * reason that goes to the audit trail.
  *
  * Where the policy lists approver keys, a decision also has to be signed
- * (ed25519 nkey) by one of them over decisionSigningPayload(). Checking a
+ * (ed25519 nkey) by one of them over protocol/signing.ts's payload. Checking a
  * signature is deterministic computation on the event and the snapshot, so
  * it stays here, in the pure rules: every supervisor that restores the
  * snapshot judges a decision the same way, with the key list the execution
  * was created under.
  */
-import { fromPublic } from '@nats-io/nkeys';
 import type { ApprovalDecision } from '../bus/messages.ts';
+import { verifyDecisionSignature } from '../protocol/signing.ts';
 import type { ExecutionContext } from './execution-types.ts';
-
-/** Version tag of the signed text; a new layout gets a new tag. */
-export const decisionSigningVersion = 'pyexec-decision-v1';
-
-/**
- * The exact bytes an approver signs: a JSON array (unambiguous, easy to
- * rebuild in any language) of the version tag, execution id, approval id,
- * code sha256, verdict, decision time and approver name, UTF-8 encoded.
- */
-export function decisionSigningPayload(
-  decision: Pick<ApprovalDecision, 'execution_id' | 'approval_id' | 'code_sha256' | 'verdict' | 'decided_at' | 'approver'>,
-): Uint8Array {
-  const fields = [
-    decisionSigningVersion,
-    decision.execution_id,
-    decision.approval_id,
-    decision.code_sha256,
-    decision.verdict,
-    decision.decided_at,
-    decision.approver,
-  ];
-  return new TextEncoder().encode(JSON.stringify(fields));
-}
 
 /** Why a signed decision does not come from a listed approver key, or null when it does. */
 export function signatureRefusal(approverKeys: readonly string[], decision: ApprovalDecision): string | null {
   if (!decision.signature || !decision.public_key) return 'unsigned decision (signed decisions are required)';
   if (!approverKeys.includes(decision.public_key)) return `signed by a key that is not an approver (${decision.public_key})`;
   try {
-    const signature = Buffer.from(decision.signature, 'base64url');
-    if (!fromPublic(decision.public_key).verify(decisionSigningPayload(decision), signature)) {
+    if (!verifyDecisionSignature(decision.public_key, decision, decision.signature)) {
       return 'the signature does not match the decision (execution, approval, code, verdict, time, approver)';
     }
   } catch (error) {

@@ -1,47 +1,124 @@
 #!/usr/bin/env node
-// Dependencies flow one way (README "Layout"): machines know nothing of the
-// bus, actors or adapters (they may use the protocol's types only); bus knows
-// no actors or adapters but the logger; adapters know no actors. Fails with
-// the offending imports.
+// Dependencies flow one way (docs/architecture.md): protocol at the bottom;
+// machines know only the protocol; the bus knows no actors or adapters but the
+// logger; adapters know no actors; the apps (bin, review, mcp, pipelines) sit
+// on top. Every top-level folder of the source has a rule naming the project
+// folders it may not import and the packages it may import; a folder without
+// a rule is itself a failure, so a new folder is placed in the design when it
+// is made. Imports are read by TypeScript's own pre-processor (static,
+// re-exports, side-effect and dynamic `import()`).
+//
+//   node scripts/check-boundaries.js [--root DIR]
+//
+// Exits 1 listing every offending import.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { join, relative, resolve, sep } from 'node:path';
+import ts from 'typescript';
 
-const root = resolve(import.meta.dirname, '..');
+const rootArgument = process.argv.indexOf('--root');
+const root = resolve(rootArgument === -1 ? join(import.meta.dirname, '..') : process.argv[rootArgument + 1]);
+
+/** Folders that are not the product's source: tests, benchmarks, tooling, build output. */
+const outside = new Set(['test', 'bench', 'scripts', 'node_modules', 'dist', 'docs']);
+
+const nodeBuiltins = ['node:'];
 const rules = {
-  machines: { forbidden: ['actors', 'adapters', 'bin', 'bus', 'review'], typeOnly: ['bus/messages.ts'] },
-  bus: { forbidden: ['actors', 'machines', 'bin', 'adapters', 'review'], allowed: ['adapters/logger.ts'] },
-  adapters: { forbidden: ['actors', 'bin', 'review', 'observability'] },
-  config: { forbidden: ['actors', 'adapters', 'bin', 'bus', 'machines', 'review'] },
-  // The review page is an app on top of the service (like bin): the service never depends on it.
-  actors: { forbidden: ['bin', 'review', 'observability'] },
-  // Edges like the CLI: they speak the public protocol through the client, never the service's insides.
-  mcp: { forbidden: ['actors', 'adapters', 'bin', 'machines', 'review'], allowed: ['actors/client.ts', 'actors/errors.ts', 'adapters/logger.ts'] },
+  // The wire at the bottom: imports nothing of the project.
+  protocol: { forbidden: ['*'], packages: [...nodeBuiltins, 'zod', '@nats-io/nkeys'] },
+  // Pure statechart and rules: the protocol's types, xstate and hashing; no transport, no I/O.
+  machines: { forbidden: ['*'], allowed: ['protocol'], typeOnly: ['bus/messages.ts'], packages: ['xstate', 'node:crypto'] },
+  bus: { forbidden: ['*'], allowed: ['protocol', 'bus', 'adapters/logger.ts'], packages: [...nodeBuiltins, 'zod', 'rxjs', '@nats-io/'] },
+  config: { forbidden: ['*'], allowed: ['config'], packages: [...nodeBuiltins, 'zod', 'yaml'] },
+  adapters: {
+    forbidden: ['actors', 'bin', 'review', 'mcp', 'pipelines', 'observability'],
+    packages: [...nodeBuiltins, 'zod', 'pino', 'web-tree-sitter', 'openai', '@anthropic-ai/sdk', '@jupyterlab/services', '@nats-io/nkeys'],
+  },
+  actors: { forbidden: ['bin', 'review', 'mcp', 'pipelines', 'observability'], packages: [...nodeBuiltins, 'zod', 'xstate', 'rxjs'] },
   // Decorators around the transport and adapters' interfaces: the actors never know they are observed.
-  observability: { forbidden: ['actors', 'bin', 'machines', 'review', 'mcp', 'pipelines'] },
-  pipelines: { forbidden: ['actors', 'adapters', 'bin', 'machines', 'review', 'mcp'], allowed: ['actors/client.ts', 'actors/errors.ts'] },
+  observability: {
+    forbidden: ['actors', 'bin', 'machines', 'review', 'mcp', 'pipelines'],
+    packages: [...nodeBuiltins, 'prom-client', '@opentelemetry/'],
+  },
+  // Edges like the CLI: they speak the public protocol through the client, never the service's insides.
+  mcp: {
+    forbidden: ['actors', 'adapters', 'bin', 'machines', 'review', 'pipelines', 'observability'],
+    allowed: ['actors/client.ts', 'actors/errors.ts', 'adapters/logger.ts'],
+    packages: [...nodeBuiltins, 'zod', '@modelcontextprotocol/sdk'],
+  },
+  pipelines: {
+    forbidden: ['actors', 'adapters', 'bin', 'machines', 'review', 'mcp', 'observability'],
+    allowed: ['actors/client.ts', 'actors/errors.ts'],
+    packages: [...nodeBuiltins, 'zod'],
+  },
+  // The review page is an app on top of the service (like bin): the service never depends on it.
+  review: { forbidden: ['bin', 'mcp', 'pipelines'], packages: [...nodeBuiltins, 'zod', 'fastify', '@fastify/'] },
+  // The composition root: plugs adapters in by config; may use every folder.
+  bin: { forbidden: [], packages: [...nodeBuiltins, 'zod', 'commander', 'yaml', '@modelcontextprotocol/sdk'] },
+  // The library's public surface (index.ts at the root): the service, its client and pipelines.
+  '.': { forbidden: ['bin', 'review', 'mcp', 'observability'], packages: [] },
 };
 
-function* files(folder) {
+function* sourceFiles(folder) {
   for (const name of readdirSync(folder)) {
     const path = join(folder, name);
-    if (statSync(path).isDirectory()) yield* files(path);
-    else if (path.endsWith('.ts')) yield path;
+    if (statSync(path).isDirectory()) yield* sourceFiles(path);
+    else if (path.endsWith('.ts') && !path.endsWith('.d.ts')) yield path;
   }
 }
 
-const problems = [];
-const importPattern = /^\s*import\s+(type\s+)?[^'"]*?from\s+'(\.[^']+)'/gm;
-for (const [folder, rule] of Object.entries(rules)) {
-  for (const file of files(join(root, folder))) {
-    for (const match of readFileSync(file, 'utf8').matchAll(importPattern)) {
-      const target = relative(root, resolve(file, '..', match[2])).split(sep).join('/');
-      const top = target.split('/')[0];
-      if (!rule.forbidden.includes(top)) continue;
-      if (rule.allowed?.includes(target)) continue;
-      if (match[1] && rule.typeOnly?.includes(target)) continue;
-      problems.push(`${relative(root, file)} imports ${target}`);
+/** The top-level source folders (and '.' for the root's own files). */
+function sourceFolders() {
+  const folders = readdirSync(root).filter((name) => !name.startsWith('.') && !outside.has(name) && statSync(join(root, name)).isDirectory());
+  return ['.', ...folders.filter((folder) => !sourceFiles(join(root, folder)).next().done)];
+}
+
+/** Specifiers imported by `import type` / `export type` only. */
+function typeOnlySpecifiers(text) {
+  const all = new Set();
+  const valued = new Set();
+  for (const match of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^;'"]*?from\s+'([^']+)'/gm)) (match[2] ? all : valued).add(match[3]);
+  return new Set([...all].filter((specifier) => !valued.has(specifier)));
+}
+
+function packageAllowed(specifier, packages) {
+  if (builtinModules.includes(specifier)) return false; // a bare builtin name: spell it node:…
+  return packages.some((allowed) => (allowed.endsWith('/') || allowed.endsWith(':') ? specifier.startsWith(allowed) : specifier === allowed || specifier.startsWith(`${allowed}/`)));
+}
+
+function projectProblem(rule, folder, target, typeOnly) {
+  const top = target.split('/')[0];
+  if (top === folder || rule.allowed?.some((allowed) => target === allowed || top === allowed)) return null;
+  if (typeOnly && rule.typeOnly?.includes(target)) return null;
+  const forbidden = rule.forbidden.includes('*') ? top !== folder : rule.forbidden.includes(top);
+  return forbidden ? `imports ${target}` : null;
+}
+
+function problemsOf(folder, rule, file) {
+  const text = readFileSync(file, 'utf8');
+  const typeOnly = typeOnlySpecifiers(text);
+  const problems = [];
+  for (const { fileName: specifier } of ts.preProcessFile(text, true, true).importedFiles) {
+    if (specifier.startsWith('.')) {
+      const target = relative(root, resolve(file, '..', specifier)).split(sep).join('/');
+      const problem = projectProblem(rule, folder, target, typeOnly.has(specifier));
+      if (problem) problems.push(problem);
+    } else if (!packageAllowed(specifier, rule.packages)) {
+      problems.push(`imports the package ${specifier}, which ${folder}/ may not use`);
     }
   }
+  return problems.map((problem) => `${relative(root, file)} ${problem}`);
+}
+
+const problems = [];
+for (const folder of sourceFolders()) {
+  const rule = rules[folder];
+  if (!rule) {
+    problems.push(`${folder}/ has no rule in scripts/check-boundaries.js: say what it may import`);
+    continue;
+  }
+  const files = folder === '.' ? [join(root, 'index.ts')] : sourceFiles(join(root, folder), true);
+  for (const file of files) problems.push(...problemsOf(folder, rule, file));
 }
 if (problems.length) {
   console.error(`dependency direction broken:\n  ${problems.join('\n  ')}`);

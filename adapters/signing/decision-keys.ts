@@ -2,12 +2,12 @@
  * Approver keys and signed decisions. A key is an nkey user seed (ed25519)
  * kept in a file readable only by its owner; its public key (`U…`) goes into
  * config approval.approvers. A signature covers decisionSigningPayload()
- * (machines/approval-rules.ts), which is also what the supervisor checks.
+ * (protocol/signing.ts), which is also what the supervisor checks.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createUser, fromSeed, type KeyPair } from '@nats-io/nkeys';
 import type { ApprovalDecision } from '../../bus/messages.ts';
-import { decisionSigningPayload } from '../../machines/approval-rules.ts';
+import { decisionSigningPayload } from '../../protocol/signing.ts';
 
 export class KeyFileError extends Error {
   constructor(message: string) {

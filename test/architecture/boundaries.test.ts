@@ -1,0 +1,59 @@
+/**
+ * The dependency direction of docs/architecture.md, checked by
+ * scripts/check-boundaries.js: the repository keeps it, and the check does
+ * catch each kind of breach (a forbidden folder, a forbidden package, a
+ * dynamic import, a value import where only types may come, a folder the
+ * design does not know).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp.ts';
+
+const script = join(import.meta.dirname, '..', '..', 'scripts', 'check-boundaries.js');
+const check = (...args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: 'utf8' });
+
+describe('the boundary check', () => {
+  const tree = tempDir('pyexec-boundaries-');
+  afterAll(() => tree.remove());
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(tree.path, path)), { recursive: true });
+    writeFileSync(join(tree.path, path), text);
+  };
+
+  it('passes on the repository', () => {
+    const run = check();
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+
+  it('names every breach in a tree that breaks the design', () => {
+    write('index.ts', "export { a } from './actors/a.ts';\n");
+    write('actors/a.ts', 'export const a = 1;\n');
+    write('protocol/p.ts', 'export const p = 1;\n');
+    write('bus/messages.ts', 'export type M = string;\nexport const m = 1;\n');
+    write('machines/types-only.ts', "import type { M } from '../bus/messages.ts';\nimport { p } from '../protocol/p.ts';\nexport type T = M;\nexport const q = p;\n");
+    write('machines/bad.ts', [
+      "import { Kvm } from '@nats-io/kv';",
+      "import { a } from '../actors/a.ts';",
+      "import { m } from '../bus/messages.ts';",
+      "export const load = () => import('../adapters/x.ts');",
+      'export const all = [Kvm, a, m];',
+      '',
+    ].join('\n'));
+    write('adapters/x.ts', "import { readFileSync } from 'fs';\nexport const x = readFileSync;\n");
+    write('newfolder/z.ts', 'export const z = 1;\n');
+    const run = check('--root', tree.path);
+    expect(run.status).toBe(1);
+    const lines = run.stderr.trim().split('\n').slice(1).map((line) => line.trim()).sort();
+    expect(lines).toEqual([
+      'adapters/x.ts imports the package fs, which adapters/ may not use',
+      'machines/bad.ts imports actors/a.ts',
+      'machines/bad.ts imports adapters/x.ts',
+      'machines/bad.ts imports bus/messages.ts',
+      'machines/bad.ts imports the package @nats-io/kv, which machines/ may not use',
+      'newfolder/ has no rule in scripts/check-boundaries.js: say what it may import',
+    ]);
+  });
+});
