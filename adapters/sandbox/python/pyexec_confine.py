@@ -32,6 +32,7 @@ Syscall numbers are x86_64 and aarch64 (the same for Landlock: 444-446).
 import ctypes
 import json
 import os
+import stat
 import struct
 
 SYS_LANDLOCK_CREATE_RULESET = 444
@@ -47,6 +48,7 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
 MS_NOSUID = 1 << 1
 MS_NODEV = 1 << 2
+MS_BIND = 1 << 12
 MS_REC = 1 << 14
 MS_PRIVATE = 1 << 18
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
@@ -145,9 +147,11 @@ class PrivateMounts:
     that follows forbids any further mount). Their pages count against the execution's memory
     cgroup, and they vanish with its last process. Prepared once, entered per slot."""
 
-    def __init__(self, mounts):
-        """mounts: [(target, size in bytes)]."""
+    def __init__(self, mounts, kept=()):
+        """mounts: [(target, size in bytes)]; kept: [(path, whether a folder)] of readable paths below
+        a target (a PYTHONPATH entry under the host's /tmp), bound again on top of the fresh tmpfs."""
         self.targets = [target for target, _ in mounts]
+        self.kept = list(kept)
         self.mounts = [(target.encode(), b"size=%d,mode=1777" % size) for target, size in mounts]
         self.uid_map = b"%d %d 1" % (os.getuid(), os.getuid())
         self.gid_map = b"%d %d 1" % (os.getgid(), os.getgid())
@@ -165,9 +169,29 @@ class PrivateMounts:
             _fail("cannot map the ids of the private mount namespace", exc)
         # Nothing mounted here propagates back to the sandbox shared by other executions.
         _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount(/, private)")
+        # Held in this namespace (a bind takes its source from the caller's own namespace).
+        kept = [(path, is_folder, _open_path(path)) for path, is_folder in self.kept]
         for target, options in self.mounts:
             _check(_libc.mount(b"tmpfs", target, b"tmpfs", MS_NOSUID | MS_NODEV, options), "mount(tmpfs on %s)" % target)
+        for path, is_folder, fd in kept:
+            if fd is not None:
+                self._bind_again(path, is_folder, fd)
         _check(_libc.capset(self.cap_header, self.cap_data), "capset(none)")
+
+
+    @staticmethod
+    def _bind_again(path, is_folder, fd):
+        """The tmpfs hides what the sandbox bound below it: the same read-only mount comes back at its
+        path. Recursive: a bind of a locked mount must take its submounts along."""
+        try:
+            os.makedirs(path if is_folder else os.path.dirname(path), 0o755, exist_ok=True)
+            if not is_folder:
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o644))
+            _check(_libc.mount(b"/proc/self/fd/%d" % fd, path.encode(), None, MS_BIND | MS_REC, None), "mount(bind %s)" % path)
+        except OSError as exc:
+            _fail("cannot keep %s visible under the private mounts" % path, exc)
+        finally:
+            os.close(fd)
 
 
 class SlotPlan:
@@ -190,14 +214,19 @@ class SlotPlan:
         # Descriptors of the system paths stay open in this process: each child adds its rules from them.
         self.fds = []
         self.rules = []
+        private = [("/tmp", confine["private_tmp_bytes"]), ("/dev/shm", confine["private_shm_bytes"])]
+        below_private = tuple(target + "/" for target, _ in private)
+        kept = []
         for paths, access in ((confine["readable"], READ), (confine["devices"], READ | WRITE)):
             for path in paths:
                 fd = _open_path(path)
                 if fd is not None:
                     self.fds.append(fd)
                     self.rules.append(_path_rule(fd, path, access))
+                    if path.startswith(below_private):
+                        kept.append((path, stat.S_ISDIR(os.fstat(fd).st_mode)))
         self.port_rules = [struct.pack("=QQ", NET_CONNECT_TCP, port) for port in confine["ports"]]
-        self.private = PrivateMounts([("/tmp", confine["private_tmp_bytes"]), ("/dev/shm", confine["private_shm_bytes"])])
+        self.private = PrivateMounts(private, kept)
         self.cgroup = self._cgroup_plan(confine["cgroup"], b"%d" % confine["pids_max"], b"%d" % confine["memory_bytes"])
 
     @staticmethod
