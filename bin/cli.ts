@@ -14,7 +14,6 @@
  * Errors a person can fix (bad configuration, bad input) are printed in one
  * paragraph with exit status 2, never as a stack trace.
  */
-import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { exitCodes } from './exit-codes.ts';
 import { withVerbosityOptions } from './verbosity.ts';
@@ -77,7 +76,7 @@ const program = new Command('pyexec')
 
 try {
   const wanted = commandNameIn(process.argv.slice(2));
-  if (!(wanted !== undefined && commands[wanted]?.longRunning)) baselineWebAssembly();
+  if (wanted !== undefined && !commands[wanted]?.longRunning) await baselineWebAssembly();
   for (const [name, entry] of Object.entries(commands)) {
     const command = name === wanted ? await entry.load() : new Command(name).description(entry.summary);
     program.addCommand(withVerbosityOptions(command.summary(entry.summary)));
@@ -102,9 +101,11 @@ try {
  * the analyzer) with V8's baseline compiler only. The optimising tier cost
  * `pyexec analyze` of a 50-line file 0.45 s of its 1.2 s of CPU, on the
  * second core that the kernel's and the analyzer's Python processes need too;
- * a process that lives for one task never earns that back.
+ * a process that lives for one task never earns that back. (node:v8 is
+ * imported here: `pyexec --help` compiles nothing and skips its load.)
  */
-function baselineWebAssembly(): void {
+async function baselineWebAssembly(): Promise<void> {
+  const { setFlagsFromString } = await import('node:v8');
   setFlagsFromString('--liftoff-only');
 }
 
