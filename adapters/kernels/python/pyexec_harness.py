@@ -859,6 +859,10 @@ class _ForkServer:
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
             taken = take_slot(self.confine, slot) if self.confine is not None else None
+            try:
+                _rehearse()
+            except Exception:  # noqa: B902 - only a head start: the job does all of it again
+                pass
             request = _read_all(job_read)
             if not request:
                 os._exit(0)  # the server is gone: no job will come
@@ -894,6 +898,32 @@ class _ForkServer:
                 os.killpg(pid, signal.SIGKILL)
             except OSError:
                 pass
+
+
+_REHEARSAL_REQUEST = '{"token": "0", "spec": {"code": "results = {\\"x\\": [1, 2.5, \\"a\\"]}\\n", "environment": {"PATH": "/usr/bin"}}}'
+
+
+def _rehearse():
+    """What every job's path does that changes nothing the job will see, done once in a spare
+    before its job arrives. A forked child copies each page it writes (copy-on-write; tens of
+    microseconds a page in a virtual machine, ~350 pages for a trivial job): these pages are
+    then copied ahead, off the job's path (measured: 108 -> 65 ms, warm spare, loaded machine).
+    Not the write guard (write jobs must not have it) nor anything of the job's environment."""
+    request = private_json.loads(_REHEARSAL_REQUEST)
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "context": AttrDict()}
+    run_code(request["spec"]["code"], namespace)
+    private_json.dumps({"status": "succeeded", "results": to_jsonable(namespace["results"]), "figures": [], "error": None, "duration_ms": 0.5})
+    linecache.cache.pop(CODE_FILENAME, None)
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        CappedTextStream(null, 16).write("rehearsal")
+        io.TextIOWrapper(io.FileIO(null, "r", closefd=False)).read()
+        counter = mmap.mmap(-1, 8)
+        struct.pack_into("q", counter, 0, struct.unpack_from("q", counter, 0)[0] + 1)
+        counter.close()
+    finally:
+        os.close(null)
+    dict(os.environ)
 
 
 def _child_pids():
