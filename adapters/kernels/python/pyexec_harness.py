@@ -709,10 +709,12 @@ def _read_all(fd):
 
 class _ForkServer:
     """Keeps one spare child forked ahead of time, so a job does not wait for the
-    fork (~2.5 ms with numpy, matplotlib and pandas loaded). The spare only
-    blocks until it is handed a job: warming it further (rendering a probe
-    figure, ~50-100 ms of CPU per execution) was measured to cost the running
-    execution more, on two cores, than it saved a later figure.
+    fork (~2.5 ms with numpy, matplotlib and pandas loaded). The spare rehearses
+    only the cheap part of a job's path that changes nothing (``_rehearse``: a few
+    ms of CPU the job would spend anyway), then blocks until it is handed a job:
+    warming it further (rendering a probe figure, ~50-100 ms of CPU per execution)
+    was measured to cost the running execution more, on two cores, than it saved
+    a later figure.
 
     In the sandbox (confine given) the spare also takes its slot ahead of time
     (cgroup, folders, Landlock), so none of that is on a job's path."""
