@@ -99,6 +99,11 @@ export class Tracing {
     return finish(this.tracer.startSpan(name, { attributes }, parent), run);
   }
 
+  /** Exports the spans ended so far now (the batch would within half a second). */
+  async flush(): Promise<void> {
+    await this.provider.forceFlush();
+  }
+
   async stop(): Promise<void> {
     for (const open of this.executions.values()) {
       open.state.end();
