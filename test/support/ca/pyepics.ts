@@ -8,11 +8,18 @@ import type { CaServer } from '../ca-server.ts';
 
 export const debianPython = '/usr/bin/python3';
 
+/**
+ * pyepics waits 2 s for a channel to connect by default (PV.wait_for_connection,
+ * ca.connect_channel): on a loaded machine the connection callback comes later
+ * and the PV's type is still "unknown". The scripts get the process's 30 s.
+ */
+const prelude = 'import epics.ca\nepics.ca.DEFAULT_CONNECTION_TIMEOUT = 25.0\n';
+
 export function runPyepics(server: CaServer, script: string, env: Record<string, string> = {}): Promise<unknown> {
   return new Promise((resolve, reject) => {
     execFile(
       debianPython,
-      ['-c', script],
+      ['-c', prelude + script],
       { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...server.environment, ...env }, timeout: 30_000 },
       (error, stdout, stderr) => {
         if (error) {
