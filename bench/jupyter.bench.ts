@@ -12,7 +12,7 @@
  * PYEXEC_BENCH_JUPYTER_WARM / _COLD override the sample counts (default 200 / 20).
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSchema } from '../config/schema.ts';
@@ -22,6 +22,7 @@ import { discardLiveKernel, serverSettings, startLiveKernel } from '../adapters/
 import { startJupyterServer, type RunningJupyterServer } from '../adapters/kernels/jupyter/server.ts';
 import { tempDir } from '../test/support/temp.ts';
 import { sample, summarize, type LatencySummary } from './stats.ts';
+import { executeJob } from '../test/support/fixtures.ts';
 
 const warmSamples = Number(process.env.PYEXEC_BENCH_JUPYTER_WARM ?? 200);
 const coldSamples = Number(process.env.PYEXEC_BENCH_JUPYTER_COLD ?? 20);
@@ -131,15 +132,5 @@ function benchJob(code: string, rootDir: string): ExecuteJob {
   const id = randomUUID();
   const folder = join(rootDir, id);
   mkdirSync(folder);
-  return {
-    command_id: `${id}:execution:1`,
-    execution_id: id,
-    attempt: 1,
-    code,
-    code_sha256: createHash('sha256').update(code).digest('hex'),
-    mode: 'read_only',
-    allows_writes: false,
-    folder,
-    timeout_seconds: 60,
-  };
+  return executeJob(code, folder, { execution_id: id });
 }

@@ -6,7 +6,6 @@
  * floor, measured in the same run. Samples: BENCH_KERNEL_SAMPLES (>= 200).
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { configSchema } from '../config/schema.ts';
 import type { Kernel } from '../adapters/kernels/kernel.ts';
 import { createLocalKernel, localKernelOptions, resolvePython } from '../adapters/kernels/local/index.ts';
 import { sample, summarize, type LatencySummary } from './stats.ts';
+import { executeJob } from '../test/support/fixtures.ts';
 
 const samples = Math.max(200, Number(process.env.BENCH_KERNEL_SAMPLES ?? 200));
 const run$ = promisify(execFile);
@@ -32,17 +32,7 @@ const workloads = {
 };
 
 function job(code: string, folder: string): ExecuteJob {
-  return {
-    command_id: 'bench:1',
-    execution_id: 'bench-kernels',
-    attempt: 1,
-    code,
-    code_sha256: createHash('sha256').update(code).digest('hex'),
-    mode: 'read_only',
-    allows_writes: false,
-    folder,
-    timeout_seconds: 60,
-  };
+  return executeJob(code, folder, { command_id: 'bench:1', execution_id: 'bench-kernels' });
 }
 
 async function measure(kernel: Kernel, code: string, folder: string): Promise<LatencySummary> {

@@ -6,17 +6,17 @@
  * started, and is `lost` (the execution ends unknown, nothing runs twice).
  * The failing kernel stands for a connection or harness that breaks mid-run.
  */
-import { createHash } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startExecutorActor } from '../../actors/executor-actor.ts';
 import { queueOptions } from '../../actors/queues.ts';
 import { KernelUnavailableError, type Kernel } from '../../adapters/kernels/kernel.ts';
 import { silentLogger } from '../../adapters/logger.ts';
-import { executeResultSchema, type ExecuteJob, type ExecuteResult } from '../../bus/messages.ts';
+import { executeResultSchema, type ExecuteResult } from '../../bus/messages.ts';
 import { createMemoryTransport } from '../../bus/memory/transport.ts';
 import { subjects } from '../../bus/subjects.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { tempDir } from '../support/temp.ts';
+import { executeJob } from '../support/fixtures.ts';
 
 const folder = tempDir('pyexec-executor-failure-');
 afterAll(() => folder.remove());
@@ -38,17 +38,7 @@ async function resultOf(kernel: Kernel, allowsWrites: boolean): Promise<ExecuteR
   const executor = await startExecutorActor({ transport, modes: [mode], kernelFor: () => kernel, concurrency: 1, heartbeatMs: 1_000, logger: silentLogger });
   stop = () => executor.stop();
   const code = 'from epics import caput\ncaput("SR:TEST:PV", 1.0)\n';
-  const job: ExecuteJob = {
-    command_id: `${id}:execute:1`,
-    execution_id: id,
-    attempt: 1,
-    code,
-    code_sha256: createHash('sha256').update(code).digest('hex'),
-    mode,
-    allows_writes: allowsWrites,
-    folder: folder.path,
-    timeout_seconds: 30,
-  };
+  const job = executeJob(code, folder.path, { execution_id: id, mode, allows_writes: allowsWrites, timeout_seconds: 30 });
   const result = new Promise<ExecuteResult>((resolve) => {
     transport.bus.subscribe(subjects.executeResult(job.execution_id), (message) => resolve(executeResultSchema.parse(message.data)));
   });

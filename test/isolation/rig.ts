@@ -10,7 +10,6 @@
  * the write mode only the write gateway (`ioc`). Attacks run in read-only
  * mode and aim at the writable `ioc`.
  */
-import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import type { Kernel } from '../../adapters/kernels/kernel.ts';
 import { createLocalKernel, localKernelOptions } from '../../adapters/kernels/local/index.ts';
 import { CaServer } from '../support/ca-server.ts';
 import { tempDir } from '../support/temp.ts';
+import { executeJob } from '../support/fixtures.ts';
 
 export const secrets = {
   OPENAI_API_KEY: 'sk-isolation-planted-api-key-7f3a9c',
@@ -137,18 +137,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       jobs += 1;
       const folder = join(root, 'executions', `execution-${jobs}`);
       mkdirSync(folder, { recursive: true });
-      const job: ExecuteJob = {
-        command_id: `isolation:${jobs}`,
-        execution_id: `isolation-${String(jobs).padStart(4, '0')}`,
-        attempt: 1,
-        code,
-        code_sha256: createHash('sha256').update(code).digest('hex'),
-        mode: 'read_only',
-        allows_writes: false,
-        folder,
-        timeout_seconds: 60,
-        ...overrides,
-      };
+      const job = executeJob(code, folder, { command_id: `isolation:${jobs}`, execution_id: `isolation-${String(jobs).padStart(4, '0')}`, ...overrides });
       return { job, result: await kernel.execute(job) };
     },
     async close() {

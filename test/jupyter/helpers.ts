@@ -1,22 +1,10 @@
 /** Jobs and process lookups shared by the Jupyter tests. */
-import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { ExecuteJob } from '../../bus/messages.ts';
+import { executeJob } from '../support/fixtures.ts';
 
 export function job(code: string, folder: string, overrides: Partial<ExecuteJob> = {}): ExecuteJob {
-  const id = randomUUID();
-  return {
-    command_id: `${id}:execution:1`,
-    execution_id: id,
-    attempt: 1,
-    code,
-    code_sha256: createHash('sha256').update(code).digest('hex'),
-    mode: 'read_only',
-    allows_writes: false,
-    folder,
-    timeout_seconds: 30,
-    ...overrides,
-  };
+  return executeJob(code, folder, { timeout_seconds: 30, ...overrides });
 }
 
 /** Ids of the kernels of kernelspec `name` the server runs. */

@@ -7,7 +7,6 @@
  * Hostile cases (fork bomb, memory bomb, 1 GB of output, segfault) are bounded
  * by the limits given here; they must never take the machine down.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import type { Kernel } from '../../adapters/kernels/kernel.ts';
 import { installFakeEpics, writeLogName } from '../support/fake-epics.ts';
 import { eventually, nameProcessCode, newMarker, processesMarked } from '../support/processes.ts';
 import { tempDir } from '../support/temp.ts';
+import { executeJob } from '../support/fixtures.ts';
 
 export interface ContractMode {
   allows_writes: boolean;
@@ -69,18 +69,7 @@ export function runKernelContract(name: string, makeKernel: MakeKernel): void {
       const folder = join(root.path, `execution-${jobs}`);
       mkdirSync(folder);
       if (context !== undefined) writeFileSync(join(folder, 'context.json'), JSON.stringify(context));
-      return {
-        command_id: `contract:${jobs}`,
-        execution_id: `contract-${String(jobs).padStart(4, '0')}`,
-        attempt: 1,
-        code,
-        code_sha256: createHash('sha256').update(code).digest('hex'),
-        mode: 'read_only',
-        allows_writes: false,
-        folder,
-        timeout_seconds: 60,
-        ...overrides,
-      };
+      return executeJob(code, folder, { command_id: `contract:${jobs}`, execution_id: `contract-${String(jobs).padStart(4, '0')}`, ...overrides });
     }
 
     async function run(code: string, overrides: Partial<ExecuteJob> = {}, context?: unknown) {

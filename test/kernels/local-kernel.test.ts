@@ -1,6 +1,5 @@
 /** What the local kernel does beyond the contract: interpreter choice, environment, fork server life, fallback. */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { eventually, forkServers, nameProcessCode, newMarker, processesMarked } 
 import { tempDir } from '../support/temp.ts';
 import type { ContractSettings } from './kernel-contract.ts';
 import { requireTestPython, testKernelOptions, testPython } from './local-python.ts';
+import { executeJob } from '../support/fixtures.ts';
 
 requireTestPython();
 
@@ -41,18 +41,7 @@ function newJob(code: string, overrides: Partial<ExecuteJob> = {}): ExecuteJob {
   jobs += 1;
   const folder = join(root.path, `job-${jobs}`);
   mkdirSync(folder);
-  return {
-    command_id: `local:${jobs}`,
-    execution_id: `local-job-${String(jobs).padStart(4, '0')}`,
-    attempt: 1,
-    code,
-    code_sha256: createHash('sha256').update(code).digest('hex'),
-    mode: 'read_only',
-    allows_writes: false,
-    folder,
-    timeout_seconds: 30,
-    ...overrides,
-  };
+  return executeJob(code, folder, { command_id: `local:${jobs}`, execution_id: `local-job-${String(jobs).padStart(4, '0')}`, timeout_seconds: 30, ...overrides });
 }
 
 describe('python interpreter resolution', () => {

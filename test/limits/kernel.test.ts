@@ -5,12 +5,12 @@
  * edited or broken between jobs, synchronous-group puts, libca called
  * directly, and a kernel told limits are required that finds none.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createKernel, type Kernel } from '../../adapters/kernels/index.ts';
 import type { ExecuteJob, ExecuteResult } from '../../bus/messages.ts';
+import { executeJob } from '../support/fixtures.ts';
 import { parseConfig } from '../../config/index.ts';
 import { CaServer } from '../support/ca-server.ts';
 import { debianPython } from '../support/ca/pyepics.ts';
@@ -55,17 +55,12 @@ function writeJob(code: string): ExecuteJob {
   jobs += 1;
   const folder = join(root.path, `job-${jobs}`);
   mkdirSync(folder);
-  return {
+  return executeJob(code, folder, {
     command_id: `limits:${jobs}`,
     execution_id: `limits-job-${String(jobs).padStart(4, '0')}`,
-    attempt: 1,
-    code,
-    code_sha256: createHash('sha256').update(code).digest('hex'),
     mode: 'write_access',
     allows_writes: true,
-    folder,
-    timeout_seconds: 60,
-  };
+  });
 }
 
 const put = (value: number) => `from epics import caput\nresults = {"status": caput("LTS:H1:CurrentAO", ${value})}\n`;

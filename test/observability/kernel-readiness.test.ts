@@ -6,7 +6,6 @@
  * (and has it replaced), a Jupyter server that stopped answering; the warm
  * pool gauge and miss count follow through Prometheus's query API.
  */
-import { createHash, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +20,7 @@ import { startTestJupyterServer, type TestJupyterServer } from '../support/jupyt
 import { forkServers } from '../support/processes.ts';
 import { Prometheus } from '../support/prometheus.ts';
 import { tempDir } from '../support/temp.ts';
+import { executeJob } from '../support/fixtures.ts';
 
 requireTestPython();
 
@@ -44,19 +44,8 @@ async function executorEndpoints(): Promise<Observability> {
 const hostPort = (observability: Observability): string => (observability.url ?? '').replace(/^http:\/\//, '');
 
 function newJob(folder: string, code: string, mode = 'read_only'): ExecuteJob {
-  const id = randomUUID();
   mkdirSync(folder, { recursive: true });
-  return {
-    command_id: `${id}:execution:1`,
-    execution_id: id,
-    attempt: 1,
-    code,
-    code_sha256: createHash('sha256').update(code).digest('hex'),
-    mode,
-    allows_writes: mode !== 'read_only',
-    folder,
-    timeout_seconds: 60,
-  };
+  return executeJob(code, folder, { mode, allows_writes: mode !== 'read_only' });
 }
 
 describe('kernel warm pools and readiness, scraped by a real Prometheus', () => {

@@ -1,5 +1,6 @@
 /** Builders for statechart inputs and protocol messages used across tests. */
-import type { AnalysisResult, ApprovalDecision, ExecuteResult } from '../../bus/messages.ts';
+import { randomUUID } from 'node:crypto';
+import type { AnalysisResult, ApprovalDecision, ExecuteJob, ExecuteResult } from '../../bus/messages.ts';
 import { executionRequestSchema, type ExecutionRequestInput } from '../../bus/messages.ts';
 import type { ExecutionInput, ExecutionPolicy } from '../../machines/execution-types.ts';
 import { sha256Hex } from '../../machines/execution-rules.ts';
@@ -35,6 +36,23 @@ export function analysis(code: string, overrides: Partial<AnalysisResult> = {}):
     code_sha256: sha256Hex(code),
     analyzer: 'test',
     duration_ms: 1,
+    ...overrides,
+  };
+}
+
+/** A kernel job for `code` in `folder`: read-only, a fresh id, 60 s, unless overridden. */
+export function executeJob(code: string, folder: string, overrides: Partial<ExecuteJob> = {}): ExecuteJob {
+  const id = overrides.execution_id ?? randomUUID();
+  return {
+    command_id: `${id}:execute:1`,
+    execution_id: id,
+    attempt: 1,
+    code,
+    code_sha256: sha256Hex(code),
+    mode: 'read_only',
+    allows_writes: false,
+    folder,
+    timeout_seconds: 60,
     ...overrides,
   };
 }
