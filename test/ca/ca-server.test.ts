@@ -34,12 +34,14 @@ describe('CA test server with pyepics', () => {
       server,
       `
 import epics, json
+# The channel's type as served, read from libca once connected: PV.type is filled by pyepics's
+# connection callback, which under load can record it before the type is known ("unknown").
 pv = epics.PV('TEST:DOUBLE'); pv.wait_for_connection()
 ctrl = pv.get_ctrlvars()
 print(json.dumps({'double': epics.caget('TEST:DOUBLE'), 'long': epics.caget('TEST:LONG'),
   'string': epics.caget('TEST:STRING'), 'array': list(epics.caget('TEST:ARRAY')),
   'asString': epics.caget('TEST:DOUBLE', as_string=True), 'units': ctrl['units'], 'precision': ctrl['precision'],
-  'type': pv.type, 'timestamp': pv.timestamp}))
+  'type': epics.dbr.Name(epics.ca.promote_type(pv.chid, use_time=True)).lower(), 'timestamp': pv.timestamp}))
 `,
     );
     expect(result).toMatchObject({
