@@ -38,6 +38,8 @@ const outputCapBytes = 64 * 1024;
 const memoryMb = 2560;
 /** Generous for CI on two busy cores; the point is that it ends, not how fast. */
 const killBoundMs = 15_000;
+/** The 1 GB output tests give their jobs 120 s; the test waits for the job's own bound, and a little more. */
+const bigOutputTestMs = 150_000;
 
 
 export function runKernelContract(name: string, makeKernel: MakeKernel): void {
@@ -205,7 +207,7 @@ export function runKernelContract(name: string, makeKernel: MakeKernel): void {
       expect(result.output_truncated).toBe(true);
       expect(result.stdout).toBe('x'.repeat(outputCapBytes));
       expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 1024 * 1024);
-    });
+    }, bigOutputTestMs);
 
     it('drains 1 GB written straight to file descriptor 1 without holding it', async () => {
       const rssBefore = process.memoryUsage().rss;
@@ -216,7 +218,7 @@ export function runKernelContract(name: string, makeKernel: MakeKernel): void {
       expect(result.output_truncated).toBe(true);
       expect(result.stdout).toBe('y'.repeat(outputCapBytes));
       expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 1024 * 1024);
-    });
+    }, bigOutputTestMs);
 
     it('reports a runtime error with its type, message, traceback and an error output', async () => {
       const { result } = await run('x = 1\ny = x / 0\nresults = {"y": y}');
