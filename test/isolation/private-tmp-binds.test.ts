@@ -13,6 +13,7 @@ import { createLocalKernel, localKernelOptions } from '../../adapters/kernels/lo
 import type { Kernel } from '../../adapters/kernels/kernel.ts';
 import { configSchema } from '../../config/schema.ts';
 import type { ExecuteJob } from '../../bus/messages.ts';
+import { executeJob } from '../support/fixtures.ts';
 import { tempDir } from '../support/temp.ts';
 
 const site = tempDir('pyexec-tmp-binds-');
@@ -54,17 +55,7 @@ describe.each([{ warm: false }, { warm: true }])('PYTHONPATH under the host /tmp
     jobs += 1;
     const folder = join(site.path, `execution-${warm}-${jobs}`);
     mkdirSync(folder, { mode: 0o777 });
-    const job: ExecuteJob = {
-      command_id: `tmp-binds:${warm}:${jobs}`,
-      execution_id: `tmp-binds-${warm}-${jobs}`,
-      attempt: 1,
-      code,
-      code_sha256: 'a'.repeat(64),
-      mode: 'read_only',
-      allows_writes: false,
-      folder,
-      timeout_seconds: 60,
-    };
+    const job = executeJob(code, folder, { execution_id: `tmp-binds-${warm}-${jobs}` });
     return { ...job, result: await kernel.execute(job) };
   };
   afterAll(async () => kernel?.close());

@@ -148,7 +148,7 @@ class PrivateMounts:
     cgroup, and they vanish with its last process. Prepared once, entered per slot."""
 
     def __init__(self, mounts, kept=()):
-        """mounts: [(target, size in bytes)]; kept: [(path, whether a folder)] of readable paths below
+        """mounts: [(target, size in bytes)]; kept: the readable paths below
         a target (a PYTHONPATH entry under the host's /tmp), bound again on top of the fresh tmpfs."""
         self.targets = [target for target, _ in mounts]
         self.kept = list(kept)
@@ -170,20 +170,20 @@ class PrivateMounts:
         # Nothing mounted here propagates back to the sandbox shared by other executions.
         _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount(/, private)")
         # Held in this namespace (a bind takes its source from the caller's own namespace).
-        kept = [(path, is_folder, _open_path(path)) for path, is_folder in self.kept]
+        kept = [(path, _open_path(path)) for path in self.kept]
         for target, options in self.mounts:
             _check(_libc.mount(b"tmpfs", target, b"tmpfs", MS_NOSUID | MS_NODEV, options), "mount(tmpfs on %s)" % target)
-        for path, is_folder, fd in kept:
+        for path, fd in kept:
             if fd is not None:
-                self._bind_again(path, is_folder, fd)
+                self._bind_again(path, fd)
         _check(_libc.capset(self.cap_header, self.cap_data), "capset(none)")
 
-
     @staticmethod
-    def _bind_again(path, is_folder, fd):
+    def _bind_again(path, fd):
         """The tmpfs hides what the sandbox bound below it: the same read-only mount comes back at its
         path. Recursive: a bind of a locked mount must take its submounts along."""
         try:
+            is_folder = stat.S_ISDIR(os.fstat(fd).st_mode)
             os.makedirs(path if is_folder else os.path.dirname(path), 0o755, exist_ok=True)
             if not is_folder:
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o644))
@@ -224,7 +224,7 @@ class SlotPlan:
                     self.fds.append(fd)
                     self.rules.append(_path_rule(fd, path, access))
                     if path.startswith(below_private):
-                        kept.append((path, stat.S_ISDIR(os.fstat(fd).st_mode)))
+                        kept.append(path)
         self.port_rules = [struct.pack("=QQ", NET_CONNECT_TCP, port) for port in confine["ports"]]
         self.private = PrivateMounts(private, kept)
         self.cgroup = self._cgroup_plan(confine["cgroup"], b"%d" % confine["pids_max"], b"%d" % confine["memory_bytes"])
