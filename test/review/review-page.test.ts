@@ -237,10 +237,13 @@ describe('review page: operator', () => {
     };
     const approved = await pending(writeWithFigure, `${tag} trim the corrector`);
     await decide('alice', approved, 'approve', 'fine');
+    const outcomeOf = async (id: string) => (await service.client.get(id))?.record.outcome;
+    // History lists the most recently updated first: the approved one must have
+    // finished running before the second is decided, or the order is a race.
+    await expect.poll(() => outcomeOf(approved), { timeout: 30_000 }).toBe('succeeded');
     const rejected = await pending(writeWithFigure, `${tag} ramp the booster`);
     await decide('bob', rejected, 'reject', 'not during injection');
-    const outcomes = async () => [(await service.client.get(approved))?.record.outcome, (await service.client.get(rejected))?.record.outcome];
-    await expect.poll(outcomes, { timeout: 30_000 }).toEqual(['succeeded', 'rejected']);
+    await expect.poll(() => outcomeOf(rejected), { timeout: 30_000 }).toBe('rejected');
 
     const page = await logIn(browser, server.url, 'victor', 'victor-password');
     const search = async (fields: { q?: string; outcome?: string; decided_by?: string }): Promise<string[]> => {
