@@ -7,14 +7,12 @@
  */
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { z } from 'zod';
-import { apiKeyFields, resolveApiKey, type ApiKey } from './api-key.ts';
-import { resolveBaseUrl } from './base-url.ts';
-import { classifyApiError, type ApiCallContext } from './api-errors.ts';
-import { converse, pricingSchema, type ChatModel, type ChatReply, type ChatRequest, type ConversationTurn } from './chat.ts';
+import { apiKeyFields } from './api-key.ts';
+import { pricingSchema, type ChatReply, type ChatRequest, type ConversationTurn } from './chat.ts';
 import type { CodeGenerator, GenerationInput } from './generator.ts';
 import { buildPrompt, promptOptionsSchema, type PromptOptions } from './prompt.ts';
 import { defineGeneratorType, type GeneratorContext } from './registry.ts';
-import { createTranscript } from './transcript.ts';
+import { createSdkGenerator, parseAnswer, type SdkCalls, type SdkClientOptions, type SdkVendor } from './sdk-generator.ts';
 
 export const defaultRobustPrompts = {
   scan:
@@ -63,12 +61,7 @@ const messageSchema = z.object({
 });
 
 function reply(message: unknown): ChatReply {
-  const result = messageSchema.safeParse(message);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new Error(`the answer is not a message (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'unexpected'})`);
-  }
-  const { content, stop_reason, usage } = result.data;
+  const { content, stop_reason, usage } = parseAnswer(messageSchema, message, 'the answer', 'a message');
   return {
     // Thinking and tool blocks are not code sources; only text blocks are.
     text: content.flatMap((block) => (block.type === 'text' && block.text !== undefined ? [block.text] : [])).join(''),
@@ -78,14 +71,8 @@ function reply(message: unknown): ChatReply {
   };
 }
 
-function claudeModel(section: AnthropicSection, baseUrl: string, key: ApiKey, errors: ApiCallContext): ChatModel {
-  const client = new Anthropic({
-    apiKey: key.value,
-    baseURL: baseUrl,
-    timeout: section.timeout_seconds * 1000,
-    maxRetries: section.max_retries,
-    logLevel: 'off',
-  });
+function claudeCalls(section: AnthropicSection, options: SdkClientOptions): SdkCalls {
+  const client = new Anthropic(options);
   const params = (request: ChatRequest) => ({
     model: section.model,
     max_tokens: section.max_tokens,
@@ -94,25 +81,13 @@ function claudeModel(section: AnthropicSection, baseUrl: string, key: ApiKey, er
     ...(section.temperature === undefined ? {} : { temperature: section.temperature }),
   });
 
-  async function streamed(request: ChatRequest): Promise<ChatReply> {
-    const stream = client.messages.stream(params(request), { signal: request.signal });
-    stream.on('text', (delta) => request.onText?.(delta));
-    return reply(await stream.finalMessage());
-  }
-
-  const single = async (request: ChatRequest) =>
-    reply(await client.messages.create({ ...params(request), stream: false }, { signal: request.signal }));
-
-  const sdk = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
   return {
-    model: section.model,
-    async send(request) {
-      try {
-        return await (section.stream ? streamed(request) : single(request));
-      } catch (error) {
-        throw classifyApiError(error, sdk, errors);
-      }
+    async streamed(request) {
+      const stream = client.messages.stream(params(request), { signal: request.signal });
+      stream.on('text', (delta) => request.onText?.(delta));
+      return reply(await stream.finalMessage());
     },
+    single: async (request) => reply(await client.messages.create({ ...params(request), stream: false }, { signal: request.signal })),
   };
 }
 
@@ -136,42 +111,15 @@ export function anthropicTurns(section: AnthropicSection, input: GenerationInput
   return { system: prompt.system, turns };
 }
 
+const claude: SdkVendor<AnthropicSection> = {
+  baseUrl: { variable: 'ANTHROPIC_BASE_URL', vendorUrl: 'https://api.anthropic.com' },
+  errors: { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError },
+  calls: claudeCalls,
+  turns: anthropicTurns,
+};
+
 export function createAnthropicGenerator(section: AnthropicSection, context: Pick<GeneratorContext, 'name' | 'env'>): CodeGenerator {
-  const key = resolveApiKey(section, context.name, context.env);
-  const baseUrl = resolveBaseUrl(section.base_url, { variable: 'ANTHROPIC_BASE_URL', vendorUrl: 'https://api.anthropic.com' }, context.name, context.env);
-  const model = claudeModel(section, baseUrl, key, {
-    generator: context.name,
-    endpoint: baseUrl,
-    model: section.model,
-    keySource: key.source,
-    timeoutSeconds: section.timeout_seconds,
-    maxRetries: section.max_retries,
-    secrets: [key.value],
-  });
-  return {
-    name: context.name,
-    generateCode(input) {
-      const { system, turns } = anthropicTurns(section, input);
-      return converse(
-        {
-          generator: context.name,
-          model,
-          system,
-          turns,
-          tokenBudget: section.token_budget,
-          pricing: section.pricing,
-          secrets: [key.value],
-          transcript: createTranscript({
-            folder: input.folder,
-            attempt: input.attempt,
-            enabled: section.save_transcripts,
-            secrets: [key.value],
-          }),
-        },
-        input,
-      );
-    },
-  };
+  return createSdkGenerator(claude, section, context);
 }
 
 export const anthropicGeneratorType = defineGeneratorType(anthropicSectionSchema, createAnthropicGenerator);

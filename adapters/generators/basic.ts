@@ -5,14 +5,12 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { z } from 'zod';
-import { apiKeyFields, resolveApiKey, type ApiKey } from './api-key.ts';
-import { resolveBaseUrl } from './base-url.ts';
-import { classifyApiError, type ApiCallContext } from './api-errors.ts';
-import { converse, pricingSchema, type ChatModel, type ChatReply, type ChatRequest } from './chat.ts';
+import { apiKeyFields } from './api-key.ts';
+import { pricingSchema, type ChatReply, type ChatRequest } from './chat.ts';
 import type { CodeGenerator } from './generator.ts';
 import { buildPrompt, promptOptionsSchema } from './prompt.ts';
 import { defineGeneratorType, type GeneratorContext } from './registry.ts';
-import { createTranscript } from './transcript.ts';
+import { createSdkGenerator, parseAnswer, type SdkCalls, type SdkClientOptions, type SdkVendor } from './sdk-generator.ts';
 
 export const basicSectionSchema = z
   .object({
@@ -55,15 +53,6 @@ const chunkSchema = z.object({
   usage: usageSchema,
 });
 
-function parsed<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new Error(`${what} is not a chat completion (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'unexpected'})`);
-  }
-  return result.data;
-}
-
 function reply(text: string, finishReason: string | null | undefined, usage: z.output<typeof usageSchema>): ChatReply {
   return {
     text,
@@ -73,14 +62,8 @@ function reply(text: string, finishReason: string | null | undefined, usage: z.o
   };
 }
 
-function openAiModel(section: BasicSection, baseUrl: string, key: ApiKey, errors: ApiCallContext): ChatModel {
-  const client = new OpenAI({
-    apiKey: key.value,
-    baseURL: baseUrl,
-    timeout: section.timeout_seconds * 1000,
-    maxRetries: section.max_retries,
-    logLevel: 'off',
-  });
+function openAiCalls(section: BasicSection, options: SdkClientOptions): SdkCalls {
+  const client = new OpenAI(options);
   const body = (request: ChatRequest) => ({
     ...section.extra_body,
     model: section.model,
@@ -89,84 +72,51 @@ function openAiModel(section: BasicSection, baseUrl: string, key: ApiKey, errors
     ...(section.temperature === undefined ? {} : { temperature: section.temperature }),
   });
 
-  async function single(request: ChatRequest): Promise<ChatReply> {
-    const raw: unknown = await client.chat.completions.create({ ...body(request), stream: false }, { signal: request.signal });
-    const completion = parsed(completionSchema, raw, 'the answer');
-    const choice = completion.choices[0]!;
-    return reply(choice.message.content ?? '', choice.finish_reason, completion.usage);
-  }
-
-  async function streamed(request: ChatRequest): Promise<ChatReply> {
-    const stream = await client.chat.completions.create(
-      { ...body(request), stream: true, stream_options: { include_usage: true } },
-      { signal: request.signal },
-    );
-    let text = '';
-    let finishReason: string | null | undefined;
-    let usage: z.output<typeof usageSchema>;
-    for await (const raw of stream) {
-      const chunk = parsed(chunkSchema, raw, 'a streamed chunk');
-      const delta = chunk.choices[0]?.delta?.content ?? '';
-      if (delta) {
-        text += delta;
-        request.onText?.(delta);
-      }
-      finishReason = chunk.choices[0]?.finish_reason ?? finishReason;
-      usage = chunk.usage ?? usage;
-    }
-    // Every server sends a finish reason last; without one the stream was cut or was not a completion stream.
-    if (finishReason === undefined) throw new Error('the stream ended before the completion finished');
-    return reply(text, finishReason, usage);
-  }
-
-  const sdk = { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError };
   return {
-    model: section.model,
-    async send(request) {
-      try {
-        return await (section.stream ? streamed(request) : single(request));
-      } catch (error) {
-        throw classifyApiError(error, sdk, errors);
+    async single(request) {
+      const raw: unknown = await client.chat.completions.create({ ...body(request), stream: false }, { signal: request.signal });
+      const completion = parseAnswer(completionSchema, raw, 'the answer', 'a chat completion');
+      const choice = completion.choices[0]!;
+      return reply(choice.message.content ?? '', choice.finish_reason, completion.usage);
+    },
+
+    async streamed(request) {
+      const stream = await client.chat.completions.create(
+        { ...body(request), stream: true, stream_options: { include_usage: true } },
+        { signal: request.signal },
+      );
+      let text = '';
+      let finishReason: string | null | undefined;
+      let usage: z.output<typeof usageSchema>;
+      for await (const raw of stream) {
+        const chunk = parseAnswer(chunkSchema, raw, 'a streamed chunk', 'a chat completion');
+        const delta = chunk.choices[0]?.delta?.content ?? '';
+        if (delta) {
+          text += delta;
+          request.onText?.(delta);
+        }
+        finishReason = chunk.choices[0]?.finish_reason ?? finishReason;
+        usage = chunk.usage ?? usage;
       }
+      // Every server sends a finish reason last; without one the stream was cut or was not a completion stream.
+      if (finishReason === undefined) throw new Error('the stream ended before the completion finished');
+      return reply(text, finishReason, usage);
     },
   };
 }
 
+const openAi: SdkVendor<BasicSection> = {
+  baseUrl: { variable: 'OPENAI_BASE_URL', vendorUrl: 'https://api.openai.com/v1' },
+  errors: { APIError, APIConnectionError, APIConnectionTimeoutError, APIUserAbortError },
+  calls: openAiCalls,
+  turns(section, input) {
+    const prompt = buildPrompt(input.request, input.errorChain, section.prompts);
+    return { system: prompt.system, turns: [{ name: 'single', content: prompt.user }] };
+  },
+};
+
 export function createBasicGenerator(section: BasicSection, context: Pick<GeneratorContext, 'name' | 'env'>): CodeGenerator {
-  const key = resolveApiKey(section, context.name, context.env);
-  const baseUrl = resolveBaseUrl(section.base_url, { variable: 'OPENAI_BASE_URL', vendorUrl: 'https://api.openai.com/v1' }, context.name, context.env);
-  const model = openAiModel(section, baseUrl, key, {
-    generator: context.name,
-    endpoint: baseUrl,
-    model: section.model,
-    keySource: key.source,
-    timeoutSeconds: section.timeout_seconds,
-    maxRetries: section.max_retries,
-    secrets: [key.value],
-  });
-  return {
-    name: context.name,
-    generateCode(input) {
-      const prompt = buildPrompt(input.request, input.errorChain, section.prompts);
-      return converse(
-        {
-          generator: context.name,
-          model,
-          system: prompt.system,
-          turns: [{ name: 'single', content: prompt.user }],
-          pricing: section.pricing,
-          secrets: [key.value],
-          transcript: createTranscript({
-            folder: input.folder,
-            attempt: input.attempt,
-            enabled: section.save_transcripts,
-            secrets: [key.value],
-          }),
-        },
-        input,
-      );
-    },
-  };
+  return createSdkGenerator(openAi, section, context);
 }
 
 export const basicGeneratorType = defineGeneratorType(basicSectionSchema, createBasicGenerator);
