@@ -30,12 +30,12 @@ export type {
   ContextFrom,
   ExecutionSummary,
   ExecutionEvent,
-  AnalysisResult,
   Finding,
   ApprovalDecision,
   Outcome,
   StateName,
-} from './bus/messages.ts';
+} from './protocol/public.ts';
+export type { AnalysisResult } from './protocol/internal.ts';
 export { runPipeline, type StageOutcome, type PipelineHooks } from './pipelines/runner.ts';
 export { pipelineSchema, type PipelineSpec } from './pipelines/spec.ts';
 export { createMemoryTransport } from './bus/memory/transport.ts';

@@ -1,6 +1,6 @@
 /** The analyzer actor: answers `analyze` commands with the static analysis of the code. */
-import { analyzeCommandSchema, type AnalyzeReply } from '../bus/messages.ts';
-import { queueGroups, subjects } from '../bus/subjects.ts';
+import { analyzeCommandSchema, type AnalyzeReply } from '../protocol/internal.ts';
+import { queueGroups, subjects } from '../protocol/subjects.ts';
 import type { Bus, Subscription } from '../bus/bus.ts';
 import type { CodeAnalyzer } from '../adapters/analysis/analyzer.ts';
 import type { Logger } from '../adapters/logger.ts';

@@ -11,7 +11,6 @@ import { ReplaySubject } from 'rxjs/internal/ReplaySubject';
 import {
   approvalDecisionSchema,
   cancelRequestSchema,
-  describeZodError,
   executionEventSchema,
   executionRequestSchema,
   protocolErrorSchema,
@@ -19,13 +18,15 @@ import {
   type ExecutionEvent,
   type ExecutionRequestInput,
   type ExecutionSummary,
-} from '../bus/messages.ts';
-import { kvKeys, subjects } from '../bus/subjects.ts';
+} from '../protocol/public.ts';
+import { describeZodError } from '../protocol/zod-error.ts';
+import { kvKeys } from '../protocol/kv-keys.ts';
+import { subjects } from '../protocol/subjects.ts';
 import type { Subscription } from '../bus/bus.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { ExecutionContext } from '../machines/execution-types.ts';
 import { errorForSummary, ValidationError } from './errors.ts';
-import { executionRecordSchema, type ExecutionRecord } from './execution-record.ts';
+import { executionRecordSchema, type ExecutionRecord } from '../protocol/record.ts';
 import { queueOptions } from './queues.ts';
 import { summaryOf } from './supervisor.ts';
 

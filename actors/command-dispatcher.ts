@@ -6,14 +6,10 @@
  * approval and retry deadlines as real timers.
  */
 import type { z } from 'zod';
-import {
-  analyzeReplySchema,
-  executeResultSchema,
-  generateReplySchema,
-  type ApprovalRequest,
-  type ExecuteJob,
-} from '../bus/messages.ts';
-import { kvKeys, subjects } from '../bus/subjects.ts';
+import { analyzeReplySchema, executeResultSchema, generateReplySchema, type ExecuteJob } from '../protocol/internal.ts';
+import { type ApprovalRequest } from '../protocol/public.ts';
+import { kvKeys } from '../protocol/kv-keys.ts';
+import { subjects } from '../protocol/subjects.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Config } from '../config/schema.ts';
 import type { PendingCommand } from '../machines/commands.ts';

@@ -6,11 +6,11 @@
  * are larger than limits.context_from_bytes. What was taken is kept as the
  * lineage (audit, notebook header).
  */
-import type { ContextFrom, ExecutionRequest } from '../bus/messages.ts';
+import type { ContextFrom, ExecutionRequest } from '../protocol/public.ts';
 import type { KvStore } from '../bus/kv-store.ts';
-import { kvKeys } from '../bus/subjects.ts';
+import { kvKeys } from '../protocol/kv-keys.ts';
 import type { ExecutionContext } from '../machines/execution-types.ts';
-import { executionRecordSchema } from './execution-record.ts';
+import { executionRecordSchema } from '../protocol/record.ts';
 
 /** One earlier execution a request took results from. */
 export interface LineageEntry extends ContextFrom {

@@ -2,7 +2,7 @@
  * Typed failures of an execution, for programs that embed pyexec. Each says
  * whether trying again can help (`retryable`) and carries the summary.
  */
-import type { ExecutionSummary } from '../bus/messages.ts';
+import type { ExecutionSummary } from '../protocol/public.ts';
 
 export type FailureStage = 'generation' | 'analysis' | 'runtime' | 'timeout' | 'rejected' | 'cancelled' | 'expired' | 'unknown';
 

@@ -10,12 +10,12 @@
  */
 import { createActor, type Actor, type Snapshot } from 'xstate';
 import { CasConflictError, type KvStore } from '../bus/kv-store.ts';
-import { kvKeys } from '../bus/subjects.ts';
-import type { StateName } from '../bus/messages.ts';
+import { kvKeys } from '../protocol/kv-keys.ts';
+import type { StateName } from '../protocol/public.ts';
 import { executionMachine } from '../machines/execution-machine.ts';
 import { commandKey, pendingCommand, type PendingCommand } from '../machines/commands.ts';
 import type { ExecutionContext, ExecutionEvent, ExecutionInput, RefusedDecision } from '../machines/execution-types.ts';
-import { executionRecordSchema, type ExecutionRecord } from './execution-record.ts';
+import { executionRecordSchema, type ExecutionRecord } from '../protocol/record.ts';
 import { filesBeforeEvent, type RecordedFiles, type Transition } from './recorder.ts';
 import { whileUnavailable } from '../bus/store-retry.ts';
 

@@ -18,8 +18,10 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describeZodError, executeJobSchema, executeResultSchema, jobCancelSchema, type ExecuteJob, type ExecuteResult } from '../bus/messages.ts';
-import { kvKeys, subjects } from '../bus/subjects.ts';
+import { describeZodError } from '../protocol/zod-error.ts';
+import { executeJobSchema, executeResultSchema, jobCancelSchema, type ExecuteJob, type ExecuteResult } from '../protocol/internal.ts';
+import { kvKeys } from '../protocol/kv-keys.ts';
+import { subjects } from '../protocol/subjects.ts';
 import { CasConflictError } from '../bus/kv-store.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Consumer, Job } from '../bus/work-queue.ts';

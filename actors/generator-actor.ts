@@ -4,8 +4,8 @@
  * once per name and reused. Repeated command ids (a re-issued command after a
  * supervisor restart) get the answer already computed.
  */
-import { generateCommandSchema, type GenerateCommand, type GenerateReply } from '../bus/messages.ts';
-import { queueGroups, subjects } from '../bus/subjects.ts';
+import { generateCommandSchema, type GenerateCommand, type GenerateReply } from '../protocol/internal.ts';
+import { queueGroups, subjects } from '../protocol/subjects.ts';
 import type { Bus, Subscription } from '../bus/bus.ts';
 import type { CodeGenerator } from '../adapters/generators/generator.ts';
 import { GenerationError } from '../adapters/generators/generator.ts';

@@ -13,8 +13,10 @@
  * job is either fenced out or reached by the message.
  */
 import { CasConflictError } from '../bus/kv-store.ts';
-import type { CancelRequest, JobCancel } from '../bus/messages.ts';
-import { kvKeys, subjects } from '../bus/subjects.ts';
+import type { CancelRequest } from '../protocol/public.ts';
+import type { JobCancel } from '../protocol/internal.ts';
+import { kvKeys } from '../protocol/kv-keys.ts';
+import { subjects } from '../protocol/subjects.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Config } from '../config/schema.ts';
 import { commandIdFor } from '../machines/execution-rules.ts';

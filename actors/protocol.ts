@@ -5,8 +5,10 @@
  */
 import type { z } from 'zod';
 import type { Bus, Message } from '../bus/bus.ts';
-import { describeZodError, executionIdSchema, type ProtocolError } from '../bus/messages.ts';
-import { subjects } from '../bus/subjects.ts';
+import { describeZodError } from '../protocol/zod-error.ts';
+import { executionIdSchema } from '../protocol/fields.ts';
+import { type ProtocolError } from '../protocol/public.ts';
+import { subjects } from '../protocol/subjects.ts';
 import type { Logger } from '../adapters/logger.ts';
 
 export class InvalidMessageError extends Error {

@@ -11,7 +11,8 @@
  * after the command has gone out (ExecutionCell).
  */
 import { z } from 'zod';
-import type { ExecuteResult, StateName } from '../bus/messages.ts';
+import type { ExecuteResult } from '../protocol/internal.ts';
+import type { StateName } from '../protocol/public.ts';
 import type { ExecutionContext, RefusedDecision } from '../machines/execution-types.ts';
 import { buildNotebook, type ApprovalStatus } from '../adapters/notebook/build.ts';
 import { writeAttemptNotebook, writeFinalNotebook, writeResults } from '../adapters/store/execution-folder.ts';

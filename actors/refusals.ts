@@ -8,8 +8,8 @@
  * judges the rest here: misaddressed ones and those for a finished execution.
  */
 import type { Bus } from '../bus/bus.ts';
-import type { ApprovalDecision, ExecutionEvent } from '../bus/messages.ts';
-import { subjects } from '../bus/subjects.ts';
+import type { ApprovalDecision, ExecutionEvent } from '../protocol/public.ts';
+import { subjects } from '../protocol/subjects.ts';
 import type { AuditEntry, AuditTrail } from '../adapters/audit/audit-trail.ts';
 import type { RefusedDecision } from '../machines/execution-types.ts';
 import { publishProtocolError } from './protocol.ts';

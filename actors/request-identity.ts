@@ -5,7 +5,7 @@
  * when the request has no `context_from`, whose results were merged into the
  * stored request's context at intake.
  */
-import type { ExecutionRequest } from '../bus/messages.ts';
+import type { ExecutionRequest } from '../protocol/public.ts';
 import { canonicalJson } from '../adapters/audit/hash-chain.ts';
 
 export function sameRequest(stored: ExecutionRequest, incoming: ExecutionRequest): boolean {

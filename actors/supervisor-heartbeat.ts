@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { CasConflictError, type KvStore } from '../bus/kv-store.ts';
-import { kvKeys } from '../bus/subjects.ts';
+import { kvKeys } from '../protocol/kv-keys.ts';
 
 const heartbeatSchema = z.object({
   supervisor: z.string(),

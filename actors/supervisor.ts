@@ -10,15 +10,15 @@ import { randomUUID } from 'node:crypto';
 import {
   approvalDecisionSchema,
   cancelRequestSchema,
-  executeResultSchema,
   executionRequestSchema,
   type ApprovalDecision,
-  type ExecuteResult,
   type ExecutionEvent as BusEvent,
   type ExecutionRequest,
   type ExecutionSummary,
-} from '../bus/messages.ts';
-import { kvKeys, queueGroups, subjects } from '../bus/subjects.ts';
+} from '../protocol/public.ts';
+import { executeResultSchema, type ExecuteResult } from '../protocol/internal.ts';
+import { kvKeys } from '../protocol/kv-keys.ts';
+import { queueGroups, subjects } from '../protocol/subjects.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Consumer, Job } from '../bus/work-queue.ts';
 import type { Config } from '../config/schema.ts';
@@ -31,7 +31,7 @@ import type { Logger } from '../adapters/logger.ts';
 import { CommandDispatcher } from './command-dispatcher.ts';
 import { resolveContextFrom } from './context-from.ts';
 import { ExecutionCell, type CellHooks } from './execution-cell.ts';
-import { executionRecordSchema } from './execution-record.ts';
+import { executionRecordSchema } from '../protocol/record.ts';
 import { addressingProblem, parseMessage, publishProtocolError, refuseMessage } from './protocol.ts';
 import { stopJob } from './job-stop.ts';
 import { receivedEntry, refuseDecision, reportRefusal } from './refusals.ts';

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSchema } from '../config/schema.ts';
-import type { ExecuteJob } from '../bus/messages.ts';
+import type { ExecuteJob } from '../protocol/internal.ts';
 import { createJupyterKernel } from '../adapters/kernels/jupyter/index.ts';
 import { discardLiveKernel, serverSettings, startLiveKernel } from '../adapters/kernels/jupyter/live-kernel.ts';
 import { startJupyterServer, type RunningJupyterServer } from '../adapters/kernels/jupyter/server.ts';

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { ExecuteJob } from '../bus/messages.ts';
+import type { ExecuteJob } from '../protocol/internal.ts';
 import { configSchema } from '../config/schema.ts';
 import type { Kernel } from '../adapters/kernels/kernel.ts';
 import { createLocalKernel, localKernelOptions, resolvePython } from '../adapters/kernels/local/index.ts';

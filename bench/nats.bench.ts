@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { startService, type PyexecService } from '../actors/service.ts';
 import { PyexecClient } from '../actors/client.ts';
-import type { ExecutionRequestInput } from '../bus/messages.ts';
+import type { ExecutionRequestInput } from '../protocol/public.ts';
 import { createMemoryTransport } from '../bus/memory/transport.ts';
 import { createNatsTransport } from '../bus/nats/transport.ts';
 import { keepEventsMs } from '../bin/connection.ts';

@@ -1,5 +1,5 @@
 /** A kernel that runs nothing: isolates the orchestration's own cost in benchmarks. */
-import type { ExecuteJob, ExecuteResult } from '../bus/messages.ts';
+import type { ExecuteJob, ExecuteResult } from '../protocol/internal.ts';
 import type { Kernel } from '../adapters/kernels/kernel.ts';
 
 export const noopKernel: Kernel = {

@@ -4,7 +4,7 @@
  * The service checks the ids; here only the shape is read.
  */
 import { Option } from 'commander';
-import type { ContextFrom } from '../bus/messages.ts';
+import type { ContextFrom } from '../protocol/public.ts';
 
 export const defaultContextName = 'previous';
 

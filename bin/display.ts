@@ -3,7 +3,7 @@
  * stderr (stdout stays for results and --json), the approval request with
  * the code and findings, and the final report.
  */
-import type { ExecutionEvent, ExecutionSummary, Finding } from '../bus/messages.ts';
+import type { ExecutionEvent, ExecutionSummary, Finding } from '../protocol/public.ts';
 import type { ExecutionContext } from '../machines/execution-types.ts';
 import { isQuiet } from './verbosity.ts';
 import { channelWriteLines, limitCheckLines } from './limit-checks-view.ts';

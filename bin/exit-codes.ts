@@ -1,5 +1,5 @@
 /** The exit status says the outcome, so scripts can branch on it. */
-import type { Outcome } from '../bus/messages.ts';
+import type { Outcome } from '../protocol/public.ts';
 
 export const exitCodes = {
   succeeded: 0,

@@ -4,7 +4,7 @@
  * run time, its channel or value being computed), under the version of the
  * limits file that was applied.
  */
-import type { ChannelLimitsReport, EffectiveLimits, LimitChecks } from '../bus/channel-limits.ts';
+import type { ChannelLimitsReport, EffectiveLimits, LimitChecks } from '../protocol/channel-limits.ts';
 
 export interface Painters {
   bold: (text: string) => string;

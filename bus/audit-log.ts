@@ -4,7 +4,7 @@
  * the loss of the folder and can be read and checked from any host. The
  * embedded default has none: audit.jsonl is its store.
  */
-import type { AuditMessage } from './messages.ts';
+import type { AuditMessage } from '../protocol/audit.ts';
 
 export interface AuditLog {
   /**

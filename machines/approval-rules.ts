@@ -11,7 +11,7 @@
  * snapshot judges a decision the same way, with the key list the execution
  * was created under.
  */
-import type { ApprovalDecision } from '../bus/messages.ts';
+import type { ApprovalDecision } from '../protocol/public.ts';
 import { verifyDecisionSignature } from '../protocol/signing.ts';
 import type { ExecutionContext } from './execution-types.ts';
 

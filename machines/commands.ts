@@ -5,7 +5,7 @@
  */
 import type { ExecutionContext } from './execution-types.ts';
 import { commandIdFor } from './execution-rules.ts';
-import type { StateName } from '../bus/messages.ts';
+import type { StateName } from '../protocol/public.ts';
 
 export type PendingCommand =
   | { type: 'generate'; commandId: string }

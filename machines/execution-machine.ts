@@ -10,7 +10,7 @@
  * RETRY_DUE / DEADLINE_PASSED.
  */
 import { and, assign, not, or, setup } from 'xstate';
-import type { ErrorChainEntry } from '../bus/messages.ts';
+import type { ErrorChainEntry } from '../protocol/public.ts';
 import { backoffMs, commandIdFor, sha256Hex } from './execution-rules.ts';
 import { refusalReason } from './approval-rules.ts';
 import type { ExecutionContext, ExecutionEvent, ExecutionInput, RetryStage } from './execution-types.ts';

@@ -3,15 +3,8 @@
  * JSON (the snapshot is persisted as is); time enters only through the `at`
  * field of events, so the machine stays pure and replayable.
  */
-import type {
-  AnalysisResult,
-  ApprovalDecision,
-  ErrorChainEntry,
-  ExecuteResult,
-  ExecutionRequest,
-  FailureKind,
-  Outcome,
-} from '../bus/messages.ts';
+import type { AnalysisResult, ExecuteResult, FailureKind } from '../protocol/internal.ts';
+import type { ApprovalDecision, ErrorChainEntry, ExecutionRequest, Outcome } from '../protocol/public.ts';
 
 /** Limits and timings the machine needs, taken from config when an execution is created. */
 export interface ExecutionPolicy {

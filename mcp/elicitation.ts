@@ -7,7 +7,8 @@
  * leaves the decision to the other approvers.
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { AnalysisResult, ApprovalDecision } from '../bus/messages.ts';
+import type { AnalysisResult } from '../protocol/internal.ts';
+import type { ApprovalDecision } from '../protocol/public.ts';
 import type { PendingApproval } from './pending-approval.ts';
 
 export function canElicit(server: Server): boolean {

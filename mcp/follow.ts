@@ -10,7 +10,8 @@
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { ExecutionHandle, PyexecClient } from '../actors/client.ts';
-import type { AnalysisResult, ExecutionSummary, StateName } from '../bus/messages.ts';
+import type { AnalysisResult } from '../protocol/internal.ts';
+import type { ExecutionSummary, StateName } from '../protocol/public.ts';
 import type { Logger } from '../adapters/logger.ts';
 import { askForApproval, canElicit } from './elicitation.ts';
 import { waitingFor } from './pending-approval.ts';

@@ -1,6 +1,6 @@
 /** What the MCP server works with: a pyexec client (embedded or NATS), the analysis, and its settings. */
 import type { PyexecClient } from '../actors/client.ts';
-import type { AnalysisResult } from '../bus/messages.ts';
+import type { AnalysisResult } from '../protocol/internal.ts';
 import type { Logger } from '../adapters/logger.ts';
 
 export interface McpContext {

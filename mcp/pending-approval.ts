@@ -1,6 +1,6 @@
 /** The approval an execution waits for, as the MCP server reads it from the execution's record. */
 import type { ExecutionView } from '../actors/client.ts';
-import type { AnalysisResult } from '../bus/messages.ts';
+import type { AnalysisResult } from '../protocol/internal.ts';
 
 export interface PendingApproval {
   approvalId: string;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ExecutionView } from '../actors/client.ts';
-import { executionIdSchema } from '../bus/messages.ts';
+import { executionIdSchema } from '../protocol/fields.ts';
 import { figureNames, readFigure } from './figures.ts';
 import type { McpContext } from './mcp-context.ts';
 import { uriTemplates } from './resource-uris.ts';

@@ -4,7 +4,8 @@
  * request on the bus would be. The SDK publishes them as JSON Schema.
  */
 import { z } from 'zod';
-import { executionIdSchema, executionRequestSchema } from '../bus/messages.ts';
+import { executionIdSchema } from '../protocol/fields.ts';
+import { executionRequestSchema } from '../protocol/public.ts';
 
 const request = executionRequestSchema.shape;
 

@@ -7,7 +7,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ExecutionSummary, Finding } from '../bus/messages.ts';
+import type { ExecutionSummary, Finding } from '../protocol/public.ts';
 import type { ExecutionView } from '../actors/client.ts';
 import { figureMimeType, figureNames, readFigure } from './figures.ts';
 import { capText } from './output-cap.ts';

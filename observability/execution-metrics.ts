@@ -5,7 +5,7 @@
  * publishes its state events: summed over supervisor replicas in Prometheus,
  * every execution is counted once.
  */
-import type { ExecutionEvent, StateName } from '../bus/messages.ts';
+import type { ExecutionEvent, StateName } from '../protocol/public.ts';
 import type { PyexecMetrics } from './metrics.ts';
 
 /** Whether this process hosts an execution (the supervisor's `hosts`). */

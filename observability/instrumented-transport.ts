@@ -8,7 +8,7 @@
  */
 import type { Bus, Message, MessageHandler, PublishOptions, RequestOptions, SubscribeOptions } from '../bus/bus.ts';
 import { CasConflictError, StoreUnavailableError, type KvStore } from '../bus/kv-store.ts';
-import { executionEventSchema } from '../bus/messages.ts';
+import { executionEventSchema } from '../protocol/public.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Job, JobHandler, WorkQueue } from '../bus/work-queue.ts';
 import type { ExecutionMetrics } from './execution-metrics.ts';

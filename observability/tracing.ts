@@ -26,7 +26,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { MessageHeaders } from '../bus/bus.ts';
-import type { StateName } from '../bus/messages.ts';
+import type { StateName } from '../protocol/public.ts';
 
 const propagator = new W3CTraceContextPropagator();
 const headerSetter: TextMapSetter<Record<string, string>> = { set: (carrier, key, value) => void (carrier[key] = value) };

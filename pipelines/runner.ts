@@ -7,7 +7,7 @@
  */
 import type { ExecutionHandle, PyexecClient } from '../actors/client.ts';
 import { ValidationError } from '../actors/errors.ts';
-import type { ContextFrom, ExecutionRequestInput, ExecutionSummary, Outcome } from '../bus/messages.ts';
+import type { ContextFrom, ExecutionRequestInput, ExecutionSummary, Outcome } from '../protocol/public.ts';
 import type { PipelineSpec, StageSpec } from './spec.ts';
 
 export type StageStatus = Outcome | 'skipped' | 'refused';

@@ -18,7 +18,7 @@
  * stage that is not declared earlier are refused with the field's path.
  */
 import { z } from 'zod';
-import { contextFromSchema, executionRequestSchema } from '../bus/messages.ts';
+import { contextFromSchema, executionRequestSchema } from '../protocol/public.ts';
 
 const request = executionRequestSchema.shape;
 const stageName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a Python identifier of at most 64 characters (it is the default key in context)');

@@ -6,7 +6,7 @@
  * them with the analysis, so a click or a forged POST that did not confirm
  * exactly these writes is refused.
  */
-import type { PvAccess } from '../bus/messages.ts';
+import type { PvAccess } from '../protocol/internal.ts';
 import type { ExecutionView } from '../actors/client.ts';
 import type { Config } from '../config/schema.ts';
 

@@ -5,7 +5,7 @@
  * decider in any case). Newest first.
  */
 import { z } from 'zod';
-import { outcomeSchema } from '../bus/messages.ts';
+import { outcomeSchema } from '../protocol/public.ts';
 import type { ListItem } from './views.ts';
 
 export const historyQuerySchema = z

@@ -5,8 +5,8 @@
  */
 import type { ExecutionView } from '../actors/client.ts';
 import type { AuditVerification } from '../adapters/audit/audit-trail.ts';
-import type { LimitChecks } from '../bus/channel-limits.ts';
-import type { PvAccess } from '../bus/messages.ts';
+import type { LimitChecks } from '../protocol/channel-limits.ts';
+import type { PvAccess } from '../protocol/internal.ts';
 import type { ApprovalSummary } from './approval-summary.ts';
 
 export interface ListItem {

@@ -6,7 +6,7 @@
  */
 import type { FastifySchemaCompiler } from 'fastify';
 import { z } from 'zod';
-import { describeZodError } from '../bus/messages.ts';
+import { describeZodError } from '../protocol/zod-error.ts';
 import { HttpError } from './http.ts';
 
 export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema, httpPart }) => {

@@ -3,7 +3,7 @@
  * generator, waits for a human, or runs, and in which execution mode. It is
  * built from the configuration (policy, patterns) once and reused.
  */
-import type { AnalysisResult } from '../../bus/messages.ts';
+import type { AnalysisResult } from '../../protocol/internal.ts';
 
 export interface CodeAnalyzer {
   readonly name: string;

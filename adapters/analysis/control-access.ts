@@ -5,7 +5,7 @@
  * is handed on: the analysis cannot follow every place it is called from).
  * Each access names its PVs and, for a write, the literal value it sets.
  */
-import type { LiteralValue } from '../../bus/messages.ts';
+import type { LiteralValue } from '../../protocol/internal.ts';
 import type { Access, CallSpec, ControlModel } from './control/index.ts';
 import { LiteralValues } from './literal-values.ts';
 import { argument, positionalArguments, type Resolver, type StaticText, type Value } from './resolver.ts';

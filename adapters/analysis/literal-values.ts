@@ -4,7 +4,7 @@
  * review page show it, and the limits checker compares it with the PV's
  * limits. Anything computed is null: the analysis never guesses a value.
  */
-import type { LiteralValue } from '../../bus/messages.ts';
+import type { LiteralValue } from '../../protocol/internal.ts';
 import type { Resolver } from './resolver.ts';
 import type { Scope } from './scopes.ts';
 import type { SyntaxNode } from './syntax-node.ts';

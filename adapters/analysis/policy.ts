@@ -4,7 +4,8 @@
  * execution mode it runs in, and whether a human must approve it first —
  * with the reasons in words an operator in the control room can act on.
  */
-import type { Finding, PvAccess } from '../../bus/messages.ts';
+import type { Finding } from '../../protocol/public.ts';
+import type { PvAccess } from '../../protocol/internal.ts';
 import type { Config } from '../../config/schema.ts';
 
 export interface PolicyInput {

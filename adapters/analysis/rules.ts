@@ -5,7 +5,7 @@
  * that was not fully analysed, or that writes while writes are disabled, must
  * never pass whatever the configuration says.
  */
-import type { Severity } from '../../bus/messages.ts';
+import type { Severity } from '../../protocol/public.ts';
 
 interface RuleSpec {
   readonly severity: Severity;

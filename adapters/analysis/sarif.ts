@@ -5,7 +5,8 @@
  * decided (passed, mode, approval, control-system accesses) as the
  * artifact's properties.
  */
-import type { AnalysisResult, Severity } from '../../bus/messages.ts';
+import type { AnalysisResult } from '../../protocol/internal.ts';
+import type { Severity } from '../../protocol/public.ts';
 import { ruleIds, rules } from './rules.ts';
 
 const levels: Readonly<Record<Severity, 'error' | 'warning' | 'note'>> = { blocking: 'error', warning: 'warning', info: 'note' };

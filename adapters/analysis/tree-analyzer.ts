@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { AnalysisResult, Finding, PvAccess } from '../../bus/messages.ts';
+import type { AnalysisResult, PvAccess } from '../../protocol/internal.ts';
+import type { Finding } from '../../protocol/public.ts';
 import type { Config } from '../../config/schema.ts';
 import type { CodeAnalyzer } from './analyzer.ts';
 import { controlModel, type ControlModel } from './control/index.ts';

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod';
 import { CasConflictError, type KvStore } from '../../bus/kv-store.ts';
-import { safeKey } from '../../bus/subjects.ts';
+import { safeKey } from '../../protocol/kv-keys.ts';
 import type { ChainHead } from './hash-chain.ts';
 import { RecentMap } from './recent-map.ts';
 

@@ -33,7 +33,7 @@ import { auditFile } from '../store/layout.ts';
 import type { AuditLog } from '../../bus/audit-log.ts';
 import type { KvStore, StoreUnavailableError } from '../../bus/kv-store.ts';
 import { whileUnavailable } from '../../bus/store-retry.ts';
-import { auditGenesisSchema, type AuditMessage } from '../../bus/messages.ts';
+import { auditGenesisSchema, type AuditMessage } from '../../protocol/audit.ts';
 import { AnchorWriter } from './anchors.ts';
 import { canonicalJson, checkChain, nextRecord, readChain, sha256, type AuditEntry, type AuditRecord, type ChainHead, type ChainReading, type PlacedRecord } from './hash-chain.ts';
 import { RecentMap } from './recent-map.ts';

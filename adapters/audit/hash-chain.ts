@@ -8,9 +8,9 @@
  * fields): it is record 0 and its hash is that of its canonical JSON.
  */
 import { createHash } from 'node:crypto';
-import { auditGenesisSchema, auditRecordSchema, type AuditRecord } from '../../bus/messages.ts';
+import { auditGenesisSchema, auditRecordSchema, type AuditRecord } from '../../protocol/audit.ts';
 
-export { auditRecordSchema, type AuditRecord } from '../../bus/messages.ts';
+export { auditRecordSchema, type AuditRecord } from '../../protocol/audit.ts';
 
 /** What a caller appends: the event name and its fields (chain fields are added). */
 export type AuditEntry = { event: string } & Record<string, unknown>;

@@ -4,7 +4,7 @@
  * into code — turns, transcript, token accounting, extraction, metadata.
  */
 import { z } from 'zod';
-import type { GeneratorMetadata } from '../../bus/messages.ts';
+import type { GeneratorMetadata } from '../../protocol/internal.ts';
 import { extractCode } from './extract.ts';
 import { GenerationError, type GeneratedCode, type GenerationInput } from './generator.ts';
 import { tokenReporter } from './progress.ts';

@@ -12,7 +12,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { generatorMetadataSchema } from '../../bus/messages.ts';
+import { generatorMetadataSchema } from '../../protocol/internal.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../logger.ts';
 import { GeneratorConfigError, sectionPath } from './config-error.ts';

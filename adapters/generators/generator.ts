@@ -3,8 +3,9 @@
  * Implementations: mock (seeds' behaviours), basic (OpenAI-compatible),
  * anthropic, hybrid, and custom ones registered from config.
  */
-import type { ErrorChainEntry, ExecutionRequest, GeneratorMetadata } from '../../bus/messages.ts';
-import type { FailureKind } from '../../bus/messages.ts';
+import type { ErrorChainEntry, ExecutionRequest } from '../../protocol/public.ts';
+import type { GeneratorMetadata } from '../../protocol/internal.ts';
+import type { FailureKind } from '../../protocol/internal.ts';
 
 export interface GenerationInput {
   executionId: string;

@@ -5,7 +5,7 @@
  * part can be replaced from config, and any part left out.
  */
 import { z } from 'zod';
-import type { ErrorChainEntry, ExecutionRequest } from '../../bus/messages.ts';
+import type { ErrorChainEntry, ExecutionRequest } from '../../protocol/public.ts';
 import { describeContext } from './context-shape.ts';
 
 export const defaultRole =

@@ -8,7 +8,7 @@
  * timeouts are results. It throws KernelUnavailableError when it could not
  * run the code at all (an infrastructure error, retried with backoff).
  */
-import type { ExecuteJob, ExecuteResult } from '../../bus/messages.ts';
+import type { ExecuteJob, ExecuteResult } from '../../protocol/internal.ts';
 
 export interface Kernel {
   readonly name: string;

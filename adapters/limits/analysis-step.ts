@@ -6,8 +6,9 @@
  * time. The per-write verdicts travel in the analysis result (`limit_checks`)
  * for the approval prompt and the review page.
  */
-import type { LimitChecks } from '../../bus/channel-limits.ts';
-import type { Finding, PvAccess } from '../../bus/messages.ts';
+import type { LimitChecks } from '../../protocol/channel-limits.ts';
+import type { Finding } from '../../protocol/public.ts';
+import type { PvAccess } from '../../protocol/internal.ts';
 import { databaseFields, type LimitsSource, type LimitsState } from './source.ts';
 import { checkWrite } from './write-check.ts';
 

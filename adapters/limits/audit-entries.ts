@@ -4,7 +4,7 @@
  * (with its verification). They follow the attempt's `execution_end`, which
  * names the limits version used.
  */
-import type { ChannelLimitsReport } from '../../bus/channel-limits.ts';
+import type { ChannelLimitsReport } from '../../protocol/channel-limits.ts';
 import type { AuditEntry } from '../audit/audit-trail.ts';
 
 export function channelWriteEntries(report: ChannelLimitsReport | undefined): AuditEntry[] {

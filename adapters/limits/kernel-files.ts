@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { channelWriteSchema, type ChannelWrite } from '../../bus/channel-limits.ts';
+import { channelWriteSchema, type ChannelWrite } from '../../protocol/channel-limits.ts';
 import { attemptsDir } from '../store/layout.ts';
 import type { Logger } from '../logger.ts';
 import { databaseFields, type LimitsState } from './source.ts';

@@ -8,7 +8,7 @@
  * cannot write at all.
  */
 import { dirname } from 'node:path';
-import type { ExecuteJob, ExecuteResult } from '../../bus/messages.ts';
+import type { ExecuteJob, ExecuteResult } from '../../protocol/internal.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Kernel } from '../kernels/kernel.ts';
 import type { Logger } from '../logger.ts';

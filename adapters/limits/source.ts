@@ -12,7 +12,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../../config/load.ts';
-import type { ChannelLimitsReport } from '../../bus/channel-limits.ts';
+import type { ChannelLimitsReport } from '../../protocol/channel-limits.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { LimitsDatabase, UnlistedPolicy } from './database.ts';

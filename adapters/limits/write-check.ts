@@ -8,8 +8,8 @@
  * The same rules run in the kernel (adapters/kernels/python/pyexec_limits.py):
  * a change here is a change there.
  */
-import type { EffectiveLimits, LimitCheck, LimitName } from '../../bus/channel-limits.ts';
-import type { PvAccess } from '../../bus/messages.ts';
+import type { EffectiveLimits, LimitCheck, LimitName } from '../../protocol/channel-limits.ts';
+import type { PvAccess } from '../../protocol/internal.ts';
 import type { LimitsDatabase, LimitsMatch } from './database.ts';
 
 type Verdict = Pick<LimitCheck, 'verdict' | 'limit' | 'message' | 'limits'>;

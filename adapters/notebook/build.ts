@@ -12,7 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, join, relative } from 'node:path';
-import type { AnalysisResult, ErrorChainEntry, ExecuteResult, Outcome } from '../../bus/messages.ts';
+import type { AnalysisResult, ExecuteResult } from '../../protocol/internal.ts';
+import type { ErrorChainEntry, Outcome } from '../../protocol/public.ts';
 import { notebookName, type NotebookStage } from '../store/layout.ts';
 import { urlPath } from './link.ts';
 import { codeBlock, inlineCode, stripAnsi, table, truncate } from './markdown.ts';

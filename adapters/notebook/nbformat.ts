@@ -6,7 +6,7 @@
  * forbids); `normaliseOutput` turns one into a valid nbformat output.
  */
 import { z } from 'zod';
-import { describeZodError } from '../../bus/messages.ts';
+import { describeZodError } from '../../protocol/zod-error.ts';
 
 /** nbformat stores text as one string or as a list of lines. */
 const multilineString = z.union([z.string(), z.array(z.string())]);

@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createUser, fromSeed, type KeyPair } from '@nats-io/nkeys';
-import type { ApprovalDecision } from '../../bus/messages.ts';
+import type { ApprovalDecision } from '../../protocol/public.ts';
 import { decisionSigningPayload } from '../../protocol/signing.ts';
 
 export class KeyFileError extends Error {

@@ -27,7 +27,9 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { describeZodError, executionIdSchema, type ExecutionRequest } from '../../bus/messages.ts';
+import { describeZodError } from '../../protocol/zod-error.ts';
+import { executionIdSchema } from '../../protocol/fields.ts';
+import { type ExecutionRequest } from '../../protocol/public.ts';
 import type { Notebook } from '../notebook/nbformat.ts';
 import { toJsonText, writeFileAtomic } from './atomic-file.ts';
 import { runFileJob } from './file-jobs.ts';

@@ -3,7 +3,8 @@
  * validated again here (defence in depth: this is the last stop before the
  * file system); otherwise the task objective is turned into a short slug.
  */
-import { describeZodError, folderNameSchema } from '../../bus/messages.ts';
+import { describeZodError } from '../../protocol/zod-error.ts';
+import { folderNameSchema } from '../../protocol/fields.ts';
 
 /** Long enough to recognise a task, short enough to keep paths readable. */
 export const maxSlugLength = 40;

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import type { AnalysisResult } from '../../bus/messages.ts';
+import type { AnalysisResult } from '../../protocol/internal.ts';
 import { bold } from '../display.ts';
 import { InputFileError } from '../input-files.ts';
 import { configFrom, withCommonOptions, type CommonOptions } from '../options.ts';

@@ -6,7 +6,7 @@
  * first.
  */
 import { Command } from 'commander';
-import { subjects } from '../../bus/subjects.ts';
+import { subjects } from '../../protocol/subjects.ts';
 import { startExecutorActor } from '../../actors/executor-actor.ts';
 import { executionHeartbeatMs, queueOptions } from '../../actors/queues.ts';
 import { createKernel } from '../../adapters/kernels/index.ts';

@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import { parse } from 'yaml';
 import { ValidationError } from '../../actors/errors.ts';
 import { createLogger } from '../../adapters/logger.ts';
-import { describeZodError } from '../../bus/messages.ts';
+import { describeZodError } from '../../protocol/zod-error.ts';
 import { pipelineSchema, type PipelineSpec } from '../../pipelines/spec.ts';
 import { runPipeline, type StageOutcome } from '../../pipelines/runner.ts';
 import { closePrompt } from '../approval-prompt.ts';

@@ -5,7 +5,7 @@
  * kernel has begun its start in child processes.
  */
 import { Command } from 'commander';
-import type { ContextFrom, ExecutionRequestInput, ExecutionSummary } from '../../bus/messages.ts';
+import type { ContextFrom, ExecutionRequestInput, ExecutionSummary } from '../../protocol/public.ts';
 import type { ExecutionHandle, PyexecClient } from '../../actors/client.ts';
 import { mockBehaviors } from '../../adapters/generators/mock.ts';
 import { createLogger } from '../../adapters/logger.ts';

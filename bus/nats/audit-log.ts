@@ -14,8 +14,8 @@ import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, jetstre
 import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { AuditLog } from '../audit-log.ts';
 import { StoreUnavailableError } from '../kv-store.ts';
-import type { AuditMessage } from '../messages.ts';
-import { subjects } from '../subjects.ts';
+import type { AuditMessage } from '../../protocol/audit.ts';
+import { subjects } from '../../protocol/subjects.ts';
 import { eventStreamNames } from './event-streams.ts';
 import { decodePayload, encodePayload } from './payload.ts';
 import { isUnavailable } from './unavailable.ts';

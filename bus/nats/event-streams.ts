@@ -10,7 +10,7 @@
  */
 import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import { subjects } from '../subjects.ts';
+import { subjects } from '../../protocol/subjects.ts';
 
 export const eventStreamNames = { events: 'pyexec_events', approvals: 'pyexec_approvals', audit: 'pyexec_audit' } as const;
 

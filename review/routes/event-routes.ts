@@ -4,8 +4,8 @@
  * session ends (logout, idle expiry), so a logged-out browser hears nothing.
  */
 import type { FastifyInstance } from 'fastify';
-import { executionEventSchema } from '../../bus/messages.ts';
-import { subjects } from '../../bus/subjects.ts';
+import { executionEventSchema } from '../../protocol/public.ts';
+import { subjects } from '../../protocol/subjects.ts';
 import { securityHeaders } from '../http.ts';
 import { sessionOf, type ReviewDeps } from '../deps.ts';
 

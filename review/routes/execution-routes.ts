@@ -8,7 +8,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ExecutionView } from '../../actors/client.ts';
-import { executionIdSchema, type ApprovalDecision } from '../../bus/messages.ts';
+import { executionIdSchema } from '../../protocol/fields.ts';
+import { type ApprovalDecision } from '../../protocol/public.ts';
 import { notebookLink } from '../../adapters/notebook/link.ts';
 import { approvalSummary, confirmationProblem } from '../approval-summary.ts';
 import { currentNotebook } from '../files.ts';

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { executionIdSchema } from '../../bus/messages.ts';
+import { executionIdSchema } from '../../protocol/fields.ts';
 import { currentNotebook, figureType, insideFolder } from '../files.ts';
 import { HttpError } from '../http.ts';
 import type { ReviewDeps } from '../deps.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analysisResultSchema } from '../../bus/messages.ts';
+import { analysisResultSchema } from '../../protocol/internal.ts';
 import { parseConfig } from '../../config/index.ts';
 import type { ConfigInput } from '../../config/schema.ts';
 import { createAnalyzer } from '../../adapters/analysis/index.ts';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analysisResultSchema, type AnalysisResult } from '../../bus/messages.ts';
+import { analysisResultSchema, type AnalysisResult } from '../../protocol/internal.ts';
 import { parseConfig } from '../../config/index.ts';
 import type { CodeAnalyzer } from '../../adapters/analysis/analyzer.ts';
 import { createAnalyzer } from '../../adapters/analysis/index.ts';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analysisResultSchema, type AnalysisResult, type PvAccess } from '../../bus/messages.ts';
+import { analysisResultSchema, type AnalysisResult, type PvAccess } from '../../protocol/internal.ts';
 import { parseConfig } from '../../config/index.ts';
 import type { CodeAnalyzer } from '../../adapters/analysis/analyzer.ts';
 import { builtInLibraries, modelledCalls, type LibraryModel } from '../../adapters/analysis/control/index.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { analysisResultSchema, type AnalysisResult } from '../../bus/messages.ts';
+import { analysisResultSchema, type AnalysisResult } from '../../protocol/internal.ts';
 import { parseConfig } from '../../config/index.ts';
 import type { ConfigInput } from '../../config/schema.ts';
 import { createAnalyzer } from '../../adapters/analysis/index.ts';

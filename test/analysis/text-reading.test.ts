@@ -6,7 +6,7 @@
  * end, where every property is asked of the tree: both must find the same.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AnalysisResult } from '../../bus/messages.ts';
+import type { AnalysisResult } from '../../protocol/internal.ts';
 import { parseConfig } from '../../config/index.ts';
 import type { CodeAnalyzer } from '../../adapters/analysis/analyzer.ts';
 import { createAnalyzer } from '../../adapters/analysis/index.ts';

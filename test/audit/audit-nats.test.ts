@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { hashPassword } from '../../review/passwords.ts';
-import { subjects } from '../../bus/subjects.ts';
+import { subjects } from '../../protocol/subjects.ts';
 import { NatsServer } from '../support/nats-server.ts';
 import { natsConfigFile, roleEnvironment, roleLogins, rolePasswords } from '../support/nats-roles.ts';
 import { eventually, PyexecProcess, runPyexec, Site } from '../distributed/harness.ts';

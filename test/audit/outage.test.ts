@@ -11,7 +11,7 @@ import { createExecutionFolder } from '../../adapters/store/execution-folder.ts'
 import type { AuditLog } from '../../bus/audit-log.ts';
 import { KvUnavailableError, StoreUnavailableError } from '../../bus/kv-store.ts';
 import { MemoryKvStore } from '../../bus/memory/kv-store.ts';
-import type { AuditMessage } from '../../bus/messages.ts';
+import type { AuditMessage } from '../../protocol/audit.ts';
 import { tempDir } from '../support/temp.ts';
 
 const root = tempDir('pyexec-audit-outage-');

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PyexecClient } from '../../actors/client.ts';
 import { queueOptions } from '../../actors/queues.ts';
-import { executeResultSchema } from '../../bus/messages.ts';
+import { executeResultSchema } from '../../protocol/internal.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { NatsServer } from '../support/nats-server.ts';

@@ -1,6 +1,6 @@
 /** Many small read-only executions through the whole service, each marking its run in the epics log. */
 import type { PyexecClient } from '../../actors/client.ts';
-import type { ExecutionRecord } from '../../actors/execution-record.ts';
+import type { ExecutionRecord } from '../../protocol/record.ts';
 import { eventually, sleep, type Site } from './harness.ts';
 
 export const markerCode = (id: string) => `from epics import caget\ncaget("RUN:${id}")\nresults = {"id": "${id}"}\n`;

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PyexecClient } from '../../actors/client.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import type { Transport } from '../../bus/transport.ts';
-import type { StateName } from '../../bus/messages.ts';
+import type { StateName } from '../../protocol/public.ts';
 import { NatsServer } from '../support/nats-server.ts';
 import { eventually, PyexecProcess, runPyexec, Site } from './harness.ts';
 

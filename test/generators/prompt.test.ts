@@ -1,6 +1,6 @@
 /** Prompt building: parts, overrides, the context description and the error chain. */
 import { describe, expect, it } from 'vitest';
-import { errorChainEntrySchema, executionRequestSchema, type ErrorChainEntry } from '../../bus/messages.ts';
+import { errorChainEntrySchema, executionRequestSchema, type ErrorChainEntry } from '../../protocol/public.ts';
 import { describeContext } from '../../adapters/generators/context-shape.ts';
 import { buildPrompt, cutTraceback, promptOptionsSchema } from '../../adapters/generators/prompt.ts';
 

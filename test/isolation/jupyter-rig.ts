@@ -5,7 +5,7 @@
  * and the executor path (warm pool, one kernel per execution).
  */
 import { join } from 'node:path';
-import type { ExecuteJob } from '../../bus/messages.ts';
+import type { ExecuteJob } from '../../protocol/internal.ts';
 import { configSchema } from '../../config/schema.ts';
 import { createJupyterKernel } from '../../adapters/kernels/jupyter/index.ts';
 import { startJupyterServer, type RunningJupyterServer } from '../../adapters/kernels/jupyter/server.ts';

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createLocalKernel, localKernelOptions } from '../../adapters/kernels/local/index.ts';
 import type { Kernel } from '../../adapters/kernels/kernel.ts';
 import { configSchema } from '../../config/schema.ts';
-import type { ExecuteJob } from '../../bus/messages.ts';
+import type { ExecuteJob } from '../../protocol/internal.ts';
 import { executeJob } from '../support/fixtures.ts';
 import { tempDir } from '../support/temp.ts';
 

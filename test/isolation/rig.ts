@@ -13,7 +13,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import type { ExecuteJob, ExecuteResult } from '../../bus/messages.ts';
+import type { ExecuteJob, ExecuteResult } from '../../protocol/internal.ts';
 import { configSchema } from '../../config/schema.ts';
 import type { Kernel } from '../../adapters/kernels/kernel.ts';
 import { createLocalKernel, localKernelOptions } from '../../adapters/kernels/local/index.ts';

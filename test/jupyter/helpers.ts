@@ -1,6 +1,6 @@
 /** Jobs and process lookups shared by the Jupyter tests. */
 import { readdirSync, readFileSync } from 'node:fs';
-import type { ExecuteJob } from '../../bus/messages.ts';
+import type { ExecuteJob } from '../../protocol/internal.ts';
 import { executeJob } from '../support/fixtures.ts';
 
 export function job(code: string, folder: string, overrides: Partial<ExecuteJob> = {}): ExecuteJob {

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecuteJob, ExecuteResult } from '../../bus/messages.ts';
+import type { ExecuteJob, ExecuteResult } from '../../protocol/internal.ts';
 import type { Kernel } from '../../adapters/kernels/kernel.ts';
 import { installFakeEpics, writeLogName } from '../support/fake-epics.ts';
 import { eventually, nameProcessCode, newMarker, processesMarked } from '../support/processes.ts';

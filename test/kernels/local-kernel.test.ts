@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecuteJob } from '../../bus/messages.ts';
+import type { ExecuteJob } from '../../protocol/internal.ts';
 import { harnessPath } from '../../adapters/kernels/local/harness-protocol.ts';
 import { createLocalKernel, resolvePython, scrubbedEnvironment } from '../../adapters/kernels/local/index.ts';
 import { KernelUnavailableError, type Kernel } from '../../adapters/kernels/kernel.ts';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAnalyzer } from '../../adapters/analysis/index.ts';
 import { checkWritesAgainstLimits } from '../../adapters/limits/analysis-step.ts';
 import { LimitsSource } from '../../adapters/limits/source.ts';
-import { analysisResultSchema, type AnalysisResult, type PvAccess } from '../../bus/messages.ts';
+import { analysisResultSchema, type AnalysisResult, type PvAccess } from '../../protocol/internal.ts';
 import { parseConfig } from '../../config/index.ts';
 import { tempDir } from '../support/temp.ts';
 import { writeLimitsFile } from './limits-fixture.ts';

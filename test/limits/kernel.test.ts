@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createKernel, type Kernel } from '../../adapters/kernels/index.ts';
-import type { ExecuteJob, ExecuteResult } from '../../bus/messages.ts';
+import type { ExecuteJob, ExecuteResult } from '../../protocol/internal.ts';
 import { executeJob } from '../support/fixtures.ts';
 import { parseConfig } from '../../config/index.ts';
 import { CaServer } from '../support/ca-server.ts';

@@ -1,7 +1,7 @@
 /** What the terminal shows of channel writes after a run. */
 import { describe, expect, it } from 'vitest';
 import { channelWriteLines } from '../../bin/limit-checks-view.ts';
-import type { ChannelLimitsReport } from '../../bus/channel-limits.ts';
+import type { ChannelLimitsReport } from '../../protocol/channel-limits.ts';
 
 const at = '2026-12-02T10:00:00.000Z';
 const report: ChannelLimitsReport = {

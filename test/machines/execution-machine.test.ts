@@ -2,7 +2,7 @@ import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { executionMachine } from '../../machines/execution-machine.ts';
 import { pendingCommand } from '../../machines/commands.ts';
-import type { StateName } from '../../bus/messages.ts';
+import type { StateName } from '../../protocol/public.ts';
 import { analysis, decision, executeResult, executionInput } from '../support/fixtures.ts';
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds)).toISOString();

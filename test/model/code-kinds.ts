@@ -6,10 +6,10 @@
  * built, so the model and the system agree by construction; the kernel
  * status is declared here and checked by every path that runs the code.
  */
-import type { AnalysisResult, ExecutionStatus } from '../../bus/messages.ts';
+import type { AnalysisResult, ExecutionStatus } from '../../protocol/internal.ts';
 import type { CodeAnalyzer } from '../../adapters/analysis/analyzer.ts';
 import { createMockGenerator, type MockBehavior } from '../../adapters/generators/mock.ts';
-import { executionRequestSchema } from '../../bus/messages.ts';
+import { executionRequestSchema } from '../../protocol/public.ts';
 
 export const codeKinds = ['ok', 'runtime_error', 'write', 'bad'] as const;
 export type CodeKind = (typeof codeKinds)[number];

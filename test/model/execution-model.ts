@@ -9,7 +9,8 @@
  */
 import { getAdjacencyMap, getShortestPaths, type AdjacencyMap, type AdjacencyValue } from '@xstate/graph';
 import { createActor, getNextSnapshot, type SnapshotFrom } from 'xstate';
-import { executionRequestSchema, type ExecutionStatus, type StateName } from '../../bus/messages.ts';
+import { executionRequestSchema, type StateName } from '../../protocol/public.ts';
+import { type ExecutionStatus } from '../../protocol/internal.ts';
 import { executionMachine } from '../../machines/execution-machine.ts';
 import { commandIdFor } from '../../machines/execution-rules.ts';
 import type { ExecutionEvent, ExecutionInput, ExecutionPolicy, RetryStage } from '../../machines/execution-types.ts';

@@ -11,7 +11,8 @@
  * until the cancellation has ended the execution; the real analyzer and the
  * real (warm, shared) local kernel do the actual work.
  */
-import type { ExecuteJob, ExecuteResult, ExecutionEvent as BusEvent, ExecutionSummary, StateName } from '../../bus/messages.ts';
+import type { ExecuteJob, ExecuteResult } from '../../protocol/internal.ts';
+import type { ExecutionEvent as BusEvent, ExecutionSummary, StateName } from '../../protocol/public.ts';
 import type { CodeAnalyzer } from '../../adapters/analysis/analyzer.ts';
 import { createMockGenerator } from '../../adapters/generators/mock.ts';
 import { GenerationError, type CodeGenerator, type GenerationInput } from '../../adapters/generators/generator.ts';

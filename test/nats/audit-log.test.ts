@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
-import type { AuditMessage } from '../../bus/messages.ts';
+import type { AuditMessage } from '../../protocol/audit.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { NatsServer } from '../support/nats-server.ts';
 

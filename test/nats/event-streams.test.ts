@@ -8,7 +8,7 @@ import { AckPolicy, DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { connect, nanos } from '@nats-io/transport-node';
 import { eventStreamNames } from '../../bus/nats/event-streams.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
-import { subjects } from '../../bus/subjects.ts';
+import { subjects } from '../../protocol/subjects.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { NatsServer } from '../support/nats-server.ts';
 

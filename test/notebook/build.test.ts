@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnalysisResult, ErrorChainEntry, ExecuteResult } from '../../bus/messages.ts';
+import type { AnalysisResult, ExecuteResult } from '../../protocol/internal.ts';
+import type { ErrorChainEntry } from '../../protocol/public.ts';
 import { buildNotebook, type NotebookInput } from '../../adapters/notebook/build.ts';
 import { notebookSchema, type Notebook } from '../../adapters/notebook/nbformat.ts';
 import { createExecutionFolder, writeAttemptNotebook, writeFinalNotebook } from '../../adapters/store/execution-folder.ts';

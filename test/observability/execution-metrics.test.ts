@@ -1,9 +1,9 @@
 /** Execution metrics from the state events a supervisor publishes, and bounded labels. */
 import { describe, expect, it } from 'vitest';
-import type { ExecutionEvent } from '../../bus/messages.ts';
+import type { ExecutionEvent } from '../../protocol/public.ts';
 import { ExecutionMetrics, refusalFamily } from '../../observability/execution-metrics.ts';
 import { keyKind, subjectFamily } from '../../observability/instrumented-transport.ts';
-import { kvKeys } from '../../bus/subjects.ts';
+import { kvKeys } from '../../protocol/kv-keys.ts';
 import { PyexecMetrics } from '../../observability/metrics.ts';
 
 const at = '2026-12-02T00:00:00.000Z';

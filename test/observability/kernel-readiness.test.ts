@@ -9,7 +9,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecuteJob } from '../../bus/messages.ts';
+import type { ExecuteJob } from '../../protocol/internal.ts';
 import { createJupyterKernel } from '../../adapters/kernels/jupyter/index.ts';
 import type { Kernel } from '../../adapters/kernels/kernel.ts';
 import { createLocalKernel } from '../../adapters/kernels/local/index.ts';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createService, loadConfig, type PyexecService } from '../../index.ts';
 import { runPipeline } from '../../pipelines/runner.ts';
 import { pipelineSchema } from '../../pipelines/spec.ts';
-import { describeZodError } from '../../bus/messages.ts';
+import { describeZodError } from '../../protocol/zod-error.ts';
 import { writeCliConfig } from '../e2e/cli-config.ts';
 import { tempDir } from '../support/temp.ts';
 import { untilState, writeCode } from './stages.ts';

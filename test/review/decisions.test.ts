@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type PyexecService } from '../../actors/service.ts';
 import type { ExecutionHandle } from '../../actors/client.ts';
-import type { ApprovalDecision } from '../../bus/messages.ts';
+import type { ApprovalDecision } from '../../protocol/public.ts';
 import { sha256Hex } from '../../machines/execution-rules.ts';
 import { tempDir } from '../support/temp.ts';
 import { configOf, newKey, reviewConfig, untilRefusal, untilState, writeWithFigure, type ReviewSetup } from './service-setup.ts';

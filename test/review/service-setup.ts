@@ -5,7 +5,7 @@ import { createUser } from '@nats-io/nkeys';
 import { parseConfig } from '../../config/load.ts';
 import type { ConfigInput } from '../../config/schema.ts';
 import type { ExecutionHandle } from '../../actors/client.ts';
-import type { ExecutionEvent, StateName } from '../../bus/messages.ts';
+import type { ExecutionEvent, StateName } from '../../protocol/public.ts';
 import { approverKey, type ApproverKey } from '../../adapters/signing/decision-keys.ts';
 import { installFakeEpics, type FakeEpics } from '../support/fake-epics.ts';
 

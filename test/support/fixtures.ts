@@ -1,7 +1,8 @@
 /** Builders for statechart inputs and protocol messages used across tests. */
 import { randomUUID } from 'node:crypto';
-import type { AnalysisResult, ApprovalDecision, ExecuteJob, ExecuteResult } from '../../bus/messages.ts';
-import { executionRequestSchema, type ExecutionRequestInput } from '../../bus/messages.ts';
+import type { AnalysisResult, ExecuteJob, ExecuteResult } from '../../protocol/internal.ts';
+import type { ApprovalDecision } from '../../protocol/public.ts';
+import { executionRequestSchema, type ExecutionRequestInput } from '../../protocol/public.ts';
 import type { ExecutionInput, ExecutionPolicy } from '../../machines/execution-types.ts';
 import { sha256Hex } from '../../machines/execution-rules.ts';
 

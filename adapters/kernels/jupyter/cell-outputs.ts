@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelMessage } from '@jupyterlab/services';
-import type { NotebookOutput } from '../../../bus/messages.ts';
+import type { NotebookOutput } from '../../../protocol/internal.ts';
 
 type StreamName = 'stdout' | 'stderr';
 

@@ -6,7 +6,7 @@
  * with them) and see the execution folders at the same path.
  */
 import type { Config, ExecutionModeConfig } from '../../../config/schema.ts';
-import type { ExecuteJob, ExecuteResult } from '../../../bus/messages.ts';
+import type { ExecuteJob, ExecuteResult } from '../../../protocol/internal.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
 import type { Kernel, WarmPool } from '../kernel.ts';
 import { defaultMaxFileBytes, defaultMaxProcesses } from '../local/options.ts';

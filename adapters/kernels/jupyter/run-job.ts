@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import { z } from 'zod';
-import { executeResultSchema, type ExecuteJob, type ExecuteResult, type NotebookOutput } from '../../../bus/messages.ts';
+import { executeResultSchema, type ExecuteJob, type ExecuteResult, type NotebookOutput } from '../../../protocol/internal.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
 import { KernelUnavailableError } from '../kernel.ts';
 import { readKernelLimits } from '../../limits/kernel-files.ts';

@@ -9,7 +9,7 @@
  * process group is killed: nothing the code started outlives it.
  */
 import type { Readable } from 'node:stream';
-import type { ExecuteJob } from '../../../bus/messages.ts';
+import type { ExecuteJob } from '../../../protocol/internal.ts';
 import { OutputCapture, type StreamName } from './output-capture.ts';
 import type { ProcessTree } from './process-group.ts';
 

@@ -6,12 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, join, relative, isAbsolute } from 'node:path';
-import {
-  executeResultSchema,
-  type ExecuteJob,
-  type ExecuteResult,
-  type NotebookOutput,
-} from '../../../bus/messages.ts';
+import { executeResultSchema, type ExecuteJob, type ExecuteResult, type NotebookOutput } from '../../../protocol/internal.ts';
 import type { Attempt, ProcessExit } from './attempt.ts';
 import { harnessReportSchema, type HarnessError, type HarnessReport } from './harness-protocol.ts';
 import { describeSignal } from '../signal-meanings.ts';

@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { ExecuteJob } from '../../../bus/messages.ts';
+import type { ExecuteJob } from '../../../protocol/internal.ts';
 
 export const harnessPath = fileURLToPath(new URL('../python/pyexec_harness.py', import.meta.url));
 

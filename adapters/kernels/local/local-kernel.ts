@@ -13,7 +13,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { describeZodError, executeJobSchema, type ExecuteJob, type ExecuteResult } from '../../../bus/messages.ts';
+import { describeZodError } from '../../../protocol/zod-error.ts';
+import { executeJobSchema, type ExecuteJob, type ExecuteResult } from '../../../protocol/internal.ts';
 import { KernelUnavailableError, type Kernel, type WarmPool } from '../kernel.ts';
 import { readKernelLimits } from '../../limits/kernel-files.ts';
 import { Attempt } from './attempt.ts';

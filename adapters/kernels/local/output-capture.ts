@@ -4,7 +4,7 @@
  * the cap chunks are dropped as they arrive: a gigabyte of output costs
  * reading it, never holding it.
  */
-import type { NotebookOutput } from '../../../bus/messages.ts';
+import type { NotebookOutput } from '../../../protocol/internal.ts';
 
 export type StreamName = 'stdout' | 'stderr';
 

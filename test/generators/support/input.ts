@@ -1,5 +1,10 @@
 /** Generation inputs for tests, built through the protocol schemas like real ones. */
-import { errorChainEntrySchema, executionRequestSchema, type ErrorChainEntry, type ExecutionRequestInput } from '../../../bus/messages.ts';
+import {
+  errorChainEntrySchema,
+  executionRequestSchema,
+  type ErrorChainEntry,
+  type ExecutionRequestInput,
+} from '../../../protocol/public.ts';
 import type { GenerationInput } from '../../../adapters/generators/generator.ts';
 
 export function generationInput(options: {

@@ -4,7 +4,7 @@
  * lease. Written with compare-and-set after every transition.
  */
 import { z } from 'zod';
-import { outcomeSchema, stateNameSchema } from '../bus/messages.ts';
+import { outcomeSchema, stateNameSchema } from './public.ts';
 
 export const executionRecordSchema = z.object({
   execution_id: z.string(),

@@ -1,7 +1,7 @@
 /**
  * Every subject of the public protocol, defined once. A client in any language
  * submits, watches and approves with these names and the schemas in
- * messages.ts; nothing else in the code spells a subject by hand.
+ * public.ts; nothing else in the code spells a subject by hand.
  */
 export const subjects = {
   /** Execution requests (durable work queue, consumed by supervisors). */
@@ -41,19 +41,3 @@ export const queueGroups = {
   generators: 'pyexec-generators',
   analyzers: 'pyexec-analyzers',
 } as const;
-
-/** Key prefixes in the KV store. */
-export const kvKeys = {
-  execution: (executionId: string) => `exec.${executionId}`,
-  executionPrefix: 'exec.',
-  jobClaim: (commandId: string) => `claim.${safeKey(commandId)}`,
-  jobResult: (commandId: string) => `result.${safeKey(commandId)}`,
-  /** A supervisor's heartbeat: peers scan for orphaned executions only once it has expired. */
-  supervisor: (supervisorId: string) => `supervisors.${safeKey(supervisorId)}`,
-  supervisorPrefix: 'supervisors.',
-} as const;
-
-/** KV keys accept [-/_=.a-zA-Z0-9] (NATS KV's alphabet); command ids contain ':'. */
-export function safeKey(raw: string): string {
-  return raw.replace(/[^-/_=.a-zA-Z0-9]/g, '_');
-}
