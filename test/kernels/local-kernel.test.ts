@@ -180,18 +180,18 @@ describe('warm local kernel: fork server life', () => {
   });
 });
 
-describe('pyexec_harness as a module (as a Jupyter kernel imports it)', () => {
+describe("the harness's library modules (as a Jupyter kernel imports them)", () => {
   it('guards an epics module that was imported before the guard', () => {
     const script = [
       'import sys',
       `sys.path[:0] = [${JSON.stringify(join(harnessPath, '..'))}, ${JSON.stringify(fakeEpicsDir)}]`,
-      'import epics, pyexec_harness',
-      'pyexec_harness.install_write_guard()',
+      'import epics, pyexec_guard, pyexec_serialise',
+      'pyexec_guard.install_write_guard()',
       'try:',
       '    epics.caput("X", 1)',
-      'except pyexec_harness.ControlSystemWriteRefused as refused:',
+      'except pyexec_guard.ControlSystemWriteRefused as refused:',
       '    print("refused:", isinstance(refused, PermissionError))',
-      'print(pyexec_harness.to_jsonable({"s": {2, 1}, "c": 1j}))',
+      'print(pyexec_serialise.to_jsonable({"s": {2, 1}, "c": 1j}))',
     ].join('\n');
     const output = execFileSync(testPython, ['-c', script], {
       cwd: root.path,

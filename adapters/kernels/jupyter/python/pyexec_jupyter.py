@@ -1,4 +1,5 @@
-"""pyexec inside a Jupyter kernel: an IPython extension around pyexec_harness.
+"""pyexec inside a Jupyter kernel: an IPython extension around the harness's library
+(adapters/kernels/python: pyexec_guard, pyexec_preload, pyexec_context, pyexec_code...).
 
 pyexec's kernelspecs load it at kernel start (--IPKernelApp.extensions), so
 that before any code runs the read-only guard is installed (unless
@@ -27,8 +28,13 @@ import threading
 import time
 import traceback
 
-import pyexec_harness as harness
 import pyexec_limits
+from pyexec_code import collect
+from pyexec_context import load_context
+from pyexec_guard import install_write_guard
+from pyexec_json import load_private_json
+from pyexec_preload import preload
+from pyexec_resource_limits import limit_resources
 from IPython import get_ipython
 
 _job = {}
@@ -37,9 +43,9 @@ _loaded = []
 
 def load_ipython_extension(ipython):
     if os.environ.get("PYEXEC_ALLOWS_WRITES") != "1":
-        harness.install_write_guard()
+        install_write_guard()
     _protect_protocol()
-    harness.preload()
+    preload()
     atexit.register(_end_process_group)
     _pipe_forked_output(ipython.kernel)
     _take_over_execute(ipython.kernel)
@@ -101,7 +107,7 @@ def _protect_protocol():
     jupyter_client's packer gets a private copy of the json package."""
     import jupyter_client.session
 
-    jupyter_client.session.json = harness.load_private_json()
+    jupyter_client.session.json = load_private_json()
 
 
 def _take_over_execute(kernel):
@@ -253,7 +259,7 @@ def begin(folder, attempt, output_cap_bytes, memory_mb, cpu_seconds, max_process
         with open(os.path.join(work, "context.json"), "w", encoding="utf-8") as handle:
             handle.write(context)
     os.chdir(work)
-    ipython.user_ns["context"] = harness.load_context(work)
+    ipython.user_ns["context"] = load_context(work)
     ipython.user_ns.pop("results", None)
     os.environ["HOME"] = work
     _job.update(folder=work, reported_folder=folder, attempt=attempt)
@@ -263,7 +269,7 @@ def begin(folder, attempt, output_cap_bytes, memory_mb, cpu_seconds, max_process
     if os.environ.get("PYEXEC_ALLOWS_WRITES") == "1":
         # Every write is checked against the channel limits before it reaches the network (docs/limits.md).
         pyexec_limits.install(work, attempt, channel_limits)
-    harness.limit_resources(memory_mb, cpu_seconds, max_processes, max_file_bytes)
+    limit_resources(memory_mb, cpu_seconds, max_processes, max_file_bytes)
 
 
 def finish():
@@ -274,7 +280,7 @@ def finish():
     for stream in (sys.stdout, sys.stderr):
         vars(stream).pop("write", None)
     try:
-        results, figures, error = harness.collect(get_ipython().user_ns, _job["folder"], _job["attempt"])
+        results, figures, error = collect(get_ipython().user_ns, _job["folder"], _job["attempt"])
     except BaseException as exc:  # noqa: B902 - a broken result or figure is the code's error
         results, figures, error = None, [], {"type": type(exc).__name__, "message": str(exc), "traceback": ""}
     # Where the figures will be once the executor has copied the staging folder back.

@@ -21,7 +21,7 @@ import json
 import os
 import sys
 
-import pyexec_harness
+from pyexec_slot import take_slot
 
 
 def main(argv):
@@ -29,7 +29,7 @@ def main(argv):
     kernel = argv[argv.index("--") + 1:]
     with open(connection_file, encoding="utf-8") as handle:
         connection = json.load(handle)
-    folders = pyexec_harness.take_slot(confine, slot)
+    folders = take_slot(confine, slot)
     scratch = folders["scratch"]
     connection["ip"] = os.path.join(scratch, "zmq")
     own_file = os.path.join(scratch, "kernel.json")
