@@ -16,6 +16,7 @@ import { basename, isAbsolute, join, relative } from 'node:path';
 import { z } from 'zod';
 import { executeResultSchema, type ExecuteJob, type ExecuteResult, type NotebookOutput } from '../../../protocol/internal.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
+import { pythonLimitFields, type ExecutionLimits } from '../execution-limits.ts';
 import { KernelUnavailableError } from '../kernel.ts';
 import { readKernelLimits } from '../../limits/kernel-files.ts';
 import { copyBack } from '../local/copy-back.ts';
@@ -24,12 +25,7 @@ import { CellOutputs } from './cell-outputs.ts';
 import type { LiveKernel } from './live-kernel.ts';
 import { runCell, type CellEnd } from './run-cell.ts';
 
-export interface JobLimits {
-  outputCapBytes: number;
-  memoryMb: number;
-  cpuSeconds: number;
-  maxProcesses: number;
-  maxFileBytes: number;
+export interface JobLimits extends ExecutionLimits {
   interruptGraceMs: number;
 }
 
@@ -97,15 +93,7 @@ export async function runJob(
 
 /** The arguments of pyexec_jupyter.begin, by name. */
 function jobMetadata(job: ExecuteJob, limits: JobLimits) {
-  return {
-    folder: job.folder,
-    attempt: job.attempt,
-    output_cap_bytes: limits.outputCapBytes,
-    memory_mb: limits.memoryMb,
-    cpu_seconds: limits.cpuSeconds,
-    max_processes: limits.maxProcesses,
-    max_file_bytes: limits.maxFileBytes,
-  };
+  return { folder: job.folder, attempt: job.attempt, ...pythonLimitFields(limits) };
 }
 
 /** A sandboxed kernel cannot see the execution folder: context.json and the attempt's channel limits travel in the request. */

@@ -7,10 +7,11 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { ExecuteJob } from '../../../protocol/internal.ts';
+import { pythonLimitFields, type ExecutionLimits, type PythonLimitFields } from '../execution-limits.ts';
 
 export const harnessPath = fileURLToPath(new URL('../python/pyexec_harness.py', import.meta.url));
 
-export interface HarnessSpec {
+export interface HarnessSpec extends PythonLimitFields {
   code: string;
   /** Where the code runs; in the sandbox the harness replaces it with its slot's staging folder. */
   folder: string;
@@ -24,27 +25,14 @@ export interface HarnessSpec {
   slot: string | null;
   allows_writes: boolean;
   attempt: number;
-  output_cap_bytes: number;
-  memory_mb: number;
-  cpu_seconds: number;
-  max_processes: number;
-  max_file_bytes: number;
   environment: Record<string, string>;
-}
-
-export interface SpecLimits {
-  outputCapBytes: number;
-  memoryMb: number;
-  cpuSeconds: number;
-  maxProcesses: number;
-  maxFileBytes: number;
 }
 
 export function harnessSpec(
   job: ExecuteJob,
   allowsWrites: boolean,
   environment: Record<string, string>,
-  limits: SpecLimits,
+  limits: ExecutionLimits,
 ): HarnessSpec {
   return {
     code: job.code,
@@ -55,11 +43,7 @@ export function harnessSpec(
     slot: null,
     allows_writes: allowsWrites,
     attempt: job.attempt,
-    output_cap_bytes: limits.outputCapBytes,
-    memory_mb: limits.memoryMb,
-    cpu_seconds: limits.cpuSeconds,
-    max_processes: limits.maxProcesses,
-    max_file_bytes: limits.maxFileBytes,
+    ...pythonLimitFields(limits),
     environment,
   };
 }

@@ -53,27 +53,16 @@ MS_REC = 1 << 14
 MS_PRIVATE = 1 << 18
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
-# Filesystem access rights (ABI 1, then REFER 2, TRUNCATE 3, IOCTL_DEV 5).
-FS_EXECUTE = 1 << 0
-FS_WRITE_FILE = 1 << 1
-FS_READ_FILE = 1 << 2
-FS_READ_DIR = 1 << 3
-FS_REMOVE_DIR = 1 << 4
-FS_REMOVE_FILE = 1 << 5
-FS_MAKE_CHAR = 1 << 6
-FS_MAKE_DIR = 1 << 7
-FS_MAKE_REG = 1 << 8
-FS_MAKE_SOCK = 1 << 9
-FS_MAKE_FIFO = 1 << 10
-FS_MAKE_BLOCK = 1 << 11
-FS_MAKE_SYM = 1 << 12
-FS_REFER = 1 << 13
-FS_TRUNCATE = 1 << 14
-FS_IOCTL_DEV = 1 << 15
-NET_BIND_TCP = 1 << 0
-NET_CONNECT_TCP = 1 << 1
-SCOPE_ABSTRACT_UNIX_SOCKET = 1 << 0
-SCOPE_SIGNAL = 1 << 1
+# Filesystem access rights, one bit each from bit 0 in the kernel's order (uapi/linux/landlock.h:
+# ABI 1, then REFER 2, TRUNCATE 3, IOCTL_DEV 5).
+(
+    FS_EXECUTE, FS_WRITE_FILE, FS_READ_FILE, FS_READ_DIR, FS_REMOVE_DIR, FS_REMOVE_FILE,
+    FS_MAKE_CHAR, FS_MAKE_DIR, FS_MAKE_REG, FS_MAKE_SOCK, FS_MAKE_FIFO, FS_MAKE_BLOCK,
+    FS_MAKE_SYM, FS_REFER, FS_TRUNCATE, FS_IOCTL_DEV,
+) = (1 << bit for bit in range(16))
+# Network access rights and scopes, likewise.
+NET_BIND_TCP, NET_CONNECT_TCP = (1 << bit for bit in range(2))
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = (1 << bit for bit in range(2))
 
 # What this module needs: signal scoping arrived with ABI 6.
 REQUIRED_ABI = 6
