@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { configSchema } from '../config/schema.ts';
 import type { ExecuteJob } from '../protocol/internal.ts';
 import { createJupyterKernel } from '../adapters/kernels/jupyter/index.ts';
+import { kernelContext } from '../adapters/kernels/registry.ts';
 import { discardLiveKernel, serverSettings, startLiveKernel } from '../adapters/kernels/jupyter/live-kernel.ts';
 import { startJupyterServer, type RunningJupyterServer } from '../adapters/kernels/jupyter/server.ts';
 import { tempDir } from '../test/support/temp.ts';
@@ -110,7 +111,7 @@ async function executorLatency(
   count: number,
 ): Promise<LatencySummary> {
   const config = configSchema.parse({ execution: { modes, jupyter: { url: server.url, token: server.token, pool_size: poolSize } } });
-  const kernel = createJupyterKernel({ config });
+  const kernel = createJupyterKernel(config.execution.jupyter, kernelContext(config));
   const samples: number[] = [];
   try {
     for (let i = 0; i < count + 1; i++) {

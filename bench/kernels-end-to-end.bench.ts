@@ -33,6 +33,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startService, type PyexecService, type ServiceOptions } from '../actors/service.ts';
 import { createJupyterKernel } from '../adapters/kernels/jupyter/index.ts';
+import { kernelContext } from '../adapters/kernels/registry.ts';
 import { startJupyterServer } from '../adapters/kernels/jupyter/server.ts';
 import { resolvePython } from '../adapters/kernels/local/index.ts';
 import { silentLogger } from '../adapters/logger.ts';
@@ -240,7 +241,7 @@ async function local(config: Config, warm: boolean, count: number, code: string)
 
 async function jupyter(config: Config, poolSize: number, count: number, code: string): Promise<LatencySummary> {
   const jupyterConfig = { ...config, execution: { ...config.execution, execution_method: 'jupyter' as const, jupyter: { ...config.execution.jupyter, pool_size: poolSize } } };
-  const kernel = createJupyterKernel({ config: jupyterConfig, logger: silentLogger });
+  const kernel = createJupyterKernel(jupyterConfig.execution.jupyter, kernelContext(jupyterConfig, { logger: silentLogger }));
   try {
     return await onService(jupyterConfig, { kernel }, async (service) => {
       const samples: number[] = [];

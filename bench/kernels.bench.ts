@@ -14,6 +14,7 @@ import type { ExecuteJob } from '../protocol/internal.ts';
 import { configSchema } from '../config/schema.ts';
 import type { Kernel } from '../adapters/kernels/kernel.ts';
 import { createLocalKernel, localKernelOptions, resolvePython } from '../adapters/kernels/local/index.ts';
+import { kernelContext } from '../adapters/kernels/registry.ts';
 import { sample, summarize, type LatencySummary } from './stats.ts';
 import { executeJob } from '../test/support/fixtures.ts';
 
@@ -47,8 +48,8 @@ export async function run(): Promise<object> {
   const config = configSchema.parse({});
   const python = await resolvePython(config.execution.local.python_env_path);
   const folder = mkdtempSync(join(tmpdir(), 'pyexec-bench-kernels-'));
-  const cold = createLocalKernel(localKernelOptions(config, { warm: false }));
-  const warm = createLocalKernel(localKernelOptions(config, { warm: true }));
+  const cold = createLocalKernel(localKernelOptions(config.execution.local, kernelContext(config, { warm: false })));
+  const warm = createLocalKernel(localKernelOptions(config.execution.local, kernelContext(config, { warm: true })));
   try {
     const floor = summarize(await sample(samples, () => run$(python, ['-c', 'pass'])));
     const report: Record<string, Record<string, LatencySummary>> = {};

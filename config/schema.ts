@@ -57,6 +57,47 @@ const defaultModes = {
  */
 const generatorSectionSchema = z.record(z.string(), z.unknown());
 
+/**
+ * The kernels' own sections (`execution.<kernel type>`): each kernel type is
+ * built from its section alone (adapters/kernels/registry.ts), plus the
+ * settings every kernel shares (modes, isolation, limits).
+ */
+export const localKernelSectionSchema = z
+  .object({
+    /** Python interpreter (or a virtualenv folder holding bin/python). */
+    python_env_path: z.string().min(1).nullable().default(null),
+  })
+  .strict()
+  .default({ python_env_path: null });
+export type LocalKernelSection = z.output<typeof localKernelSectionSchema>;
+
+export const jupyterKernelSectionSchema = z
+  .object({
+    url: z.string().url().nullable().default(null),
+    token: z.string().default(''),
+    /** Base URL used in notebook links shown to people. */
+    public_url: z.string().url().nullable().default(null),
+    /** Warm kernels kept started ahead per execution mode; 0 starts a kernel per execution. */
+    pool_size: z.number().int().nonnegative().default(1),
+    /** Warm kernels unused this long are shut down; the pool refills on the next execution. */
+    pool_idle_seconds: secondsSchema.default(600),
+    /** A kernel that does not start (or a server that does not answer) within this is unavailable. */
+    start_timeout_seconds: secondsSchema.default(60),
+    /** After a timeout the kernel is interrupted; if it has not answered after this long it is killed. */
+    interrupt_grace_seconds: secondsSchema.default(2),
+  })
+  .strict()
+  .default({
+    url: null,
+    token: '',
+    public_url: null,
+    pool_size: 1,
+    pool_idle_seconds: 600,
+    start_timeout_seconds: 60,
+    interrupt_grace_seconds: 2,
+  });
+export type JupyterKernelSection = z.output<typeof jupyterKernelSectionSchema>;
+
 const executionSchema = z
   .object({
     code_generator: z.string().min(1).default('mock'),
@@ -76,38 +117,8 @@ const executionSchema = z
       .default(defaultModes)
       .refine((modes) => 'read_only' in modes, 'must define a read_only mode')
       .refine((modes) => Object.values(modes).some((m) => m.allows_writes), 'must define a mode that allows writes'),
-    local: z
-      .object({
-        /** Python interpreter (or a virtualenv folder holding bin/python). */
-        python_env_path: z.string().min(1).nullable().default(null),
-      })
-      .strict()
-      .default({ python_env_path: null }),
-    jupyter: z
-      .object({
-        url: z.string().url().nullable().default(null),
-        token: z.string().default(''),
-        /** Base URL used in notebook links shown to people. */
-        public_url: z.string().url().nullable().default(null),
-        /** Warm kernels kept started ahead per execution mode; 0 starts a kernel per execution. */
-        pool_size: z.number().int().nonnegative().default(1),
-        /** Warm kernels unused this long are shut down; the pool refills on the next execution. */
-        pool_idle_seconds: secondsSchema.default(600),
-        /** A kernel that does not start (or a server that does not answer) within this is unavailable. */
-        start_timeout_seconds: secondsSchema.default(60),
-        /** After a timeout the kernel is interrupted; if it has not answered after this long it is killed. */
-        interrupt_grace_seconds: secondsSchema.default(2),
-      })
-      .strict()
-      .default({
-        url: null,
-        token: '',
-        public_url: null,
-        pool_size: 1,
-        pool_idle_seconds: 600,
-        start_timeout_seconds: 60,
-        interrupt_grace_seconds: 2,
-      }),
+    local: localKernelSectionSchema,
+    jupyter: jupyterKernelSectionSchema,
   })
   .strict();
 

@@ -1,16 +1,26 @@
 /**
- * Picks the kernel the configuration asks for (execution.execution_method;
- * `container` is parsed as `jupyter`). One kernel serves every execution
- * mode: each job names its mode. Each kernel's module is imported only when
- * it is the one configured: the Jupyter kernel brings @jupyterlab/services,
- * a third of a second of start-up that a one-shot `pyexec run` on the local
- * kernel would pay for nothing.
+ * Builds the kernel the configuration asks for: `execution.execution_method`
+ * names a kernel type (`container` is parsed as `jupyter`), which is built
+ * from its own section, `execution.<type>`. One kernel serves every execution
+ * mode: each job names its mode. A type's module is imported only when it is
+ * the one configured: the Jupyter kernel brings @jupyterlab/services, a third
+ * of a second of start-up that a one-shot `pyexec run` on the local kernel
+ * would pay for nothing.
  */
 import type { Config } from '../../config/schema.ts';
 import { limitsRequired, withChannelLimits } from '../limits/limits-kernel.ts';
 import { openLimitsSource } from '../limits/source.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import type { Kernel } from './kernel.ts';
+import { kernelContext, type KernelType } from './registry.ts';
+
+type KernelTypeName = Config['execution']['execution_method'];
+
+/** The kernel types, by the name `execution_method` uses; a new type is added here, with its section in config/schema.ts. */
+export const builtinKernelTypes: Readonly<Record<KernelTypeName, KernelType>> = {
+  local: async (section, context) => (await import('./local/kernel-type.ts')).localKernelType(section, context),
+  jupyter: async (section, context) => (await import('./jupyter/kernel-type.ts')).jupyterKernelType(section, context),
+};
 
 export interface KernelChoice {
   /** Local only: fork executions from a preloaded Python instead of starting one each time. */
@@ -22,32 +32,15 @@ export async function createKernel(config: Config, choice: KernelChoice = {}): P
   const logger = choice.logger ?? silentLogger;
   // With a limits database, write jobs run with the channel limits guard (docs/limits.md).
   const limits = openLimitsSource(config, logger);
-  if (!limits) return pickKernel(config, choice, logger);
-  return withChannelLimits(await pickKernel(limitsRequired(config), choice, logger), limits, logger);
+  if (!limits) return buildKernel(config, choice, logger);
+  return withChannelLimits(await buildKernel(limitsRequired(config), choice, logger), limits, logger);
 }
 
-async function pickKernel(config: Config, choice: KernelChoice, logger: Logger): Promise<Kernel> {
-  switch (config.execution.execution_method) {
-    case 'local': {
-      const { createLocalKernel, localKernelOptions } = await import('./local/index.ts');
-      return createLocalKernel(localKernelOptions(config, { warm: choice.warm ?? false, logger }));
-    }
-    case 'jupyter':
-      return startJupyterPool(config, logger);
-  }
-}
-
-/**
- * The Jupyter kernel with its pools filling in the background: the first
- * execution does not wait for every mode's kernels, and a server that is
- * down now is retried by each execution (KernelUnavailableError, backoff).
- */
-async function startJupyterPool(config: Config, logger: Logger): Promise<Kernel> {
-  const { createJupyterKernel } = await import('./jupyter/index.ts');
-  const kernel = createJupyterKernel({ config, logger });
-  void kernel.warmUp().catch((error: unknown) => logger.warn({ err: String(error) }, 'jupyter warm-up failed; kernels start on demand'));
-  return kernel;
+function buildKernel(config: Config, choice: KernelChoice, logger: Logger): Promise<Kernel> {
+  const typeName = config.execution.execution_method;
+  return builtinKernelTypes[typeName](config.execution[typeName], kernelContext(config, { warm: choice.warm, logger }));
 }
 
 export type { Kernel } from './kernel.ts';
 export { KernelUnavailableError } from './kernel.ts';
+export { defineKernelType, kernelContext, type KernelContext, type KernelType } from './registry.ts';

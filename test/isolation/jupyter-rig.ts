@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ExecuteJob } from '../../protocol/internal.ts';
 import { configSchema } from '../../config/schema.ts';
 import { createJupyterKernel } from '../../adapters/kernels/jupyter/index.ts';
+import { kernelContext } from '../../adapters/kernels/registry.ts';
 import { startJupyterServer, type RunningJupyterServer } from '../../adapters/kernels/jupyter/server.ts';
 import type { CaServer } from '../support/ca-server.ts';
 import { job } from '../jupyter/helpers.ts';
@@ -38,7 +39,7 @@ export async function startJupyterRig(): Promise<JupyterRig> {
     execution: { execution_method: 'jupyter', isolation: 'sandbox', modes, jupyter: { url: server.url, token: server.token, pool_size: 1 } },
     limits: { memory_mb: 2048 },
   });
-  const kernel = createJupyterKernel({ config });
+  const kernel = createJupyterKernel(config.execution.jupyter, kernelContext(config));
   let jobs = 0;
   return {
     ...base,

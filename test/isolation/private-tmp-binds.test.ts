@@ -10,6 +10,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from '
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLocalKernel, localKernelOptions } from '../../adapters/kernels/local/index.ts';
+import { kernelContext } from '../../adapters/kernels/registry.ts';
 import type { Kernel } from '../../adapters/kernels/kernel.ts';
 import { configSchema } from '../../config/schema.ts';
 import type { ExecuteJob } from '../../protocol/internal.ts';
@@ -61,7 +62,7 @@ describe.each([{ warm: false }, { warm: true }])('PYTHONPATH under the host /tmp
   afterAll(async () => kernel?.close());
 
   it('is importable, refuses writes, and the host folder is unchanged', async () => {
-    kernel = createLocalKernel(localKernelOptions(config, { warm }));
+    kernel = createLocalKernel(localKernelOptions(config.execution.local, kernelContext(config, { warm })));
     const { result } = await run(attack);
     expect(result.status, JSON.stringify(result.error)).toBe('succeeded');
     expect(result.results).toEqual({

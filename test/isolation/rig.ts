@@ -17,6 +17,7 @@ import type { ExecuteJob, ExecuteResult } from '../../protocol/internal.ts';
 import { configSchema } from '../../config/schema.ts';
 import type { Kernel } from '../../adapters/kernels/kernel.ts';
 import { createLocalKernel, localKernelOptions } from '../../adapters/kernels/local/index.ts';
+import { kernelContext } from '../../adapters/kernels/registry.ts';
 import { CaServer } from '../support/ca-server.ts';
 import { tempDir } from '../support/temp.ts';
 import { executeJob } from '../support/fixtures.ts';
@@ -122,7 +123,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     },
     limits: { memory_mb: options.memoryMb ?? 2048, output_cap_bytes: 1_000_000 },
   });
-  const kernel = createLocalKernel(localKernelOptions(config, { warm: options.warm ?? true }));
+  const kernel = createLocalKernel(localKernelOptions(config.execution.local, kernelContext(config, { warm: options.warm ?? true })));
   let jobs = 0;
   return {
     kernel,

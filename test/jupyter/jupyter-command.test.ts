@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { createJupyterKernel } from '../../adapters/kernels/jupyter/index.ts';
+import { kernelContext } from '../../adapters/kernels/registry.ts';
 import { configSchema } from '../../config/schema.ts';
 import { startCli, type CliRun } from '../support/cli.ts';
 import { tempDir } from '../support/temp.ts';
@@ -60,7 +61,7 @@ describe('pyexec jupyter', () => {
     expect(Object.keys(specs.kernelspecs)).toEqual(expect.arrayContaining(['pyexec-command-readonly', 'pyexec-command-write']));
 
     const config = configSchema.parse({ ...printed.snippet, execution: { ...(printed.snippet.execution as object), modes, jupyter: { ...(printed.snippet.execution as { jupyter: object }).jupyter, pool_size: 0 } } });
-    const kernel = createJupyterKernel({ config });
+    const kernel = createJupyterKernel(config.execution.jupyter, kernelContext(config));
     try {
       const executionFolder = join(root, 'through-the-command');
       mkdirSync(executionFolder, { recursive: true });

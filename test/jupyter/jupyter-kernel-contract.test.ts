@@ -6,6 +6,7 @@
 import { tmpdir } from 'node:os';
 import { configSchema } from '../../config/schema.ts';
 import { createJupyterKernel } from '../../adapters/kernels/jupyter/index.ts';
+import { kernelContext } from '../../adapters/kernels/registry.ts';
 import { startJupyterServer } from '../../adapters/kernels/jupyter/server.ts';
 import type { Kernel } from '../../adapters/kernels/kernel.ts';
 import { runKernelContract, type ContractSettings } from '../kernels/kernel-contract.ts';
@@ -21,7 +22,7 @@ async function makeJupyterKernel(settings: ContractSettings): Promise<Kernel> {
     execution: { modes, jupyter: { url: server.url, token: server.token, pool_size: 1, interrupt_grace_seconds: 1 } },
     limits: { output_cap_bytes: settings.outputCapBytes, memory_mb: settings.memoryMb },
   });
-  const kernel = createJupyterKernel({ config });
+  const kernel = createJupyterKernel(config.execution.jupyter, kernelContext(config));
   await kernel.warmUp();
   return {
     name: kernel.name,

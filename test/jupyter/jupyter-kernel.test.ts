@@ -7,6 +7,7 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJupyterKernel, type JupyterKernel } from '../../adapters/kernels/jupyter/index.ts';
+import { kernelContext } from '../../adapters/kernels/registry.ts';
 import { KernelUnavailableError } from '../../adapters/kernels/kernel.ts';
 import { configSchema } from '../../config/schema.ts';
 import { startTestJupyterServer, type TestJupyterServer } from '../support/jupyter-server.ts';
@@ -25,7 +26,8 @@ beforeAll(async () => {
   const modes = configSchema.parse({}).execution.modes;
   for (const mode of Object.values(modes)) mode.environment = { PYTHONPATH: site.path };
   jupyter = await startTestJupyterServer({ modes });
-  kernel = createJupyterKernel({ config: jupyter.config({ pool_size: 1, interrupt_grace_seconds: 1 }, { limits: { output_cap_bytes: 1000 } }) });
+  const config = jupyter.config({ pool_size: 1, interrupt_grace_seconds: 1 }, { limits: { output_cap_bytes: 1000 } });
+  kernel = createJupyterKernel(config.execution.jupyter, kernelContext(config));
   await kernel.warmUp();
 }, 120_000);
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJupyterKernel } from '../../adapters/kernels/jupyter/index.ts';
+import { kernelContext } from '../../adapters/kernels/registry.ts';
 import type { Kernelspec } from '../../adapters/kernels/jupyter/kernelspecs.ts';
 import { launcherPath } from '../../adapters/kernels/jupyter/sandbox.ts';
 import { KernelUnavailableError } from '../../adapters/kernels/kernel.ts';
@@ -70,7 +71,7 @@ describe('pyexec jupyter server', () => {
   it('reports a server that does not answer as KernelUnavailableError', async () => {
     const url = `http://127.0.0.1:${await freePort()}/`;
     const config = configSchema.parse({ execution: { jupyter: { url, token: 'x', pool_size: 0, start_timeout_seconds: 5 } } });
-    const kernel = createJupyterKernel({ config });
+    const kernel = createJupyterKernel(config.execution.jupyter, kernelContext(config));
     try {
       await expect(kernel.execute(job('results = {}', jupyter.folder('unreachable')))).rejects.toBeInstanceOf(KernelUnavailableError);
     } finally {
@@ -80,7 +81,7 @@ describe('pyexec jupyter server', () => {
 
   it('reports a wrong token as KernelUnavailableError', async () => {
     const config = jupyter.config({ token: 'wrong', pool_size: 0, start_timeout_seconds: 5 });
-    const kernel = createJupyterKernel({ config });
+    const kernel = createJupyterKernel(config.execution.jupyter, kernelContext(config));
     try {
       await expect(kernel.execute(job('results = {}', jupyter.folder('wrong-token')))).rejects.toThrow(KernelUnavailableError);
     } finally {

@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { configSchema } from '../../config/schema.ts';
 import { localKernelOptions, type LocalKernelOptions } from '../../adapters/kernels/local/index.ts';
+import { kernelContext } from '../../adapters/kernels/registry.ts';
 import type { ContractSettings } from './kernel-contract.ts';
 
 export const testPython = '/usr/bin/python3';
@@ -29,5 +30,5 @@ export function testKernelOptions(settings: ContractSettings, overrides: Partial
     },
     limits: { output_cap_bytes: settings.outputCapBytes, memory_mb: settings.memoryMb },
   });
-  return localKernelOptions(config, overrides);
+  return localKernelOptions(config.execution.local, kernelContext(config), overrides);
 }

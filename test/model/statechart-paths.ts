@@ -20,6 +20,7 @@ import { executionMachine } from '../../machines/execution-machine.ts';
 import { commandIdFor } from '../../machines/execution-rules.ts';
 import { createAnalyzer } from '../../adapters/analysis/index.ts';
 import { createLocalKernel, localKernelOptions } from '../../adapters/kernels/local/index.ts';
+import { kernelContext } from '../../adapters/kernels/registry.ts';
 import type { Kernel } from '../../adapters/kernels/kernel.ts';
 import { silentLogger } from '../../adapters/logger.ts';
 import { startService } from '../../actors/service.ts';
@@ -150,7 +151,7 @@ describe('statechart paths through the real service', () => {
   let kernel: Kernel;
 
   beforeAll(() => {
-    kernel = createLocalKernel(localKernelOptions(baseConfig, { warm: true }));
+    kernel = createLocalKernel(localKernelOptions(baseConfig.execution.local, kernelContext(baseConfig, { warm: true })));
   });
 
   afterAll(async () => {

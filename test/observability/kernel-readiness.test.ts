@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecuteJob } from '../../protocol/internal.ts';
 import { createJupyterKernel } from '../../adapters/kernels/jupyter/index.ts';
+import { kernelContext } from '../../adapters/kernels/registry.ts';
 import type { Kernel } from '../../adapters/kernels/kernel.ts';
 import { createLocalKernel } from '../../adapters/kernels/local/index.ts';
 import { Observability } from '../../observability/index.ts';
@@ -113,7 +114,8 @@ describe('kernel warm pools and readiness, scraped by a real Prometheus', () => 
 
   it('jupyter kernel: unready until its pool is warm, misses when jobs outrun the pool, unready when the server stops', async () => {
     // One warm kernel for each of the two modes' kernelspecs.
-    const kernel = jupyterEndpoints.kernel(createJupyterKernel({ config: jupyter.config({ pool_size: 1 }) }));
+    const config = jupyter.config({ pool_size: 1 });
+    const kernel = jupyterEndpoints.kernel(createJupyterKernel(config.execution.jupyter, kernelContext(config)));
     kernels.push(kernel);
 
     // Nobody filled the pool: the probe reports it (or, on a busy machine, that the server is still

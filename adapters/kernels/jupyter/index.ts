@@ -5,10 +5,10 @@
  * extension (kernelspecs.ts writes the kernelspecs; server.ts starts a server
  * with them) and see the execution folders at the same path.
  */
-import type { Config, ExecutionModeConfig } from '../../../config/schema.ts';
+import type { ExecutionModeConfig, JupyterKernelSection } from '../../../config/schema.ts';
 import type { ExecuteJob, ExecuteResult } from '../../../protocol/internal.ts';
-import { silentLogger, type Logger } from '../../logger.ts';
 import type { Kernel, WarmPool } from '../kernel.ts';
+import type { KernelContext } from '../registry.ts';
 import { defaultMaxFileBytes, defaultMaxProcesses } from '../local/options.ts';
 import { serverAnswers, serverSettings } from './live-kernel.ts';
 import { KernelPool } from './pool.ts';
@@ -16,11 +16,6 @@ import { runJob, type JobLimits } from './run-job.ts';
 
 export { startJupyterServer, type JupyterServerOptions, type RunningJupyterServer } from './server.ts';
 export { writeKernelspecs } from './kernelspecs.ts';
-
-export interface JupyterKernelOptions {
-  config: Config;
-  logger?: Logger;
-}
 
 export interface JupyterKernel extends Kernel {
   /** Resolves once every mode's pool holds its warm kernels and retired kernels are shut down (optional: pools also fill on demand). */
@@ -31,16 +26,14 @@ export interface JupyterKernel extends Kernel {
   ready(): Promise<void>;
 }
 
-export function createJupyterKernel(options: JupyterKernelOptions): JupyterKernel {
-  const { config } = options;
-  const jupyter = config.execution.jupyter;
+export function createJupyterKernel(jupyter: JupyterKernelSection, context: KernelContext): JupyterKernel {
   if (jupyter.url === null) {
     throw new Error('execution.jupyter.url: must be set to use the Jupyter executor (start one with `pyexec jupyter`)');
   }
   const settings = serverSettings(jupyter.url, jupyter.token);
-  const logger = (options.logger ?? silentLogger).child({ executor: 'jupyter' });
+  const logger = context.logger.child({ executor: 'jupyter' });
   const pools = new Map<string, KernelPool>();
-  for (const mode of Object.values(config.execution.modes)) {
+  for (const mode of Object.values(context.modes)) {
     if (pools.has(mode.kernel_name)) continue;
     pools.set(
       mode.kernel_name,
@@ -50,15 +43,15 @@ export function createJupyterKernel(options: JupyterKernelOptions): JupyterKerne
         size: jupyter.pool_size,
         idleMs: jupyter.pool_idle_seconds * 1000,
         startTimeoutMs: jupyter.start_timeout_seconds * 1000,
-        requireSandbox: config.execution.isolation === 'sandbox',
+        requireSandbox: context.isolation === 'sandbox',
         logger,
       }),
     );
   }
   const limits: JobLimits = {
-    outputCapBytes: config.limits.output_cap_bytes,
-    memoryMb: config.limits.memory_mb,
-    cpuSeconds: config.limits.cpu_seconds,
+    outputCapBytes: context.outputCapBytes,
+    memoryMb: context.memoryMb,
+    cpuSeconds: context.cpuSeconds,
     maxProcesses: defaultMaxProcesses,
     maxFileBytes: defaultMaxFileBytes,
     interruptGraceMs: jupyter.interrupt_grace_seconds * 1000,
@@ -83,7 +76,7 @@ export function createJupyterKernel(options: JupyterKernelOptions): JupyterKerne
       await Promise.all([serverAnswers(settings), ...[...pools.values()].map((pool) => pool.checkReady())]);
     },
     async execute(job: ExecuteJob, signal?: AbortSignal): Promise<ExecuteResult> {
-      const mode = modeOf(config, job);
+      const mode = modeOf(context.modes, job);
       const pool = pools.get(mode.kernel_name) as KernelPool;
       const kernel = await pool.take();
       logger.debug({ execution_id: job.execution_id, kernel_id: kernel.id }, 'running on a fresh kernel');
@@ -103,10 +96,10 @@ export function createJupyterKernel(options: JupyterKernelOptions): JupyterKerne
  * The job's mode, which must agree with the job on writes: a read-only job on
  * a write-access kernel would run without the runtime guard.
  */
-function modeOf(config: Config, job: ExecuteJob): ExecutionModeConfig {
-  const mode = config.execution.modes[job.mode];
+function modeOf(modes: KernelContext['modes'], job: ExecuteJob): ExecutionModeConfig {
+  const mode = modes[job.mode];
   if (mode === undefined) {
-    throw new Error(`execution mode "${job.mode}" is not configured (execution.modes has ${Object.keys(config.execution.modes).join(', ')})`);
+    throw new Error(`execution mode "${job.mode}" is not configured (execution.modes has ${Object.keys(modes).join(', ')})`);
   }
   if (mode.allows_writes !== job.allows_writes) {
     throw new Error(
