@@ -71,13 +71,20 @@ class SyntaxHelper implements SyntaxChecker {
 
   constructor(private readonly interpreter: Promise<string>) {}
 
-  async check(code: string): Promise<PythonVerdict> {
-    let child: ChildProcessWithoutNullStreams;
-    try {
-      child = await this.started();
-    } catch (error) {
-      return { kind: 'unavailable', why: error instanceof Error ? error.message : String(error) };
-    }
+  /**
+   * With the helper running, the request is written before this returns, so
+   * Python compiles while the caller parses and inspects, whatever the caller
+   * does before it next yields; the first check waits for the helper to start.
+   */
+  check(code: string): Promise<PythonVerdict> {
+    if (this.child !== null) return this.send(this.child, code);
+    return this.started().then(
+      (child) => this.send(child, code),
+      (error: unknown): PythonVerdict => ({ kind: 'unavailable', why: error instanceof Error ? error.message : String(error) }),
+    );
+  }
+
+  private send(child: ChildProcessWithoutNullStreams, code: string): Promise<PythonVerdict> {
     const id = this.nextId++;
     return new Promise<PythonVerdict>((resolve) => {
       const timer = setTimeout(() => this.fail(`no answer within ${replyTimeoutMs} ms`), replyTimeoutMs);
