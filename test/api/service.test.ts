@@ -8,46 +8,24 @@ import {
   RejectedError,
   RuntimeFailedError,
   ValidationError,
-  type ExecutionEvent,
   type PyexecService,
 } from '../../index.ts';
-import { installFakeEpics } from '../support/fake-epics.ts';
+import { untilState } from '../support/execution-events.ts';
+import { configOf, serviceSetup } from '../support/service-config.ts';
 import { tempDir } from '../support/temp.ts';
 
 const folder = tempDir('pyexec-api-');
-const epics = installFakeEpics(folder.path);
+const setup = serviceSetup(folder.path, { python_executor: { max_execution_retries: 1 } });
+const { epics } = setup;
 let service: PyexecService;
 
 beforeAll(async () => {
-  const config = parseConfig({
-    python_executor: { max_execution_retries: 1 },
-    execution: {
-      local: { python_env_path: '/usr/bin/python3' },
-      modes: {
-        read_only: { kernel_name: 'python3', allows_writes: false, environment: epics.environment },
-        write_access: { kernel_name: 'python3', allows_writes: true, requires_approval: true, environment: epics.environment },
-      },
-    },
-    control_system: { writes_enabled: true },
-    service: { executions_root: join(folder.path, 'executions') },
-  });
-  service = await createService(config, { warmKernel: false });
+  service = await createService(configOf(setup), { warmKernel: false });
 });
 afterAll(async () => {
   await service.stop();
   folder.remove();
 });
-
-function untilState(events: { subscribe: (f: (e: ExecutionEvent) => void) => { unsubscribe(): void } }, state: string): Promise<void> {
-  return new Promise((resolve) => {
-    const subscription = events.subscribe((event) => {
-      if (event.kind === 'state' && event.state === state) {
-        queueMicrotask(() => subscription.unsubscribe());
-        resolve();
-      }
-    });
-  });
-}
 
 describe('programmatic API', () => {
   it('refuses a request without task_objective, naming the field', async () => {
@@ -74,7 +52,7 @@ describe('programmatic API', () => {
 
   it('rejects the result with a typed, non-retryable error when the approver rejects', async () => {
     const handle = await service.client.submit({ task_objective: 'write', behavior: 'epics_write' });
-    await untilState(handle.events, 'awaitingApproval');
+    await untilState(handle, 'awaitingApproval');
     await handle.reject('not now', { approver: 'operator' });
     const error = await handle.result.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RejectedError);
@@ -85,7 +63,7 @@ describe('programmatic API', () => {
 
   it('cancels a pending execution', async () => {
     const handle = await service.client.submit({ task_objective: 'write', behavior: 'epics_write' });
-    await untilState(handle.events, 'awaitingApproval');
+    await untilState(handle, 'awaitingApproval');
     await handle.cancel('operator changed their mind');
     await expect(handle.result).rejects.toBeInstanceOf(CancelledError);
     expect(epics.writes()).toEqual([]);

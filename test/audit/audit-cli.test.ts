@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startCli, runCli } from '../support/cli.ts';
 import { tempDir } from '../support/temp.ts';
-import { writeCliConfig } from '../e2e/cli-config.ts';
+import { writeConfigFile } from '../support/service-config.ts';
 import { findExecutionFolder } from '../../adapters/store/execution-folder.ts';
 
 const folder = tempDir('pyexec-audit-cli-');
@@ -23,7 +23,7 @@ describe('pyexec keys / approve --key / audit', () => {
     const publicKey = created.stdout.trim();
     expect(publicKey).toMatch(/^U[A-Z2-7]{55}$/);
 
-    const setup = writeCliConfig(folder.path, { approval: { require_signed_decisions: true, approvers: [publicKey] } });
+    const setup = writeConfigFile(folder.path, { approval: { require_signed_decisions: true, approvers: [publicKey] } });
     const stateDir = join(folder.path, 'state');
     const common = ['--config', setup.configFile, '--state-dir', stateDir];
 

@@ -13,10 +13,10 @@ import { z } from 'zod';
 import { runCli } from '../support/cli.ts';
 import { NatsServer } from '../support/nats-server.ts';
 import { tempDir } from '../support/temp.ts';
-import { writeCliConfig } from './cli-config.ts';
+import { writeConfigFile } from '../support/service-config.ts';
 
 const folder = tempDir('pyexec-cli-conventions-');
-const setup = writeCliConfig(folder.path);
+const setup = writeConfigFile(folder.path);
 const withConfig = ['--config', setup.configFile];
 const codeFile = join(folder.path, 'trivial.py');
 writeFileSync(codeFile, 'results = {"answer": 6 * 7}\n');

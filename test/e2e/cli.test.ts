@@ -8,11 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
 import { tempDir } from '../support/temp.ts';
 import { validateNotebooks } from '../notebook/nbformat-validator.ts';
-import { writeCliConfig } from './cli-config.ts';
+import { writeConfigFile } from '../support/service-config.ts';
 
 const folder = tempDir('pyexec-cli-');
 afterAll(() => folder.remove());
-const setup = writeCliConfig(folder.path);
+const setup = writeConfigFile(folder.path);
 const withConfig = ['--config', setup.configFile];
 
 interface RunJson {

@@ -7,17 +7,16 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startCli } from '../support/cli.ts';
 import { tempDir } from '../support/temp.ts';
-import { parseConfig } from '../../config/load.ts';
 import { startService } from '../../actors/service.ts';
-import { writeCliConfig } from './cli-config.ts';
-import { installFakeEpics } from '../support/fake-epics.ts';
+import { untilState } from '../support/execution-events.ts';
+import { configOf, serviceSetup, writeConfigFile } from '../support/service-config.ts';
 
 const folder = tempDir('pyexec-restart-');
 afterAll(() => folder.remove());
 
 describe('restart with --state-dir', () => {
   it('CLI: kill -9 while waiting for approval, then `pyexec approve` on the same state dir finishes it', async () => {
-    const setup = writeCliConfig(join(folder.path, 'cli'));
+    const setup = writeConfigFile(join(folder.path, 'cli'));
     const stateDir = join(folder.path, 'cli', 'state');
     const common = ['--config', setup.configFile, '--state-dir', stateDir];
 
@@ -46,28 +45,12 @@ describe('restart with --state-dir', () => {
   });
 
   it('API: a service stopped mid-approval is resumed by a new service on the same store', async () => {
-    const epics = installFakeEpics(join(folder.path, 'api'));
-    const config = parseConfig({
-      execution: {
-        local: { python_env_path: '/usr/bin/python3' },
-        modes: {
-          read_only: { kernel_name: 'python3', allows_writes: false, environment: epics.environment },
-          write_access: { kernel_name: 'python3', allows_writes: true, requires_approval: true, environment: epics.environment },
-        },
-      },
-      control_system: { writes_enabled: true },
-      service: { executions_root: join(folder.path, 'api', 'executions'), state_dir: join(folder.path, 'api', 'state') },
-    });
+    const api = join(folder.path, 'api');
+    const setup = serviceSetup(api, { service: { state_dir: join(api, 'state') } });
+    const config = configOf(setup);
     const first = await startService(config, { warmKernel: false });
     const handle = await first.client.submit({ task_objective: 'write', behavior: 'epics_write' });
-    await new Promise<void>((resolve) => {
-      const subscription = handle.events.subscribe((event) => {
-        if (event.kind === 'state' && event.state === 'awaitingApproval') {
-          subscription.unsubscribe();
-          resolve();
-        }
-      });
-    });
+    await untilState(handle, 'awaitingApproval');
     await first.stop();
 
     const second = await startService(config, { warmKernel: false });
@@ -77,7 +60,7 @@ describe('restart with --state-dir', () => {
       await resumed.approve({ approver: 'operator' });
       const summary = await resumed.result;
       expect(summary.outcome).toBe('succeeded');
-      expect(epics.writes()).toEqual(['caput SR:MAG:QF1:CURRENT_SP 12.5']);
+      expect(setup.epics.writes()).toEqual(['caput SR:MAG:QF1:CURRENT_SP 12.5']);
     } finally {
       await second.stop();
     }

@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema, type CallToolResult, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeCliConfig } from '../e2e/cli-config.ts';
+import { writeConfigFile } from '../support/service-config.ts';
 import { tempDir } from '../support/temp.ts';
-import { writeCode } from '../pipelines/stages.ts';
+import { writeCode } from '../support/fake-epics.ts';
 import { stdioClient } from './mcp-clients.ts';
 
 const folder = tempDir('pyexec-mcp-stdio-');
-const setup = writeCliConfig(folder.path, { mcp: { elicit_approvals: true } });
+const setup = writeConfigFile(folder.path, { mcp: { elicit_approvals: true } });
 const args = ['--config', setup.configFile, '--state-dir', join(folder.path, 'state')];
 let agent: Client;
 /** What the user answers when asked by elicitation. */

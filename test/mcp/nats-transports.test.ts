@@ -9,16 +9,16 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeCliConfig } from '../e2e/cli-config.ts';
+import { writeConfigFile } from '../support/service-config.ts';
 import { runCli } from '../support/cli.ts';
 import { startNatsDeployment, type NatsDeployment } from '../support/nats-deployment.ts';
 import { tempDir } from '../support/temp.ts';
-import { writeCode } from '../pipelines/stages.ts';
+import { writeCode } from '../support/fake-epics.ts';
 import { startHttpMcp, stdioClient, type HttpMcp } from './mcp-clients.ts';
 
 const token = 'test-token-0123456789abcdefghij';
 const folder = tempDir('pyexec-mcp-nats-');
-const setup = writeCliConfig(folder.path);
+const setup = writeConfigFile(folder.path);
 let deployment: NatsDeployment;
 let http: HttpMcp;
 const clients: Record<'stdio' | 'http', Client> = {} as Record<'stdio' | 'http', Client>;

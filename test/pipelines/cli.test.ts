@@ -9,14 +9,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeCliConfig } from '../e2e/cli-config.ts';
+import { writeConfigFile } from '../support/service-config.ts';
 import { runCli, startCli } from '../support/cli.ts';
 import { startNatsDeployment, type NatsDeployment } from '../support/nats-deployment.ts';
 import { tempDir } from '../support/temp.ts';
-import { writeCode } from './stages.ts';
+import { writeCode } from '../support/fake-epics.ts';
 
 const folder = tempDir('pyexec-pipeline-cli-');
-const setup = writeCliConfig(folder.path);
+const setup = writeConfigFile(folder.path);
 
 function pipelineFile(name: string, pipeline: unknown): string {
   const path = join(folder.path, `${name}.yaml`);

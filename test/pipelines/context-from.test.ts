@@ -11,12 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createService, loadConfig, ValidationError, type PyexecService } from '../../index.ts';
 import { protocolErrorSchema, type ProtocolError } from '../../protocol/public.ts';
 import { subjects } from '../../protocol/subjects.ts';
-import { writeCliConfig } from '../e2e/cli-config.ts';
+import { writeConfigFile } from '../support/service-config.ts';
 import { tempDir } from '../support/temp.ts';
-import { untilState, writeCode } from './stages.ts';
+import { untilState } from '../support/execution-events.ts';
+import { writeCode } from '../support/fake-epics.ts';
 
 const folder = tempDir('pyexec-context-from-');
-const setup = writeCliConfig(folder.path, { limits: { context_from_bytes: 2_000 } });
+const setup = writeConfigFile(folder.path, { limits: { context_from_bytes: 2_000 } });
 let service: PyexecService;
 const refusals: ProtocolError[] = [];
 

@@ -6,16 +6,17 @@
  * with the field's path.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createService, loadConfig, type PyexecService } from '../../index.ts';
+import { createService, loadConfig, type ExecutionHandle, type PyexecService } from '../../index.ts';
 import { runPipeline } from '../../pipelines/runner.ts';
 import { pipelineSchema } from '../../pipelines/spec.ts';
 import { describeZodError } from '../../protocol/zod-error.ts';
-import { writeCliConfig } from '../e2e/cli-config.ts';
+import { writeConfigFile } from '../support/service-config.ts';
 import { tempDir } from '../support/temp.ts';
-import { untilState, writeCode } from './stages.ts';
+import { untilState } from '../support/execution-events.ts';
+import { writeCode } from '../support/fake-epics.ts';
 
 const folder = tempDir('pyexec-pipeline-');
-const setup = writeCliConfig(folder.path);
+const setup = writeConfigFile(folder.path);
 let service: PyexecService;
 
 beforeAll(async () => {
@@ -92,7 +93,7 @@ describe('runPipeline', () => {
         ],
       },
       {
-        started: (stage: { name: string }, handle: Parameters<typeof untilState>[0]) => {
+        started: (stage: { name: string }, handle: ExecutionHandle) => {
           if (stage.name === 'set') approvers.push(untilState(handle, 'awaitingApproval').then(() => handle.approve({ approver: 'operator', reason: 'setpoint checked' })));
         },
       },

@@ -10,17 +10,19 @@ import type { ExecutionHandle } from '../../actors/client.ts';
 import type { ApprovalDecision } from '../../protocol/public.ts';
 import { sha256Hex } from '../../machines/execution-rules.ts';
 import { tempDir } from '../support/temp.ts';
-import { configOf, newKey, reviewConfig, untilRefusal, untilState, writeWithFigure, type ReviewSetup } from './service-setup.ts';
+import { untilState } from '../support/execution-events.ts';
+import { configOf, serviceSetup, type ServiceSetup } from '../support/service-config.ts';
+import { newKey, untilRefusal, writeWithFigure } from './review-inputs.ts';
 
 const folder = tempDir('pyexec-decisions-');
 const alice = newKey();
 const bob = newKey();
 const stranger = newKey();
-let setup: ReviewSetup;
+let setup: ServiceSetup;
 let service: PyexecService;
 
 beforeAll(async () => {
-  setup = reviewConfig(folder.path, { approval: { require_signed_decisions: true, approvers: [alice.publicKey, bob.publicKey], deadline_seconds: 60 } });
+  setup = serviceSetup(folder.path, { approval: { require_signed_decisions: true, approvers: [alice.publicKey, bob.publicKey], deadline_seconds: 60 } });
   service = await startService(configOf(setup), { warmKernel: false });
 });
 afterAll(async () => {
@@ -118,7 +120,7 @@ describe('signed decisions', () => {
   });
 
   it('refuses a correctly signed decision that arrives after the deadline; the execution stays expired', async () => {
-    const shortSetup = reviewConfig(`${folder.path}/short`, { approval: { require_signed_decisions: true, approvers: [alice.publicKey], deadline_seconds: 1 } });
+    const shortSetup = serviceSetup(`${folder.path}/short`, { approval: { require_signed_decisions: true, approvers: [alice.publicKey], deadline_seconds: 1 } });
     const short = await startService(configOf(shortSetup), { warmKernel: false });
     try {
       const handle = await short.client.submit({ task_objective: 'set the quadrupole', approved_code: writeWithFigure });

@@ -13,7 +13,9 @@ import type { ReviewServer } from '../../review/index.ts';
 import { tempDir } from '../support/temp.ts';
 import { startReviewFixture, type ReviewFixture } from './review-fixture.ts';
 import { logIn, screenshot } from './page-helpers.ts';
-import { configOf, readAndWrite, reviewConfig, untilState } from './service-setup.ts';
+import { untilState } from '../support/execution-events.ts';
+import { configOf, serviceSetup } from '../support/service-config.ts';
+import { readAndWrite } from './review-inputs.ts';
 
 const folder = tempDir('pyexec-review-limits-');
 let service: PyexecService;
@@ -22,7 +24,7 @@ let browser: Browser;
 let fixture: ReviewFixture | undefined;
 
 beforeAll(async () => {
-  const setup = reviewConfig(folder.path, { ui: { users: [{ name: 'alice', password_hash: await hashPassword('alice-password'), roles: ['approver'] }] } });
+  const setup = serviceSetup(folder.path, { ui: { users: [{ name: 'alice', password_hash: await hashPassword('alice-password'), roles: ['approver'] }] } });
   const limitsFile = join(folder.path, 'channel_limits.json');
   writeFileSync(limitsFile, JSON.stringify({ _version: 'review-test', 'SR:MAG:QF1:CURRENT_SP': { min_value: 0, max_value: 100 } }));
   setup.configInput.control_system = { writes_enabled: true, limits: { file: limitsFile, policy: 'allow_unlisted' } };

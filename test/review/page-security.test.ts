@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type PyexecService } from '../../actors/service.ts';
-import { silentLogger } from '../../adapters/logger.ts';
+import { silentLogger } from '../../logging/logger.ts';
 import { readChain } from '../../adapters/audit/hash-chain.ts';
 import { sha256Hex } from '../../machines/execution-rules.ts';
 import { parseConfig } from '../../config/load.ts';
@@ -22,10 +22,12 @@ import { startReviewPage, type ReviewServer } from '../../review/index.ts';
 import { tempDir } from '../support/temp.ts';
 import { launchChromium } from './browser.ts';
 import { forgedPost, logIn, rawRequest, screenshot } from './page-helpers.ts';
-import { reviewConfig, untilState, writeWithFigure, type ReviewSetup } from './service-setup.ts';
+import { untilState } from '../support/execution-events.ts';
+import { serviceSetup, type ServiceSetup } from '../support/service-config.ts';
+import { writeWithFigure } from './review-inputs.ts';
 
 const folder = tempDir('pyexec-review-security-');
-let setup: ReviewSetup;
+let setup: ServiceSetup;
 let service: PyexecService;
 let page: ReviewServer;
 let idlePage: ReviewServer;
@@ -34,7 +36,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   const users = await Promise.all(['alice', 'bob'].map(async (name) => ({ name, password_hash: await hashPassword(`${name}-password`), roles: ['approver' as const] })));
-  setup = reviewConfig(folder.path, { ui: { users } });
+  setup = serviceSetup(folder.path, { ui: { users } });
   const withUi = (ui: Record<string, unknown>) => parseConfig({ ...setup.configInput, ui: { users, ...ui } }, 'test');
   service = await startService(withUi({}), { warmKernel: false });
   page = await startReviewPage(withUi({}), service.transport, silentLogger, { port: 0 });

@@ -19,10 +19,12 @@ import { createKeyFile } from '../../adapters/signing/decision-keys.ts';
 import { tempDir } from '../support/temp.ts';
 import { startReviewFixture, type ReviewFixture } from './review-fixture.ts';
 import { credentialsOf, forgedPost, logIn, screenshot, type BrowserGlobals } from './page-helpers.ts';
-import { configOf, readAndWrite, reviewConfig, untilState, writeWithFigure, type ReviewSetup } from './service-setup.ts';
+import { untilState } from '../support/execution-events.ts';
+import { configOf, serviceSetup, type ServiceSetup } from '../support/service-config.ts';
+import { readAndWrite, writeWithFigure } from './review-inputs.ts';
 
 const folder = tempDir('pyexec-review-page-');
-let setup: ReviewSetup;
+let setup: ServiceSetup;
 let service: PyexecService;
 let server: ReviewServer;
 let browser: Browser;
@@ -31,7 +33,7 @@ let fixture: ReviewFixture | undefined;
 beforeAll(async () => {
   const keyFile = join(folder.path, 'review-page.seed');
   const { publicKey } = createKeyFile(keyFile);
-  setup = reviewConfig(folder.path, {
+  setup = serviceSetup(folder.path, {
     approval: { require_signed_decisions: true, approvers: [publicKey] },
     ui: {
       signing_key_file: keyFile,

@@ -89,3 +89,6 @@ export function installFakeEpics(folder: string): FakeEpics {
     writes: () => writeLogs(folder).flatMap((log) => readFileSync(log, 'utf8').split('\n').filter(Boolean)),
   };
 }
+
+/** Code that writes a PV through the fake epics: runs in the write mode, after an approval. */
+export const writeCode = 'import epics\nepics.caput("TEST:SETPOINT", 1.5)\nresults = {"written": 1.5}';

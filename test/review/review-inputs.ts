@@ -1,46 +1,12 @@
-/** A service for review tests: Debian's Python, a fake epics module, writes enabled, signed decisions optional. */
-import { join } from 'node:path';
-import { filter, firstValueFrom } from 'rxjs';
+/** What the review tests decide with and submit: approver keys, refusals to wait for, the code. */
 import { createUser } from '@nats-io/nkeys';
-import { parseConfig } from '../../config/load.ts';
-import type { ConfigInput } from '../../config/schema.ts';
 import type { ExecutionHandle } from '../../actors/client.ts';
-import type { ExecutionEvent, StateName } from '../../protocol/public.ts';
+import type { ExecutionEvent } from '../../protocol/public.ts';
 import { approverKey, type ApproverKey } from '../../adapters/signing/decision-keys.ts';
-import { installFakeEpics, type FakeEpics } from '../support/fake-epics.ts';
-
-export interface ReviewSetup {
-  configInput: ConfigInput;
-  epics: FakeEpics;
-}
-
-export function reviewConfig(folder: string, overrides: { approval?: ConfigInput['approval']; ui?: ConfigInput['ui'] } = {}): ReviewSetup {
-  const epics = installFakeEpics(folder);
-  const configInput: ConfigInput = {
-    execution: {
-      local: { python_env_path: '/usr/bin/python3' },
-      modes: {
-        read_only: { kernel_name: 'python3', allows_writes: false, environment: epics.environment },
-        write_access: { kernel_name: 'python3', allows_writes: true, requires_approval: true, environment: epics.environment },
-      },
-    },
-    control_system: { writes_enabled: true },
-    service: { executions_root: join(folder, 'executions') },
-    approval: overrides.approval,
-    ui: overrides.ui,
-  };
-  return { configInput, epics };
-}
-
-export const configOf = (setup: ReviewSetup) => parseConfig(setup.configInput, 'test');
 
 /** A fresh in-memory approver key (no file). */
 export function newKey(): ApproverKey {
   return approverKey(createUser());
-}
-
-export function untilState(handle: ExecutionHandle, state: StateName): Promise<ExecutionEvent> {
-  return firstValueFrom(handle.events.pipe(filter((event) => event.kind === 'state' && event.state === state)));
 }
 
 export function untilRefusal(handle: ExecutionHandle, count: number): Promise<Array<Extract<ExecutionEvent, { kind: 'decision_refused' }>>> {
