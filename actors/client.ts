@@ -28,7 +28,7 @@ import type { ExecutionContext } from '../machines/execution-types.ts';
 import { errorForSummary, ValidationError } from './errors.ts';
 import { executionRecordSchema, type ExecutionRecord } from '../protocol/record.ts';
 import { queueOptions } from './queues.ts';
-import { summaryOf } from './supervisor.ts';
+import { summaryOf } from './execution-summary.ts';
 
 export interface ExecutionHandle {
   readonly id: string;

@@ -13,8 +13,8 @@ import { subjects } from '../protocol/subjects.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Config } from '../config/schema.ts';
 import type { PendingCommand } from '../machines/commands.ts';
-import type { Logger } from '../adapters/logger.ts';
-import type { ExecutionCell } from './execution-cell.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { ExecutionRunner } from './execution-runner.ts';
 import { notifyExecutors } from './job-stop.ts';
 import { parseMessage } from './protocol.ts';
 
@@ -30,26 +30,26 @@ export class CommandDispatcher {
   ) {}
 
   /** `reissued`: the command may have run already (after a restore or a lost connection). */
-  dispatch(cell: ExecutionCell, command: PendingCommand, reissued: boolean): void {
-    this.clearTimer(cell.executionId);
+  dispatch(runner: ExecutionRunner, command: PendingCommand, reissued: boolean): void {
+    this.clearTimer(runner.executionId);
     const run = (): Promise<void> => {
       switch (command.type) {
         case 'generate':
-          return this.generate(cell, command.commandId);
+          return this.generate(runner, command.commandId);
         case 'analyze':
-          return this.analyze(cell, command.commandId, command.code);
+          return this.analyze(runner, command.commandId, command.code);
         case 'execute':
-          return this.execute(cell, command, reissued);
+          return this.execute(runner, command, reissued);
         case 'awaitDecision':
-          return this.awaitDecision(cell, command.deadline);
+          return this.awaitDecision(runner, command.deadline);
         case 'waitUntil':
-          this.arm(cell, command.at, () => cell.send({ type: 'RETRY_DUE', at: now() }));
+          this.arm(runner, command.at, () => runner.send({ type: 'RETRY_DUE', at: now() }));
           return Promise.resolve();
         case 'finish':
           return Promise.resolve();
       }
     };
-    run().catch((error: unknown) => this.logger.error({ executionId: cell.executionId, err: error, command: command.type }, 'command failed'));
+    run().catch((error: unknown) => this.logger.error({ executionId: runner.executionId, err: error, command: command.type }, 'command failed'));
   }
 
   stop(): void {
@@ -66,8 +66,8 @@ export class CommandDispatcher {
     return parseMessage(schema, subject, reply);
   }
 
-  private async generate(cell: ExecutionCell, commandId: string): Promise<void> {
-    const { context } = cell;
+  private async generate(runner: ExecutionRunner, commandId: string): Promise<void> {
+    const { context } = runner;
     const command = {
       command_id: commandId,
       execution_id: context.executionId,
@@ -78,20 +78,20 @@ export class CommandDispatcher {
     };
     try {
       const reply = await this.request(subjects.generate, command, generateReplySchema);
-      if (reply.ok) cell.send({ type: 'GENERATED', commandId, code: reply.code, at: now() });
-      else cell.send({ type: 'GENERATION_FAILED', commandId, kind: reply.kind, errorType: reply.type, message: reply.message, at: now() });
+      if (reply.ok) runner.send({ type: 'GENERATED', commandId, code: reply.code, at: now() });
+      else runner.send({ type: 'GENERATION_FAILED', commandId, kind: reply.kind, errorType: reply.type, message: reply.message, at: now() });
     } catch (error) {
-      cell.send({ type: 'GENERATION_FAILED', commandId, kind: 'infrastructure', errorType: (error as Error).name, message: (error as Error).message, at: now() });
+      runner.send({ type: 'GENERATION_FAILED', commandId, kind: 'infrastructure', errorType: (error as Error).name, message: (error as Error).message, at: now() });
     }
   }
 
-  private async analyze(cell: ExecutionCell, commandId: string, code: string): Promise<void> {
+  private async analyze(runner: ExecutionRunner, commandId: string, code: string): Promise<void> {
     try {
-      const reply = await this.request(subjects.analyze, { command_id: commandId, execution_id: cell.executionId, code }, analyzeReplySchema);
-      if (reply.ok) cell.send({ type: 'ANALYZED', commandId, analysis: reply.analysis, at: now() });
-      else cell.send({ type: 'ANALYSIS_FAILED', commandId, message: reply.message, at: now() });
+      const reply = await this.request(subjects.analyze, { command_id: commandId, execution_id: runner.executionId, code }, analyzeReplySchema);
+      if (reply.ok) runner.send({ type: 'ANALYZED', commandId, analysis: reply.analysis, at: now() });
+      else runner.send({ type: 'ANALYSIS_FAILED', commandId, message: reply.message, at: now() });
     } catch (error) {
-      cell.send({ type: 'ANALYSIS_FAILED', commandId, message: (error as Error).message, at: now() });
+      runner.send({ type: 'ANALYSIS_FAILED', commandId, message: (error as Error).message, at: now() });
     }
   }
 
@@ -100,36 +100,36 @@ export class CommandDispatcher {
    * while no supervisor listened); a first issue cannot have one, and skips
    * the lookup.
    */
-  private async execute(cell: ExecutionCell, command: Extract<PendingCommand, { type: 'execute' }>, reissued: boolean): Promise<void> {
-    const cancel = cell.context.cancelRequest ?? null;
+  private async execute(runner: ExecutionRunner, command: Extract<PendingCommand, { type: 'execute' }>, reissued: boolean): Promise<void> {
+    const cancel = runner.context.cancelRequest ?? null;
     // A cancel was under way: the executors may never have heard of it (taken over, or its message lost).
-    if (reissued && cancel) await notifyExecutors(this.transport, { command_id: command.commandId, execution_id: cell.executionId, reason: cancel.reason, by: cancel.by });
+    if (reissued && cancel) await notifyExecutors(this.transport, { command_id: command.commandId, execution_id: runner.executionId, reason: cancel.reason, by: cancel.by });
     const stored = reissued ? await this.transport.kv.get(kvKeys.jobResult(command.commandId)) : null;
     if (stored) {
       const result = executeResultSchema.parse(stored.value);
-      cell.send({ type: 'EXECUTED', commandId: command.commandId, result, at: now() });
+      runner.send({ type: 'EXECUTED', commandId: command.commandId, result, at: now() });
       return;
     }
     const mode = this.config.execution.modes[command.mode];
     const job: ExecuteJob = {
       command_id: command.commandId,
-      execution_id: cell.executionId,
-      attempt: Math.max(1, cell.context.attempt),
+      execution_id: runner.executionId,
+      attempt: Math.max(1, runner.context.attempt),
       code: command.code,
       code_sha256: command.codeSha256,
       mode: command.mode,
       // A mode missing from config cannot allow writes: the kernel guard stays on.
       allows_writes: mode?.allows_writes ?? false,
-      folder: cell.context.folder,
+      folder: runner.context.folder,
       timeout_seconds: this.config.python_executor.execution_timeout_seconds,
-      approval_id: cell.context.decision?.approvalId,
+      approval_id: runner.context.decision?.approvalId,
     };
     await this.transport.queues.enqueue(subjects.executeJobs(command.mode), command.commandId, job);
   }
 
-  private async awaitDecision(cell: ExecutionCell, deadline: string): Promise<void> {
-    const { context } = cell;
-    this.arm(cell, deadline, () => cell.send({ type: 'DEADLINE_PASSED', at: now() }));
+  private async awaitDecision(runner: ExecutionRunner, deadline: string): Promise<void> {
+    const { context } = runner;
+    this.arm(runner, deadline, () => runner.send({ type: 'DEADLINE_PASSED', at: now() }));
     const analysis = context.analysis;
     if (!analysis || !context.approval) return;
     const request: ApprovalRequest = {
@@ -146,11 +146,11 @@ export class CommandDispatcher {
     await this.transport.bus.publish(subjects.approvalRequests(context.executionId), request);
   }
 
-  private arm(cell: ExecutionCell, at: string, fire: () => void): void {
+  private arm(runner: ExecutionRunner, at: string, fire: () => void): void {
     const delay = Math.max(0, Date.parse(at) - Date.now());
     // setTimeout holds at most ~24.8 days; longer waits re-arm on the way.
-    const timer = setTimeout(() => (Date.parse(at) <= Date.now() ? fire() : this.arm(cell, at, fire)), Math.min(delay + 5, 2 ** 31 - 1));
-    this.timers.set(cell.executionId, timer);
+    const timer = setTimeout(() => (Date.parse(at) <= Date.now() ? fire() : this.arm(runner, at, fire)), Math.min(delay + 5, 2 ** 31 - 1));
+    this.timers.set(runner.executionId, timer);
   }
 
   private clearTimer(executionId: string): void {

@@ -9,7 +9,8 @@ import { describeZodError } from '../protocol/zod-error.ts';
 import { executionIdSchema } from '../protocol/fields.ts';
 import { type ProtocolError } from '../protocol/public.ts';
 import { subjects } from '../protocol/subjects.ts';
-import type { Logger } from '../adapters/logger.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { Publication } from './transition-outputs.ts';
 
 export class InvalidMessageError extends Error {
   constructor(
@@ -36,6 +37,14 @@ export async function publishProtocolError(bus: Bus, subject: string, error: str
 export function problemsOf(error: unknown): string {
   if (error instanceof InvalidMessageError) return error.details;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Publishes in order: events on pyexec.events.<id>, protocol errors (about that execution) on pyexec.errors. */
+export async function publishAll(bus: Bus, executionId: string, publications: Publication[]): Promise<void> {
+  for (const publication of publications) {
+    if ('event' in publication) await bus.publish(subjects.events(executionId), publication.event);
+    else await publishProtocolError(bus, publication.protocolError.subject, publication.protocolError.error, executionId);
+  }
 }
 
 /** Subjects whose last token is the execution id (pyexec.decisions.<id>, pyexec.results.<id>, ...). */

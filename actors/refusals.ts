@@ -4,15 +4,14 @@
  * `decision_refused` with the reason), a `decision_refused` event on
  * pyexec.events.<id>, and a protocol error on pyexec.errors naming the
  * subject it arrived on. The statechart judges decisions for executions in
- * flight (the cell audits its refusals with the transition); the supervisor
+ * flight (the runner audits its refusals with the transition, transition-outputs.ts); the supervisor
  * judges the rest here: misaddressed ones and those for a finished execution.
  */
 import type { Bus } from '../bus/bus.ts';
-import type { ApprovalDecision, ExecutionEvent } from '../protocol/public.ts';
-import { subjects } from '../protocol/subjects.ts';
-import type { AuditEntry, AuditTrail } from '../adapters/audit/audit-trail.ts';
-import type { RefusedDecision } from '../machines/execution-types.ts';
-import { publishProtocolError } from './protocol.ts';
+import type { ApprovalDecision } from '../protocol/public.ts';
+import type { AuditEntry, AuditTrail } from '../adapters/recorder/recorder.ts';
+import { publishAll } from './protocol.ts';
+import { refusalPublications } from './transition-outputs.ts';
 
 /** What the audit keeps of a decision as it arrives: who, what, for which code, and its signature and key. */
 export function receivedEntry(decision: ApprovalDecision): AuditEntry {
@@ -47,19 +46,6 @@ export async function refuseDecision(
     const refused: AuditEntry = { event: 'decision_refused', approval_id: decision.approval_id, approver: decision.approver, reason, decided_at: at };
     await deps.audit.appendAll(folder, decision.execution_id, received ? [refused] : [receivedEntry(decision), refused]);
   }
-  await reportRefusal(deps.bus, subject, decision.execution_id, { approvalId: decision.approval_id, approver: decision.approver, reason, at });
-}
-
-/** The event and the protocol error of a refusal (the audit has it already). */
-export async function reportRefusal(bus: Bus, subject: string, executionId: string, refusal: RefusedDecision): Promise<void> {
-  const event: ExecutionEvent = {
-    kind: 'decision_refused',
-    execution_id: executionId,
-    approval_id: refusal.approvalId,
-    approver: refusal.approver,
-    reason: refusal.reason,
-    at: refusal.at,
-  };
-  await bus.publish(subjects.events(executionId), event);
-  await publishProtocolError(bus, subject, `decision refused: ${refusal.reason}`, executionId);
+  const refusal = { approvalId: decision.approval_id, approver: decision.approver, reason, at };
+  await publishAll(deps.bus, decision.execution_id, refusalPublications(subject, decision.execution_id, refusal));
 }

@@ -1,7 +1,9 @@
 /**
  * The whole service on one transport: supervisor, generator, analyzer and
  * executor actors, plus a client. On the embedded default all of them run in
- * this process on the in-process bus; on NATS each can run in its own.
+ * this process on the in-process bus; on NATS each can run in its own. It is
+ * the actors' composition root: it builds the adapters from config (kernel,
+ * analyzer, generators, the execution folders' recorder) and plugs them in.
  */
 import type { Transport } from '../bus/transport.ts';
 import { createMemoryTransport } from '../bus/memory/transport.ts';
@@ -11,7 +13,8 @@ import type { CodeAnalyzer } from '../adapters/analysis/analyzer.ts';
 import { createGenerator, type CodeGenerator } from '../adapters/generators/index.ts';
 import { createKernel } from '../adapters/kernels/index.ts';
 import type { Kernel } from '../adapters/kernels/kernel.ts';
-import { createLogger, type Logger } from '../adapters/logger.ts';
+import { createLogger, type Logger } from '../logging/logger.ts';
+import { createFolderRecorder } from '../adapters/recorder/folder-recorder.ts';
 import { startAnalyzerActor } from './analyzer-actor.ts';
 import { PyexecClient } from './client.ts';
 import { startExecutorActor } from './executor-actor.ts';
@@ -57,7 +60,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const withExecutor = options.actors?.executor ?? true;
   const kernel = options.kernel ?? (withExecutor ? await createKernel(config, { warm: options.warmKernel ?? true, logger }) : null);
 
-  const supervisor = new Supervisor({ transport, config, logger, id: options.supervisorId ?? 'embedded', leaseMs: options.leaseMs });
+  const recorder = createFolderRecorder({
+    executionsRoot: config.service.executions_root,
+    kv: transport.kv,
+    auditLog: transport.auditLog ?? null,
+    auditRetrying: (error) => logger.warn({ err: error }, 'audit record or anchor retried: store unavailable'),
+  });
+  const supervisor = new Supervisor({ transport, config, logger, recorder, id: options.supervisorId ?? 'embedded', leaseMs: options.leaseMs });
   const generatorActor = options.actors?.generator === false ? null : startGeneratorActor({ bus: transport.bus, generators, logger });
   const analyzerActor = options.actors?.analyzer === false ? null : startAnalyzerActor({ bus: transport.bus, analyzer, logger });
   await supervisor.start();

@@ -1,12 +1,13 @@
 /**
- * One execution hosted by a supervisor: its xstate actor, and the strict
- * order of what follows each transition — persist the snapshot with
- * compare-and-set, append the audit records and write the files someone
- * looks at next (recorder.ts filesBeforeEvent), publish the state event, then
- * issue the command the new state calls for. The other attempt notebooks are
- * written after the command has gone out, one after the other, and all of
- * them before the execution's last event. A failed compare-and-set means
- * another supervisor owns the execution: this cell stops and is dropped.
+ * Runs one execution hosted by a supervisor: its xstate actor, and the strict
+ * order of what follows each transition (its outputs: transition-outputs.ts)
+ * — persist the snapshot with compare-and-set, append the audit records and
+ * write the files someone looks at next (where the execution comes to rest),
+ * publish the state event, then issue the command the new state calls for.
+ * The other attempt notebooks are written after the command has gone out,
+ * one after the other, and all of them before the execution's last event. A
+ * failed compare-and-set means another supervisor owns the execution: this
+ * runner stops and is dropped.
  */
 import { createActor, type Actor, type Snapshot } from 'xstate';
 import { CasConflictError, type KvStore } from '../bus/kv-store.ts';
@@ -16,30 +17,31 @@ import { executionMachine } from '../machines/execution-machine.ts';
 import { commandKey, pendingCommand, type PendingCommand } from '../machines/commands.ts';
 import type { ExecutionContext, ExecutionEvent, ExecutionInput, RefusedDecision } from '../machines/execution-types.ts';
 import { executionRecordSchema, type ExecutionRecord } from '../protocol/record.ts';
-import { filesBeforeEvent, type RecordedFiles, type Transition } from './recorder.ts';
+import type { ExecutionRecorder, FilePlan, RecordedFiles, Transition } from '../adapters/recorder/recorder.ts';
+import { transitionOutputs, type Publication } from './transition-outputs.ts';
 import { whileUnavailable } from '../bus/store-retry.ts';
 
-export interface CellHooks {
+export interface RunnerHooks {
   kv: KvStore;
   owner: string;
   leaseMs: number;
-  /** The transition's audit records. */
-  audit(transition: Transition): Promise<void>;
-  /** The transition's notebooks and result files. */
-  writeFiles(transition: Transition): Promise<RecordedFiles>;
-  published(transition: Transition, files: RecordedFiles, revision: number): Promise<void>;
+  /** Where each transition's audit records and files go. */
+  recorder: Pick<ExecutionRecorder, 'audit' | 'writeFiles'>;
+  /** A transition's events and protocol errors, published in order. */
+  publish(runner: ExecutionRunner, publications: Publication[]): Promise<void>;
+  /** The execution's last event is out: the supervisor stops hosting it. */
+  ended(runner: ExecutionRunner): void;
   /** `reissued`: the command may have been issued before (by this process or another): look for its answer first. */
-  dispatch(cell: ExecutionCell, command: PendingCommand, reissued: boolean): void;
-  dropped(cell: ExecutionCell, reason: string): void;
-  failed(cell: ExecutionCell, error: unknown): void;
+  dispatch(runner: ExecutionRunner, command: PendingCommand, reissued: boolean): void;
+  dropped(runner: ExecutionRunner, reason: string): void;
+  failed(runner: ExecutionRunner, error: unknown): void;
   /** A snapshot write found the store unavailable and will be tried again. */
-  retrying(cell: ExecutionCell, error: unknown): void;
+  retrying(runner: ExecutionRunner, error: unknown): void;
 }
-
 
 type ExecutionSnapshot = ReturnType<Actor<typeof executionMachine>['getSnapshot']>;
 
-export class ExecutionCell {
+export class ExecutionRunner {
   private readonly actor: Actor<typeof executionMachine>;
   private lastSnapshot: ExecutionSnapshot | null = null;
   private lastState: StateName | null = null;
@@ -58,7 +60,7 @@ export class ExecutionCell {
 
   private constructor(
     readonly executionId: string,
-    private readonly hooks: CellHooks,
+    private readonly hooks: RunnerHooks,
     private revision: number | null,
     input: ExecutionInput,
     restored: Snapshot<unknown> | null,
@@ -71,16 +73,16 @@ export class ExecutionCell {
   }
 
   /** A new execution: its first snapshot is created in KV (fails if the id exists). */
-  static create(input: ExecutionInput, hooks: CellHooks): ExecutionCell {
-    return new ExecutionCell(input.executionId, hooks, null, input, null);
+  static create(input: ExecutionInput, hooks: RunnerHooks): ExecutionRunner {
+    return new ExecutionRunner(input.executionId, hooks, null, input, null);
   }
 
   /** An execution taken over from KV: the first write claims it at `revision`. */
-  static restore(record: ExecutionRecord, revision: number, hooks: CellHooks): ExecutionCell {
+  static restore(record: ExecutionRecord, revision: number, hooks: RunnerHooks): ExecutionRunner {
     // The machine ignores input when a snapshot is given; xstate's types still ask for one.
     const { context } = record.snapshot as { context: ExecutionContext };
     const input = { executionId: context.executionId, request: context.request, folder: context.folder, policy: context.policy, at: context.createdAt };
-    return new ExecutionCell(record.execution_id, hooks, revision, input, record.snapshot as Snapshot<unknown>);
+    return new ExecutionRunner(record.execution_id, hooks, revision, input, record.snapshot as Snapshot<unknown>);
   }
 
   /** Starts the actor; resolves once the first snapshot is persisted (and rejects if it could not be). */
@@ -105,7 +107,7 @@ export class ExecutionCell {
   }
 
   /**
-   * Rewrites the record with a fresh lease (same snapshot). A cell whose
+   * Rewrites the record with a fresh lease (same snapshot). A runner whose
    * snapshot was written within the last sixth of a lease skips it: every
    * transition's write renewed the lease already, and the supervisor renews
    * every third of a lease.
@@ -155,15 +157,18 @@ export class ExecutionCell {
     void this.enqueue(async () => {
       await this.write(snapshot, persisted);
       this.lastWritten = transition;
-      const filesFirst = filesBeforeEvent(transition);
+      const outputs = transitionOutputs(transition);
+      const { folder, executionId } = transition.context;
       // Audit records and files are independent of each other: written side by side, both before the event.
+      // The audit anchor is waited for where the execution comes to rest; elsewhere it coalesces with the next transition's.
       const [, files] = await Promise.all([
-        this.hooks.audit(transition),
-        filesFirst ? this.filesFor(transition) : Promise.resolve<RecordedFiles>({ notebookPath: null }),
+        this.hooks.recorder.audit.appendAll(folder, executionId, outputs.audit, { anchorLater: !outputs.atRest }),
+        outputs.atRest ? this.filesFor(transition, outputs.files) : Promise.resolve<RecordedFiles>({ notebookPath: null }),
       ]);
-      await this.hooks.published(transition, files, this.revision ?? 0);
+      await this.hooks.publish(this, outputs.publications({ revision: this.revision ?? 0, notebookPath: files.notebookPath }));
+      if (transition.state === 'done') this.hooks.ended(this);
       this.issueCommand(transition);
-      if (!filesFirst) this.writeFilesLater(transition);
+      if (!outputs.atRest && outputs.files) this.writeFilesLater(transition, outputs.files);
     });
   }
 
@@ -173,10 +178,11 @@ export class ExecutionCell {
    * transition goes on to its event and command: notebooks and results.json
    * can be rebuilt from the record in the store, a stalled execution cannot.
    */
-  private async filesFor(transition: Transition): Promise<RecordedFiles> {
+  private async filesFor(transition: Transition, plan: FilePlan | null): Promise<RecordedFiles> {
     await this.files;
+    if (plan === null) return { notebookPath: null };
     try {
-      return await this.hooks.writeFiles(transition);
+      return await this.hooks.recorder.writeFiles(transition, plan);
     } catch (error) {
       this.hooks.failed(this, error);
       return { notebookPath: null };
@@ -184,9 +190,9 @@ export class ExecutionCell {
   }
 
   /** After the command is out: its dispatch never waits for notebook I/O. */
-  private writeFilesLater(transition: Transition): void {
+  private writeFilesLater(transition: Transition, plan: FilePlan): void {
     this.files = this.files
-      .then(() => this.hooks.writeFiles(transition))
+      .then(() => this.hooks.recorder.writeFiles(transition, plan))
       .then(
         () => {},
         (error: unknown) => this.hooks.failed(this, error),
