@@ -6,7 +6,7 @@
  * stored request's context at intake.
  */
 import type { ExecutionRequest } from '../protocol/public.ts';
-import { canonicalJson } from '../adapters/audit/hash-chain.ts';
+import { canonicalJson } from '../protocol/canonical-json.ts';
 
 export function sameRequest(stored: ExecutionRequest, incoming: ExecutionRequest): boolean {
   const comparable = (request: ExecutionRequest) => {

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { auditGenesisSchema, auditRecordSchema, type AuditRecord } from '../../protocol/audit.ts';
+import { canonicalJson } from '../../protocol/canonical-json.ts';
 
 export { auditRecordSchema, type AuditRecord } from '../../protocol/audit.ts';
 
@@ -27,18 +28,6 @@ export interface ChainReading {
   head: ChainHead | null;
   /** One sentence per break in the chain; empty when it is intact. */
   problems: string[];
-}
-
-/** JSON with object keys sorted at every level, so a hash does not depend on key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 export function sha256(text: string): string {

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAuditTrail } from '../../adapters/audit/audit-trail.ts';
-import { canonicalJson } from '../../adapters/audit/hash-chain.ts';
+import { canonicalJson } from '../../protocol/canonical-json.ts';
 import { createExecutionFolder } from '../../adapters/store/execution-folder.ts';
 import { MemoryKvStore } from '../../bus/memory/kv-store.ts';
 import { tempDir } from '../support/temp.ts';
