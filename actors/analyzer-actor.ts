@@ -3,7 +3,7 @@ import { analyzeCommandSchema, type AnalyzeReply } from '../protocol/internal.ts
 import { queueGroups, subjects } from '../protocol/subjects.ts';
 import type { Bus, Subscription } from '../bus/bus.ts';
 import type { CodeAnalyzer } from '../adapters/analysis/analyzer.ts';
-import type { Logger } from '../adapters/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { serveRequests } from './protocol.ts';
 import { RecentAnswers } from './recent-answers.ts';
 

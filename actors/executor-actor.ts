@@ -26,7 +26,7 @@ import { CasConflictError } from '../bus/kv-store.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Consumer, Job } from '../bus/work-queue.ts';
 import { KernelUnavailableError, type Kernel } from '../adapters/kernels/kernel.ts';
-import type { Logger } from '../adapters/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { runFileJob, type FileStep } from '../adapters/store/file-jobs.ts';
 import { isCancelMarker } from './job-stop.ts';
 import { parseMessage, refuseMessage } from './protocol.ts';

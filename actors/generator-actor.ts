@@ -9,7 +9,7 @@ import { queueGroups, subjects } from '../protocol/subjects.ts';
 import type { Bus, Subscription } from '../bus/bus.ts';
 import type { CodeGenerator } from '../adapters/generators/generator.ts';
 import { GenerationError } from '../adapters/generators/generator.ts';
-import type { Logger } from '../adapters/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { serveRequests } from './protocol.ts';
 import { RecentAnswers } from './recent-answers.ts';
 

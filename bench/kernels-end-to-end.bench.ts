@@ -36,7 +36,7 @@ import { createJupyterKernel } from '../adapters/kernels/jupyter/index.ts';
 import { kernelContext } from '../adapters/kernels/registry.ts';
 import { startJupyterServer } from '../adapters/kernels/jupyter/server.ts';
 import { resolvePython } from '../adapters/kernels/local/index.ts';
-import { silentLogger } from '../adapters/logger.ts';
+import { silentLogger } from '../logging/logger.ts';
 import { configSchema, type Config } from '../config/schema.ts';
 import { tempDir } from '../test/support/temp.ts';
 import { noopKernel } from './noop-kernel.ts';

@@ -26,7 +26,7 @@ import { keepEventsMs } from '../bin/connection.ts';
 import type { Transport } from '../bus/transport.ts';
 import { parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { silentLogger } from '../adapters/logger.ts';
+import { silentLogger } from '../logging/logger.ts';
 import { NatsServer } from '../test/support/nats-server.ts';
 import { noopKernel } from './noop-kernel.ts';
 import { sample, summarize } from './stats.ts';

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatorCache, startService, type PyexecService } from '../actors/service.ts';
 import { createAnalyzer } from '../adapters/analysis/index.ts';
-import { silentLogger } from '../adapters/logger.ts';
+import { silentLogger } from '../logging/logger.ts';
 import { createMemoryTransport } from '../bus/memory/transport.ts';
 import { parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';

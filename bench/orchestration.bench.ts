@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../config/load.ts';
 import { startService, type PyexecService } from '../actors/service.ts';
-import { silentLogger } from '../adapters/logger.ts';
+import { silentLogger } from '../logging/logger.ts';
 import { resolvePython } from '../adapters/kernels/local/index.ts';
 import { noopKernel } from './noop-kernel.ts';
 import { sample, summarize } from './stats.ts';

@@ -5,7 +5,7 @@
  */
 import { PyexecClient } from '../actors/client.ts';
 import { startService } from '../actors/service.ts';
-import type { Logger } from '../adapters/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { Config } from '../config/schema.ts';
 import { openTransport } from './connection.ts';
 import type { ConnectionOptions } from './options.ts';

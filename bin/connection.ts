@@ -11,7 +11,7 @@ import { createMemoryTransport } from '../bus/memory/transport.ts';
 import { createNatsTransport } from '../bus/nats/transport.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Config } from '../config/schema.ts';
-import type { Logger } from '../adapters/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { configFrom, type ConnectionOptions, type NatsOptions } from './options.ts';
 
 export interface Connection {

@@ -6,7 +6,7 @@ import { generatorCache, type ServiceOptions } from '../actors/service.ts';
 import { createAnalyzer } from '../adapters/analysis/index.ts';
 import { createKernel } from '../adapters/kernels/index.ts';
 import type { Kernel } from '../adapters/kernels/kernel.ts';
-import type { Logger } from '../adapters/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { Config } from '../config/schema.ts';
 import type { Observability } from '../observability/index.ts';
 

@@ -12,7 +12,7 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { ExecutionHandle, PyexecClient } from '../actors/client.ts';
 import type { AnalysisResult } from '../protocol/internal.ts';
 import type { ExecutionSummary, StateName } from '../protocol/public.ts';
-import type { Logger } from '../adapters/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { askForApproval, canElicit } from './elicitation.ts';
 import { waitingFor } from './pending-approval.ts';
 import { progressSender, type ToolExtra } from './progress.ts';

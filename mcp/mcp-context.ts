@@ -1,7 +1,7 @@
 /** What the MCP server works with: a pyexec client (embedded or NATS), the analysis, and its settings. */
 import type { PyexecClient } from '../actors/client.ts';
 import type { AnalysisResult } from '../protocol/internal.ts';
-import type { Logger } from '../adapters/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 
 export interface McpContext {
   client: PyexecClient;

@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { PyexecClient } from '../actors/client.ts';
 import type { AuditTrail } from '../adapters/audit/audit-trail.ts';
-import type { Logger } from '../adapters/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { ApproverKey } from '../adapters/signing/decision-keys.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Config } from '../config/schema.ts';

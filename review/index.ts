@@ -1,7 +1,7 @@
 /** The review page as `pyexec serve --ui` starts it: settings from config, checked before anything listens. */
 import type { Transport } from '../bus/transport.ts';
 import type { Config } from '../config/schema.ts';
-import type { Logger } from '../adapters/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { readKeyFile, type ApproverKey } from '../adapters/signing/decision-keys.ts';
 import { startReviewServer, type ReviewServer } from './server.ts';
 

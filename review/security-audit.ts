@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditTrail } from '../adapters/audit/audit-trail.ts';
 import { auditFile } from '../adapters/store/layout.ts';
-import type { Logger } from '../adapters/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 
 export const securityTrailId = 'review-page-security';
 

@@ -13,7 +13,7 @@
 import type { AddressInfo } from 'node:net';
 import { PyexecClient } from '../actors/client.ts';
 import { createAuditTrail } from '../adapters/audit/audit-trail.ts';
-import type { Logger } from '../adapters/logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { ApproverKey } from '../adapters/signing/decision-keys.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Config } from '../config/schema.ts';

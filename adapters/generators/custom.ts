@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { generatorMetadataSchema } from '../../protocol/internal.ts';
 import type { Config } from '../../config/schema.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 import { GeneratorConfigError, sectionPath } from './config-error.ts';
 import { GenerationError, type CodeGenerator, type GeneratedCode, type GenerationInput } from './generator.ts';
 import { defineGeneratorType, type GeneratorContext } from './registry.ts';

@@ -6,7 +6,7 @@
  * `generators.local_qwen: { type: basic, base_url: ... }` adds a named one.
  */
 import type { Config } from '../../config/schema.ts';
-import { silentLogger, type Logger } from '../logger.ts';
+import { silentLogger, type Logger } from '../../logging/logger.ts';
 import { GeneratorConfigError, sectionPath } from './config-error.ts';
 import { customGeneratorType } from './custom.ts';
 import type { CodeGenerator } from './generator.ts';

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Config } from '../../config/schema.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 import { parseSection } from './config-error.ts';
 import type { CodeGenerator } from './generator.ts';
 

@@ -10,7 +10,7 @@
 import type { Config } from '../../config/schema.ts';
 import { limitsRequired, withChannelLimits } from '../limits/limits-kernel.ts';
 import { openLimitsSource } from '../limits/source.ts';
-import { silentLogger, type Logger } from '../logger.ts';
+import { silentLogger, type Logger } from '../../logging/logger.ts';
 import type { Kernel } from './kernel.ts';
 import { kernelContext, type KernelType } from './registry.ts';
 

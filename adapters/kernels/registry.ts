@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { Config, ExecutionModeConfig } from '../../config/schema.ts';
-import { silentLogger, type Logger } from '../logger.ts';
+import { silentLogger, type Logger } from '../../logging/logger.ts';
 import type { Kernel } from './kernel.ts';
 
 /** What every kernel type is built with besides its own section. */

@@ -18,7 +18,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { channelWriteSchema, type ChannelWrite } from '../../protocol/channel-limits.ts';
 import { attemptsDir } from '../store/layout.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 import { databaseFields, type LimitsState } from './source.ts';
 
 const number = (attempt: number) => String(attempt).padStart(2, '0');

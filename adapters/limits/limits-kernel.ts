@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import type { ExecuteJob, ExecuteResult } from '../../protocol/internal.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Kernel } from '../kernels/kernel.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 import { runFileJob } from '../store/file-jobs.ts';
 import { channelWritesPath, kernelLimitsDocument, kernelLimitsPath, readChannelWrites } from './kernel-files.ts';
 import { databaseFields, type LimitsSource, type LimitsState } from './source.ts';

@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../../config/load.ts';
 import type { ChannelLimitsReport } from '../../protocol/channel-limits.ts';
 import type { Config } from '../../config/schema.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 import type { LimitsDatabase, UnlistedPolicy } from './database.ts';
 import { loadLimitsFile, LimitsFileError } from './load.ts';
 

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { z } from 'zod';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 import { detectCgroups, type CgroupSupport } from './cgroups.ts';
 import { SandboxUnavailableError } from './errors.ts';
 import { insideLib, ModeSandbox } from './mode-sandbox.ts';

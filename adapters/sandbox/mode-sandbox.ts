@@ -14,7 +14,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 import { bwrapArgs, devicePaths, readablePaths, sandboxGid, sandboxUid, type Bind } from './bwrap.ts';
 import { ModeCgroups, type CgroupSupport } from './cgroups.ts';
 import { hostsFile, planForwards, startRelays, type NetworkPolicy, type Relays } from './network.ts';

@@ -14,7 +14,7 @@ import { chmodSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { endpointPattern, endpointProblem } from '../../config/network-endpoint.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 
 export type NetworkPolicy = 'none' | readonly string[];
 

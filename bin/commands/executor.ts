@@ -10,7 +10,7 @@ import { subjects } from '../../protocol/subjects.ts';
 import { startExecutorActor } from '../../actors/executor-actor.ts';
 import { executionHeartbeatMs, queueOptions } from '../../actors/queues.ts';
 import { createKernel } from '../../adapters/kernels/index.ts';
-import { createLogger } from '../../adapters/logger.ts';
+import { createLogger } from '../../logging/logger.ts';
 import { createObservability } from '../../observability/index.ts';
 import { openTransport, UsageError } from '../connection.ts';
 import { configFrom, withConnectionOptions, type ConnectionOptions } from '../options.ts';

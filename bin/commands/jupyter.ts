@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { JupyterNotInstalledError, startJupyterServer, type JupyterServerOptions, type RunningJupyterServer } from '../../adapters/kernels/jupyter/server.ts';
 import { limitsRequired } from '../../adapters/limits/limits-kernel.ts';
 import { defaultMaxProcesses } from '../../adapters/kernels/local/options.ts';
-import { createLogger } from '../../adapters/logger.ts';
+import { createLogger } from '../../logging/logger.ts';
 import { SandboxUnavailableError } from '../../adapters/sandbox/index.ts';
 import { UsageError } from '../connection.ts';
 import { configFrom } from '../options.ts';

@@ -7,7 +7,7 @@
 import { Command, Option } from 'commander';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createAnalyzer } from '../../adapters/analysis/index.ts';
-import { createLogger } from '../../adapters/logger.ts';
+import { createLogger } from '../../logging/logger.ts';
 import type { Config } from '../../config/schema.ts';
 import type { McpContext } from '../../mcp/mcp-context.ts';
 import { minimumTokenLength } from '../../mcp/bearer.ts';

@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import type { ContextFrom, ExecutionRequestInput, ExecutionSummary } from '../../protocol/public.ts';
 import type { ExecutionHandle, PyexecClient } from '../../actors/client.ts';
 import { mockBehaviors } from '../../adapters/generators/mock.ts';
-import { createLogger } from '../../adapters/logger.ts';
+import { createLogger } from '../../logging/logger.ts';
 import { askApproval, closePrompt } from '../approval-prompt.ts';
 import { contextFromOption } from '../context-from-option.ts';
 import { showApprovalRequest, showEvent, showSummary, summaryJson } from '../display.ts';

@@ -12,7 +12,7 @@ import { startGeneratorActor } from '../../actors/generator-actor.ts';
 import { generatorCache, startService } from '../../actors/service.ts';
 import { createAnalyzer } from '../../adapters/analysis/index.ts';
 import { reviewPageSettings, startReviewPage } from '../../review/index.ts';
-import { createLogger, type Logger } from '../../adapters/logger.ts';
+import { createLogger, type Logger } from '../../logging/logger.ts';
 import type { Subscription } from '../../bus/bus.ts';
 import type { Transport } from '../../bus/transport.ts';
 import type { Config } from '../../config/schema.ts';

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, nkeyAuthenticator, type Authenticator, type NatsConnection } from '@nats-io/transport-node';
-import type { Logger } from '../../adapters/logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 
 export interface NatsConnectOptions {
   servers: string | string[];

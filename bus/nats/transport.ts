@@ -5,7 +5,7 @@
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { Logger } from '../../adapters/logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 import type { Transport } from '../transport.ts';
 import { NatsAuditLog } from './audit-log.ts';
 import { NatsBus, type HandlerErrorHook } from './bus.ts';

@@ -25,7 +25,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
-import type { Logger } from '../../adapters/logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 import type { PublishOptions } from '../bus.ts';
 import type { ConsumeOptions, Consumer, EnqueueReceipt, Job, JobHandler, QueueOptions, WorkQueue } from '../work-queue.ts';
 import { defaultQueueOptions } from '../work-queue.ts';

@@ -10,7 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startExecutorActor } from '../../actors/executor-actor.ts';
 import { queueOptions } from '../../actors/queues.ts';
 import { KernelUnavailableError, type Kernel } from '../../adapters/kernels/kernel.ts';
-import { silentLogger } from '../../adapters/logger.ts';
+import { silentLogger } from '../../logging/logger.ts';
 import { executeResultSchema, type ExecuteResult } from '../../protocol/internal.ts';
 import { createMemoryTransport } from '../../bus/memory/transport.ts';
 import { subjects } from '../../protocol/subjects.ts';

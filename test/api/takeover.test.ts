@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startService, type PyexecService } from '../../actors/service.ts';
-import { silentLogger } from '../../adapters/logger.ts';
+import { silentLogger } from '../../logging/logger.ts';
 import { kvKeys } from '../../protocol/kv-keys.ts';
 import { createMemoryTransport } from '../../bus/memory/transport.ts';
 import type { Transport } from '../../bus/transport.ts';

@@ -3,7 +3,7 @@
  * scripts/check-boundaries.js: the repository keeps it, and the check does
  * catch each kind of breach (a forbidden folder, a forbidden package, a
  * dynamic import, a value import where only types may come, a folder the
- * design does not know).
+ * design does not know), from the protocol at the bottom up.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -31,13 +31,15 @@ describe('the boundary check', () => {
   it('names every breach in a tree that breaks the design', () => {
     write('index.ts', "export { a } from './actors/a.ts';\n");
     write('actors/a.ts', 'export const a = 1;\n');
-    write('protocol/p.ts', 'export const p = 1;\n');
-    write('bus/messages.ts', 'export type M = string;\nexport const m = 1;\n');
-    write('machines/types-only.ts', "import type { M } from '../bus/messages.ts';\nimport { p } from '../protocol/p.ts';\nexport type T = M;\nexport const q = p;\n");
+    write('protocol/public.ts', 'export type M = string;\nexport const m = 1;\n');
+    write('protocol/signing.ts', 'export const verify = () => true;\n');
+    write('protocol/bad.ts', "import { pino } from 'pino';\nimport { t } from '../bus/t.ts';\nexport const all = [pino, t];\n");
+    write('bus/t.ts', "import { x } from '../adapters/x.ts';\nexport const t = x;\n");
+    write('machines/types-only.ts', "import type { M } from '../protocol/public.ts';\nimport { verify } from '../protocol/signing.ts';\nexport type T = M;\nexport const q = verify;\n");
     write('machines/bad.ts', [
       "import { Kvm } from '@nats-io/kv';",
       "import { a } from '../actors/a.ts';",
-      "import { m } from '../bus/messages.ts';",
+      "import { m } from '../protocol/public.ts';",
       "export const load = () => import('../adapters/x.ts');",
       'export const all = [Kvm, a, m];',
       '',
@@ -49,11 +51,14 @@ describe('the boundary check', () => {
     const lines = run.stderr.trim().split('\n').slice(1).map((line) => line.trim()).sort();
     expect(lines).toEqual([
       'adapters/x.ts imports the package fs, which adapters/ may not use',
+      'bus/t.ts imports adapters/x.ts',
       'machines/bad.ts imports actors/a.ts',
       'machines/bad.ts imports adapters/x.ts',
-      'machines/bad.ts imports bus/messages.ts',
+      'machines/bad.ts imports protocol/public.ts',
       'machines/bad.ts imports the package @nats-io/kv, which machines/ may not use',
       'newfolder/ has no rule in scripts/check-boundaries.js: say what it may import',
+      'protocol/bad.ts imports bus/t.ts',
+      'protocol/bad.ts imports the package pino, which protocol/ may not use',
     ]);
   });
 });

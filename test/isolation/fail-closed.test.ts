@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { silentLogger } from '../../adapters/logger.ts';
+import { silentLogger } from '../../logging/logger.ts';
 import { checkSandbox, SandboxUnavailableError } from '../../adapters/sandbox/index.ts';
 import { KernelUnavailableError } from '../../adapters/kernels/kernel.ts';
 import { runCli } from '../support/cli.ts';

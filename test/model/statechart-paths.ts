@@ -22,7 +22,7 @@ import { createAnalyzer } from '../../adapters/analysis/index.ts';
 import { createLocalKernel, localKernelOptions } from '../../adapters/kernels/local/index.ts';
 import { kernelContext } from '../../adapters/kernels/registry.ts';
 import type { Kernel } from '../../adapters/kernels/kernel.ts';
-import { silentLogger } from '../../adapters/logger.ts';
+import { silentLogger } from '../../logging/logger.ts';
 import { startService } from '../../actors/service.ts';
 import { policyFrom } from '../../actors/supervisor.ts';
 import { tempDir } from '../support/temp.ts';

@@ -1,7 +1,7 @@
 /** The real service with the review page on it and a Chromium to drive it: what the page's browser tests start. */
 import type { Browser } from 'playwright-core';
 import { startService, type PyexecService } from '../../actors/service.ts';
-import { silentLogger } from '../../adapters/logger.ts';
+import { silentLogger } from '../../logging/logger.ts';
 import type { Config } from '../../config/schema.ts';
 import { startReviewPage, type ReviewServer } from '../../review/index.ts';
 import { launchChromium } from './browser.ts';

@@ -17,7 +17,7 @@
  * are shut down; the next `take` starts one cold and the pool refills.
  */
 import type { ServerConnection } from '@jupyterlab/services';
-import { silentLogger, type Logger } from '../../logger.ts';
+import { silentLogger, type Logger } from '../../../logging/logger.ts';
 import { KernelUnavailableError } from '../kernel.ts';
 import { discardLiveKernel, isUsable, startLiveKernel, withTimeout, type LiveKernel } from './live-kernel.ts';
 import { stagingRoot } from './staging.ts';

@@ -15,7 +15,7 @@ import { constants } from 'node:os';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import { z } from 'zod';
 import { executeResultSchema, type ExecuteJob, type ExecuteResult, type NotebookOutput } from '../../../protocol/internal.ts';
-import { silentLogger, type Logger } from '../../logger.ts';
+import { silentLogger, type Logger } from '../../../logging/logger.ts';
 import { pythonLimitFields, type ExecutionLimits } from '../execution-limits.ts';
 import { KernelUnavailableError } from '../kernel.ts';
 import { readKernelLimits } from '../../limits/kernel-files.ts';

@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionModeConfig } from '../../../config/schema.ts';
-import type { Logger } from '../../logger.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import { checkSandbox, insideChannels, insideLib, ModeSandbox, pythonPathBinds, sandboxGid, sandboxUid, type Bind, type NetworkPolicy } from '../../sandbox/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -8,7 +8,7 @@
  */
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../../logger.ts';
+import type { Logger } from '../../../logging/logger.ts';
 
 /** Past this many bytes in total, the rest of the staging folder is not copied. */
 const maxCopiedBytes = 2 * 1024 * 1024 * 1024;

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { Logger } from '../../logger.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import { insideChannels, type ModeSandbox } from '../../sandbox/index.ts';
 import { KernelUnavailableError } from '../kernel.ts';
 import type { Attempt, ChannelName } from './attempt.ts';

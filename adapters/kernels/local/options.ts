@@ -1,6 +1,6 @@
 /** Settings of the local kernel, from its section (execution.local) and the settings every kernel shares. */
 import type { LocalKernelSection } from '../../../config/schema.ts';
-import type { Logger } from '../../logger.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import type { ExecutionLimits } from '../execution-limits.ts';
 import type { KernelContext } from '../registry.ts';
 import type { NetworkPolicy } from '../../sandbox/index.ts';
