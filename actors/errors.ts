@@ -1,19 +1,32 @@
 /**
  * Typed failures of an execution, for programs that embed pyexec. Each says
- * whether trying again can help (`retryable`) and carries the summary.
+ * whether trying again can help (`retryable`), carries the summary, and has
+ * its code in the error catalogue (protocol/errors.ts).
  */
+import { PyexecError, type ErrorCode } from '../protocol/errors.ts';
 import type { ExecutionSummary } from '../protocol/public.ts';
 
 export type FailureStage = 'generation' | 'analysis' | 'runtime' | 'timeout' | 'rejected' | 'cancelled' | 'expired' | 'unknown';
 
-export class ExecutionError extends Error {
+const codeOfStage: Record<FailureStage, ErrorCode> = {
+  generation: 'generation_failed',
+  analysis: 'analysis_failed',
+  runtime: 'runtime_failed',
+  timeout: 'timed_out',
+  rejected: 'rejected',
+  cancelled: 'cancelled',
+  expired: 'expired',
+  unknown: 'outcome_unknown',
+};
+
+export class ExecutionError extends PyexecError {
   constructor(
     readonly stage: FailureStage,
     readonly retryable: boolean,
     readonly summary: ExecutionSummary,
     message: string,
   ) {
-    super(message);
+    super(codeOfStage[stage], message);
     this.name = 'ExecutionError';
   }
 }
@@ -28,9 +41,9 @@ export class ExpiredError extends ExecutionError {}
 export class OutcomeUnknownError extends ExecutionError {}
 
 /** Invalid input from a caller (request, decision): names the fields and what was expected. */
-export class ValidationError extends Error {
+export class ValidationError extends PyexecError {
   constructor(readonly details: string) {
-    super(`invalid input:\n${details}`);
+    super('invalid_input', `invalid input:\n${details}`);
     this.name = 'ValidationError';
   }
 }

@@ -11,11 +11,13 @@
  * summary and a dynamic import() of that module. Never a static import of a
  * command module here.
  *
- * Errors a person can fix (bad configuration, bad input) are printed in one
- * paragraph with exit status 2, never as a stack trace.
+ * Errors of the catalogue (protocol/errors.ts: bad configuration, bad input,
+ * ...) are printed in one paragraph with the exit status of their code
+ * (bin/exit-codes.ts), never as a stack trace.
  */
 import { Command, CommanderError } from 'commander';
-import { exitCodes } from './exit-codes.ts';
+import { PyexecError, type ErrorCode } from '../protocol/errors.ts';
+import { exitCodeForError, exitCodes } from './exit-codes.ts';
 import { withVerbosityOptions } from './verbosity.ts';
 
 interface LazyCommand {
@@ -52,22 +54,6 @@ const commands: Record<string, LazyCommand> = {
   limits: { summary: 'the channel limits database: check a limits file, show a channel\'s limits', load: async () => (await import('./commands/limits.ts')).limitsCommand() },
 };
 
-/**
- * Errors a person can fix, by class name: importing the classes would load
- * their modules (the config schema, the SDKs, fastify) on every start.
- */
-const userErrors = new Set([
-  'ConfigError',
-  'ValidationError',
-  'InputFileError',
-  'UsageError',
-  'GeneratorConfigError',
-  'ExecutionFolderError',
-  'FolderNameError',
-  'KeyFileError',
-  'ReviewConfigError',
-]);
-
 const program = new Command('pyexec')
   .description('Python execution service for agents: LLM-written code, analysed, approved, run in isolated kernels')
   .version('0.1.0')
@@ -86,11 +72,11 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? 0 : exitCodes.usage;
-    if (process.exitCode !== 0) reportJson(error.message);
+    if (process.exitCode !== 0) reportJson(error.message, 'usage');
   } else if (refusedByServer(error)) {
-    fail(`the NATS server refused this for the user given (its role does not allow it): ${refusedByServer(error)}`, exitCodes.usage);
-  } else if (error instanceof Error && userErrors.has(error.name)) {
-    fail(error.message, exitCodes.usage);
+    fail(`the NATS server refused this for the user given (its role does not allow it): ${refusedByServer(error)}`, exitCodeForError('not_permitted'), 'not_permitted');
+  } else if (error instanceof PyexecError) {
+    fail(error.message, exitCodeForError(error.code), error.code);
   } else {
     fail(`unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, 1);
   }
@@ -115,15 +101,16 @@ function commandNameIn(args: string[]): string | undefined {
   return words[0] === 'help' ? words[1] : words[0];
 }
 
-function fail(message: string, exitCode: number): void {
+/** `code`: the error's code in the catalogue; an unexpected error has none. */
+function fail(message: string, exitCode: number, code?: ErrorCode): void {
   process.stderr.write(`pyexec: ${message}\n`);
   process.exitCode = exitCode;
-  reportJson(message);
+  reportJson(message, code);
 }
 
 /** With --json, stdout holds one JSON document whatever happens: here the error. */
-function reportJson(message: string): void {
-  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { message, exit_code: process.exitCode } })}\n`);
+function reportJson(message: string, code?: ErrorCode): void {
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { message, exit_code: process.exitCode, ...(code ? { code } : {}) } })}\n`);
 }
 
 /** A NATS permissions violation anywhere in the cause chain: its message, else null. */

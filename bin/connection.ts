@@ -12,6 +12,7 @@ import { createNatsTransport } from '../bus/nats/transport.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';
+import { PyexecError } from '../protocol/errors.ts';
 import { configFrom, type ConnectionOptions, type NatsOptions } from './options.ts';
 
 export interface Connection {
@@ -21,9 +22,9 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-export class UsageError extends Error {
+export class UsageError extends PyexecError {
   constructor(message: string) {
-    super(message);
+    super('usage', message);
     this.name = 'UsageError';
   }
 }

@@ -1,10 +1,11 @@
 /** Reading files named on the command line, with errors that say what is wrong. */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { PyexecError } from '../protocol/errors.ts';
 
-export class InputFileError extends Error {
+export class InputFileError extends PyexecError {
   constructor(message: string) {
-    super(message);
+    super('input_file', message);
     this.name = 'InputFileError';
   }
 }

@@ -9,16 +9,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
+import { PyexecError } from '../protocol/errors.ts';
 import { configSchema, type Config } from './schema.ts';
 
 export const defaultConfigFile = 'pyexec.config.yaml';
 
-export class ConfigError extends Error {
+export class ConfigError extends PyexecError {
   constructor(
     message: string,
     readonly source: string,
   ) {
-    super(`invalid configuration (${source}):\n${message}`);
+    super('invalid_config', `invalid configuration (${source}):\n${message}`);
     this.name = 'ConfigError';
   }
 }

@@ -1,5 +1,6 @@
 /** The review page as `pyexec serve --ui` starts it: settings from config, checked before anything listens. */
 import type { Transport } from '../bus/transport.ts';
+import { PyexecError } from '../protocol/errors.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import { readKeyFile, type ApproverKey } from '../adapters/signing/decision-keys.ts';
@@ -8,9 +9,9 @@ import { startReviewServer, type ReviewServer } from './server.ts';
 export type { ReviewServer } from './server.ts';
 export { startReviewServer } from './server.ts';
 
-export class ReviewConfigError extends Error {
+export class ReviewConfigError extends PyexecError {
   constructor(message: string) {
-    super(message);
+    super('invalid_config', message);
     this.name = 'ReviewConfigError';
   }
 }

@@ -7,11 +7,12 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createUser, fromSeed, type KeyPair } from '@nats-io/nkeys';
 import type { ApprovalDecision } from '../../protocol/public.ts';
+import { PyexecError } from '../../protocol/errors.ts';
 import { decisionSigningPayload } from '../../protocol/signing.ts';
 
-export class KeyFileError extends Error {
+export class KeyFileError extends PyexecError {
   constructor(message: string) {
-    super(message);
+    super('key_file', message);
     this.name = 'KeyFileError';
   }
 }

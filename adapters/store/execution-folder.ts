@@ -28,6 +28,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { describeZodError } from '../../protocol/zod-error.ts';
+import { PyexecError } from '../../protocol/errors.ts';
 import { executionIdSchema } from '../../protocol/fields.ts';
 import { type ExecutionRequest } from '../../protocol/public.ts';
 import type { Notebook } from '../notebook/nbformat.ts';
@@ -45,9 +46,9 @@ import {
   type AttemptStage,
 } from './layout.ts';
 
-export class ExecutionFolderError extends Error {
+export class ExecutionFolderError extends PyexecError {
   constructor(message: string) {
-    super(message);
+    super('execution_folder', message);
     this.name = 'ExecutionFolderError';
   }
 }

@@ -4,15 +4,16 @@
  * file system); otherwise the task objective is turned into a short slug.
  */
 import { describeZodError } from '../../protocol/zod-error.ts';
+import { PyexecError } from '../../protocol/errors.ts';
 import { folderNameSchema } from '../../protocol/fields.ts';
 
 /** Long enough to recognise a task, short enough to keep paths readable. */
 export const maxSlugLength = 40;
 const fallbackName = 'execution';
 
-export class FolderNameError extends Error {
+export class FolderNameError extends PyexecError {
   constructor(message: string) {
-    super(message);
+    super('invalid_input', message);
     this.name = 'FolderNameError';
   }
 }

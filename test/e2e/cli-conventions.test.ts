@@ -31,7 +31,7 @@ afterAll(async () => {
   folder.remove();
 });
 
-const errorJson = z.object({ error: z.object({ message: z.string(), exit_code: z.number() }) });
+const errorJson = z.object({ error: z.object({ message: z.string(), exit_code: z.number(), code: z.string().optional() }) });
 
 describe('pyexec command-line conventions', () => {
   it('lists every command of bin/cli.ts in --help, loading none of their modules', async () => {
@@ -49,7 +49,8 @@ describe('pyexec command-line conventions', () => {
     const run = await runCli(['run', 'a task', '--code', join(folder.path, 'missing.py'), '--json', ...withConfig]);
     expect(run.code).toBe(2);
     const { error } = errorJson.parse(JSON.parse(run.stdout));
-    expect(error).toMatchObject({ exit_code: 2 });
+    // The code from the error catalogue (protocol/errors.ts), and its exit status (bin/exit-codes.ts).
+    expect(error).toMatchObject({ exit_code: 2, code: 'input_file' });
     expect(error.message).toContain('missing.py');
     expect(run.stderr).toContain('missing.py');
   });
@@ -57,7 +58,9 @@ describe('pyexec command-line conventions', () => {
   it('prints a usage error as a JSON document with --json', async () => {
     const run = await runCli(['run', 'a task', '--json', '--no-such-flag']);
     expect(run.code).toBe(2);
-    expect(errorJson.parse(JSON.parse(run.stdout)).error.message).toContain('--no-such-flag');
+    const { error } = errorJson.parse(JSON.parse(run.stdout));
+    expect(error.message).toContain('--no-such-flag');
+    expect(error).toMatchObject({ exit_code: 2, code: 'usage' });
   });
 
   it('submit --json prints an object with the execution id', async () => {
