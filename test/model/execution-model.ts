@@ -14,6 +14,7 @@ import { type ExecutionStatus } from '../../protocol/internal.ts';
 import { executionMachine } from '../../machines/execution-machine.ts';
 import { commandIdFor } from '../../machines/execution-rules.ts';
 import type { ExecutionEvent, ExecutionInput, ExecutionPolicy, RetryStage } from '../../machines/execution-types.ts';
+import { executeResult } from '../support/fixtures.ts';
 import { codeKinds, kernelStatusOf, type CodeCatalogue, type CodeKind } from './code-kinds.ts';
 
 export type ModelSnapshot = SnapshotFrom<typeof executionMachine>;
@@ -183,20 +184,14 @@ export class ExecutionModel {
       case 'EXECUTED:stopped':
       case 'EXECUTED:unstarted': {
         const status = label === 'EXECUTED' ? this.kernelStatus(this.required(kind, label)) : label === 'EXECUTED:infrastructure' ? 'infrastructure' : label === 'EXECUTED:lost' ? 'lost' : 'cancelled';
-        const result = {
-          command_id: id('executing'),
+        const result = executeResult(id('executing'), {
           execution_id: context.executionId,
           status,
           results: null,
-          stdout: '',
-          stderr: '',
-          output_truncated: false,
-          figures: [],
-          outputs: [],
           duration_ms: 1,
           executor: 'model',
           ...(status === 'cancelled' ? { code_started: label === 'EXECUTED:stopped' } : {}),
-        };
+        });
         return { type: 'EXECUTED', commandId: id('executing'), result, at };
       }
       case 'RETRY_DUE':

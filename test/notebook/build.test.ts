@@ -7,6 +7,7 @@ import { buildNotebook, type NotebookInput } from '../../adapters/notebook/build
 import { notebookSchema, type Notebook } from '../../adapters/notebook/nbformat.ts';
 import { createExecutionFolder, writeAttemptNotebook, writeFinalNotebook } from '../../adapters/store/execution-folder.ts';
 import type { AttemptStage } from '../../adapters/store/layout.ts';
+import { executeResult as resultOf } from '../support/fixtures.ts';
 import { tempDir } from '../support/temp.ts';
 import { runInRealKernel } from './kernel-outputs.ts';
 import { validateNotebooks } from './nbformat-validator.ts';
@@ -41,20 +42,7 @@ const errorChain: ErrorChainEntry[] = [
 ];
 
 function executeResult(overrides: Partial<ExecuteResult>): ExecuteResult {
-  return {
-    command_id: `${executionId}:execute:1`,
-    execution_id: executionId,
-    status: 'succeeded',
-    results: { mean: 1.5 },
-    stdout: '',
-    stderr: '',
-    output_truncated: false,
-    figures: [],
-    outputs: [],
-    duration_ms: 120,
-    executor: 'local',
-    ...overrides,
-  };
+  return resultOf(`${executionId}:execute:1`, { execution_id: executionId, results: { mean: 1.5 }, duration_ms: 120, executor: 'local', ...overrides });
 }
 
 describe('notebooks validate with Jupyter nbformat', () => {
