@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAnalyzer } from '../adapters/analysis/index.ts';
+import { analyzerSettings, createAnalyzer } from '../adapters/analysis/index.ts';
 import { pythonParser } from '../adapters/analysis/parser.ts';
 import { pythonSyntaxChecker, type SyntaxChecker } from '../adapters/analysis/python-syntax.ts';
 import { TreeAnalyzer } from '../adapters/analysis/tree-analyzer.ts';
@@ -114,8 +114,9 @@ function folderOf200(runs: number): object {
 export async function run(): Promise<object> {
   const config = parseConfig({ control_system: { writes_enabled: true } });
   const analyzer = await createAnalyzer(config);
-  const withoutPython = new TreeAnalyzer(config, answeredAtOnce);
-  const python = pythonSyntaxChecker(config);
+  const settings = analyzerSettings(config);
+  const withoutPython = new TreeAnalyzer(settings, answeredAtOnce);
+  const python = pythonSyntaxChecker(settings.pythonEnvPath);
   const parser = await pythonParser();
   const report: Record<string, unknown> = { load_average_before: loadavg().map((l) => Math.round(l * 100) / 100) };
   for (const [lines, count] of [

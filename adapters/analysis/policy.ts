@@ -23,7 +23,12 @@ export interface PolicyDecision {
   findings: Finding[];
 }
 
-type PolicyConfig = Pick<Config, 'approval' | 'control_system' | 'execution'>;
+/** The approval settings, whether writes are enabled, and the execution modes a decision picks from. */
+export interface PolicySettings {
+  approval: Config['approval'];
+  writesEnabled: boolean;
+  modes: Config['execution']['modes'];
+}
 
 const listLimit = 5;
 
@@ -49,15 +54,15 @@ function findingLine(finding: Finding): string {
 }
 
 /** The mode that allows writes: `write_access` when it does, else the first that does. */
-function writeModeName(modes: PolicyConfig['execution']['modes']): string {
+function writeModeName(modes: PolicySettings['modes']): string {
   if (modes.write_access?.allows_writes === true) return 'write_access';
   const found = Object.entries(modes).find(([, mode]) => mode.allows_writes);
   if (found === undefined) throw new Error('execution.modes has no mode that allows writes');
   return found[0];
 }
 
-function approvalByPolicy(config: PolicyConfig, writes: boolean): { required: boolean; why: string } {
-  const { global_mode: global, capabilities } = config.approval;
+function approvalByPolicy(settings: PolicySettings, writes: boolean): { required: boolean; why: string } {
+  const { global_mode: global, capabilities } = settings.approval;
   const python = capabilities.python_execution;
   if (global === 'disabled') return { required: false, why: 'approval is switched off for every capability (approval.global_mode is "disabled")' };
   if (global === 'all_capabilities') return { required: true, why: 'every execution needs a human approval (approval.global_mode is "all_capabilities")' };
@@ -74,11 +79,11 @@ function approvalByPolicy(config: PolicyConfig, writes: boolean): { required: bo
   }
 }
 
-export function decide(config: PolicyConfig, input: PolicyInput): PolicyDecision {
+export function decide(settings: PolicySettings, input: PolicyInput): PolicyDecision {
   const reasoning: string[] = [];
   const added: Finding[] = [];
   const writes = input.writes.length > 0;
-  const writesEnabled = config.control_system.writes_enabled;
+  const writesEnabled = settings.writesEnabled;
 
   if (writes) reasoning.push(`The code writes to the control system: ${describePvs(input.writes)}.`);
   if (input.reads.length > 0) reasoning.push(`The code reads from the control system: ${describePvs(input.reads)}.`);
@@ -101,7 +106,7 @@ export function decide(config: PolicyConfig, input: PolicyInput): PolicyDecision
   const blocking = findings.filter((f) => f.severity === 'blocking');
   const warnings = findings.filter((f) => f.severity === 'warning' && !f.rule.startsWith('control.'));
   const passed = blocking.length === 0;
-  const mode = writes && writesEnabled ? writeModeName(config.execution.modes) : 'read_only';
+  const mode = writes && writesEnabled ? writeModeName(settings.modes) : 'read_only';
 
   if (!passed) {
     const shown = blocking.slice(0, listLimit).map(findingLine).join('; ');
@@ -119,8 +124,8 @@ export function decide(config: PolicyConfig, input: PolicyInput): PolicyDecision
     const shown = warnings.slice(0, listLimit).map(findingLine).join('; ');
     reasoning.push(`Worth a look: ${shown}${warnings.length > listLimit ? ` (and ${warnings.length - listLimit} more)` : ''}.`);
   }
-  const policy = approvalByPolicy(config, writes);
-  const modeRequires = config.execution.modes[mode]?.requires_approval === true;
+  const policy = approvalByPolicy(settings, writes);
+  const modeRequires = settings.modes[mode]?.requires_approval === true;
   const required = policy.required || modeRequires;
   if (required) {
     const why = policy.required ? policy.why : `the "${mode}" execution mode always needs a human approval`;

@@ -15,7 +15,6 @@ import { accessSync, constants } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { z } from 'zod';
-import type { Config } from '../../config/schema.ts';
 import { resolvePython } from '../kernels/local/python-resolver.ts';
 
 export type PythonVerdict =
@@ -168,10 +167,9 @@ function parseJson(line: string): unknown {
 
 const systemPython = '/usr/bin/python3';
 
-/** The kernel's interpreter: the configured one, else Debian's (which the Jupyter kernels use), else `python3`. */
-function kernelInterpreter(config: Pick<Config, 'execution'>): Promise<string> {
-  const configured = config.execution.local.python_env_path;
-  if (configured !== null) return resolvePython(configured);
+/** The kernel's interpreter: the configured environment's, else Debian's (which the Jupyter kernels use), else `python3`. */
+function kernelInterpreter(pythonEnvPath: string | null): Promise<string> {
+  if (pythonEnvPath !== null) return resolvePython(pythonEnvPath);
   try {
     accessSync(systemPython, constants.X_OK);
     return Promise.resolve(systemPython);
@@ -182,12 +180,12 @@ function kernelInterpreter(config: Pick<Config, 'execution'>): Promise<string> {
 
 const helpers = new Map<string, SyntaxHelper>();
 
-/** The process-wide helper for the configured interpreter, started on its first check. */
-export function pythonSyntaxChecker(config: Pick<Config, 'execution'>): SyntaxChecker {
-  const key = config.execution.local.python_env_path ?? '';
+/** The process-wide helper for the interpreter of `execution.local.python_env_path`, started on its first check. */
+export function pythonSyntaxChecker(pythonEnvPath: string | null): SyntaxChecker {
+  const key = pythonEnvPath ?? '';
   let helper = helpers.get(key);
   if (helper === undefined) {
-    const interpreter = kernelInterpreter(config);
+    const interpreter = kernelInterpreter(pythonEnvPath);
     interpreter.catch(() => helpers.delete(key));
     helper = new SyntaxHelper(interpreter);
     helpers.set(key, helper);

@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AnalysisResult, PvAccess } from '../../protocol/internal.ts';
 import type { Finding } from '../../protocol/public.ts';
-import type { Config } from '../../config/schema.ts';
 import type { CodeAnalyzer } from './analyzer.ts';
 import { controlModel, type ControlModel } from './control/index.ts';
 import { configuredLibraries } from './control/extensions.ts';
@@ -22,6 +21,9 @@ import { decide } from './policy.ts';
 import { checkWritesAgainstLimits } from '../limits/analysis-step.ts';
 import { openLimitsSource, type LimitsSource } from '../limits/source.ts';
 import { severityTable, type RuleId, type SeverityTable } from './rules.ts';
+import type { RuleFamily } from './rule-family.ts';
+import type { AnalyzerSettings } from './settings.ts';
+import { builtinRuleFamilies } from './families/index.ts';
 import { collectScopes } from './scopes.ts';
 import { select, selectErrors } from './selection.ts';
 import { SourceLines } from './source-lines.ts';
@@ -62,18 +64,20 @@ export class TreeAnalyzer implements CodeAnalyzer {
   private readonly channelLimits: LimitsSource | null;
   private readonly model: ControlModel;
 
+  /** `families`: the rule families whose checks run (the built-in ones by default), each with its rules in the severity table. */
   constructor(
-    private readonly config: Config,
+    private readonly settings: AnalyzerSettings,
     private readonly python: SyntaxChecker,
+    private readonly families: readonly RuleFamily[] = builtinRuleFamilies,
   ) {
-    this.model = controlModel(configuredLibraries(config));
-    this.channelLimits = openLimitsSource(config);
-    this.severities = severityTable(config.analysis.rule_severity);
-    this.patterns = compilePatterns(config.control_system.patterns);
+    this.model = controlModel(configuredLibraries(settings.analysis.libraries));
+    this.channelLimits = openLimitsSource({ control_system: settings.controlSystem });
+    this.severities = severityTable(settings.analysis.rule_severity, families);
+    this.patterns = compilePatterns(settings.controlSystem.patterns);
     this.limits = {
-      maxNodes: config.analysis.max_nodes,
-      maxDepth: config.analysis.max_depth,
-      timeoutMs: config.analysis.parse_timeout_ms,
+      maxNodes: settings.analysis.max_nodes,
+      maxDepth: settings.analysis.max_depth,
+      timeoutMs: settings.analysis.parse_timeout_ms,
     };
   }
 
@@ -92,8 +96,8 @@ export class TreeAnalyzer implements CodeAnalyzer {
 
   private async examine(code: string): Promise<{ found: Located[]; accesses: RawAccess[]; syntaxValid: boolean }> {
     const bytes = Buffer.byteLength(code, 'utf8');
-    if (bytes > this.config.analysis.max_code_bytes) {
-      const message = `the code is ${bytes} bytes, more than the ${this.config.analysis.max_code_bytes} bytes the analyzer accepts (analysis.max_code_bytes)`;
+    if (bytes > this.settings.analysis.max_code_bytes) {
+      const message = `the code is ${bytes} bytes, more than the ${this.settings.analysis.max_code_bytes} bytes the analyzer accepts (analysis.max_code_bytes)`;
       return { found: [wholeFile('limits.code_too_large', message)], accesses: [], syntaxValid: false };
     }
     const found: Located[] = [];
@@ -134,7 +138,7 @@ export class TreeAnalyzer implements CodeAnalyzer {
     const syntax = new SyntaxTree(code, tree.rootNode, !hasError);
     const selection = select(tree, syntax);
     const errors = hasError ? syntaxErrors(selectErrors(tree, syntax), 3) : [];
-    const inspection = inspect(syntax, selection, collectScopes(selection), this.patterns, this.model);
+    const inspection = inspect(syntax, selection, collectScopes(selection), this.patterns, this.model, this.families);
     return { found: [...errors, ...inspection.findings], accesses: inspection.accesses, syntaxValid: errors.length === 0 };
   }
 
@@ -151,7 +155,7 @@ export class TreeAnalyzer implements CodeAnalyzer {
       const key = `${f.rule}:${line}:${column}:${f.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      findings.push({ rule: f.rule, severity: this.severities[f.rule], message: f.message, line, column, excerpt: lines.excerpt(line) });
+      findings.push({ rule: f.rule, severity: this.severities[f.rule] ?? 'blocking', message: f.message, line, column, excerpt: lines.excerpt(line) });
     }
     findings.sort((a, b) => a.line - b.line || a.column - b.column);
     const toPv = ({ index, access: _access, ...rest }: RawAccess): PvAccess => ({ ...rest, line: lines.position(index).line });
@@ -159,7 +163,7 @@ export class TreeAnalyzer implements CodeAnalyzer {
     const writes = accesses.filter((a) => a.access === 'write').map(toPv);
     // Writes outside their channel's limits are blocking findings like any other (docs/limits.md).
     const limits = this.channelLimits ? checkWritesAgainstLimits(this.channelLimits, writes) : null;
-    const decision = decide(this.config, { findings: [...findings, ...(limits?.findings ?? [])], reads, writes });
+    const decision = decide(this.settings.policy, { findings: [...findings, ...(limits?.findings ?? [])], reads, writes });
     return {
       passed: decision.passed,
       syntax_valid: syntaxValid,

@@ -36,8 +36,8 @@ function classOf(cls: Configured['classes'][string]): ClassSpec {
   return spec;
 }
 
-export function configuredLibraries(config: Pick<Config, 'analysis'>): LibraryModel[] {
-  return config.analysis.libraries.map((library) => ({
+export function configuredLibraries(libraries: readonly Configured[]): LibraryModel[] {
+  return libraries.map((library) => ({
     library: library.library,
     documentation: 'analysis.libraries in the configuration',
     functions: mapValues(library.functions, methodOf),

@@ -6,11 +6,18 @@
  * a start method that launches fresh interpreters, and a `.py` file the code
  * writes and then imports.
  */
-import type { ControlAccesses, Report } from './control-access.ts';
-import type { ControlModel } from './control/index.ts';
-import { positionalArguments, type Resolver, type StaticText } from './resolver.ts';
-import type { Scope } from './scopes.ts';
-import type { SyntaxNode } from './syntax-node.ts';
+import { positionalArguments, type StaticText } from '../resolver.ts';
+import { defineRuleFamily, rule, type InspectionContext } from '../rule-family.ts';
+import type { RuleId } from '../rules.ts';
+import type { Scope } from '../scopes.ts';
+import type { SyntaxNode } from '../syntax-node.ts';
+
+export const codeEscapeRules = {
+  'resolution.indirect_call': rule(
+    'blocking',
+    'reaches a function through a name held in a string (operator.methodcaller/attrgetter naming a control-system write, functools.reduce(getattr, ...))',
+  ),
+};
 
 const freshInterpreterMethods = new Set(['spawn', 'forkserver']);
 
@@ -23,17 +30,12 @@ function moduleOfFile(path: string): string | null {
   return stem === '__init__' ? (parts.at(-2) ?? null) : stem;
 }
 
-export class EscapeChecks {
+class EscapeChecks {
   /** Modules the code writes as `.py` files, by name. */
   private readonly written = new Map<string, SyntaxNode>();
   private readonly imported: Array<{ module: string; node: SyntaxNode }> = [];
 
-  constructor(
-    private readonly resolver: Resolver,
-    private readonly model: ControlModel,
-    private readonly controls: ControlAccesses,
-    private readonly report: Report,
-  ) {}
+  constructor(private readonly context: InspectionContext<RuleId>) {}
 
   /** Checks a call of `qname` whose arguments decide what it does. */
   call(qname: string, node: SyntaxNode, scope: Scope): void {
@@ -68,7 +70,7 @@ export class EscapeChecks {
     for (const { module, node } of this.imported) {
       const name = module.split('.').find((part) => this.written.has(part));
       if (name === undefined) continue;
-      this.report('dynamic.code', `imports ${module}, from the file ${name}.py that the code writes itself: that code is never analysed`, node);
+      this.context.report('dynamic.code', `imports ${module}, from the file ${name}.py that the code writes itself: that code is never analysed`, node);
     }
   }
 
@@ -77,29 +79,29 @@ export class EscapeChecks {
     return positionalArguments(node.child('arguments'))
       .slice(0, count)
       .map((arg) => {
-        const text = this.resolver.staticText(arg);
+        const text = this.context.resolver.staticText(arg);
         return text?.complete === true ? text.value : null;
       });
   }
 
   private namedCallable(kind: string, names: Array<string | null>, node: SyntaxNode): void {
     if (names.includes(null)) {
-      this.report('resolution.dynamic_attribute', `operator.${kind} with a computed name: the analyzer cannot tell what it reaches`, node);
+      this.context.report('resolution.dynamic_attribute', `operator.${kind} with a computed name: the analyzer cannot tell what it reaches`, node);
       return;
     }
     // `attrgetter("pv.put")` reaches `put`
-    const writes = names.filter((name): name is string => name !== null && this.model.writeNames.has(name.slice(name.lastIndexOf('.') + 1)));
+    const writes = names.filter((name): name is string => name !== null && this.context.model.writeNames.has(name.slice(name.lastIndexOf('.') + 1)));
     if (writes.length === 0) return;
     const shown = writes.map((name) => `"${name}"`).join(', ');
-    this.report('resolution.indirect_call', `operator.${kind}(${shown}) reaches a control-system write through a name held in a string`, node);
-    this.controls.indirectWrite(`operator.${kind}`, node);
+    this.context.report('resolution.indirect_call', `operator.${kind}(${shown}) reaches a control-system write through a name held in a string`, node);
+    this.context.controls.indirectWrite(`operator.${kind}`, node);
   }
 
   private reduce(node: SyntaxNode, scope: Scope): void {
     const [fn] = positionalArguments(node.child('arguments'));
     if (fn === undefined) return;
-    if (this.resolver.resolve(fn, scope).some((value) => value.kind === 'ref' && value.qname === 'builtins.getattr')) {
-      this.report('resolution.indirect_call', 'functools.reduce(getattr, ...) walks a chain of attribute names held in strings: the analyzer cannot tell what it reaches', node);
+    if (this.context.resolver.resolve(fn, scope).some((value) => value.kind === 'ref' && value.qname === 'builtins.getattr')) {
+      this.context.report('resolution.indirect_call', 'functools.reduce(getattr, ...) walks a chain of attribute names held in strings: the analyzer cannot tell what it reaches', node);
     }
   }
 
@@ -107,6 +109,19 @@ export class EscapeChecks {
     const [method] = this.literalArguments(node, 1);
     if (method !== null && method !== undefined && !freshInterpreterMethods.has(method)) return;
     const what = method === null || method === undefined ? 'a start method computed at run time' : `the "${method}" start method`;
-    this.report('process.interpreter', `multiprocessing.set_start_method with ${what}: child processes start fresh interpreters`, node);
+    this.context.report('process.interpreter', `multiprocessing.set_start_method with ${what}: child processes start fresh interpreters`, node);
   }
 }
+
+export const codeEscapeFamily = defineRuleFamily('code-escapes', codeEscapeRules, (context) => {
+  const escapes = new EscapeChecks(context);
+  return {
+    imported: (_qname, module, node) => escapes.importedModule(module, node),
+    call(node, _value, qname, scope) {
+      escapes.call(qname, node, scope);
+      return false;
+    },
+    fileWritten: (path, node) => escapes.fileWritten(path, node),
+    finish: () => escapes.finish(),
+  };
+});
