@@ -1,14 +1,20 @@
 /**
  * A transport wrapped so that what crosses it is measured and traced: state
- * events published here feed the execution metrics and state spans; commands
- * and jobs about an execution carry its trace context in headers; handlers
- * run under the sender's trace; redeliveries, compare-and-set conflicts and
- * store outages are counted. The actors see the same interfaces and know
- * nothing of it.
+ * events published here feed the execution metrics and state spans; messages
+ * and jobs about an execution carry its trace context in headers; commands
+ * (generate, analyze) and execution jobs run under a span continuing the
+ * sender's trace; redeliveries, compare-and-set conflicts and store outages
+ * are counted. The actors see the same interfaces and know nothing of it.
+ *
+ * Only commands get a span, decided once when their handler subscribes: the
+ * many other messages of an execution (its events, results, replies) reach
+ * their handlers unwrapped, so tracing costs a few spans per execution, not
+ * one per message and subscriber.
  */
 import type { Bus, Message, MessageHandler, PublishOptions, RequestOptions, SubscribeOptions } from '../bus/bus.ts';
 import { CasConflictError, StoreUnavailableError, type KvStore } from '../bus/kv-store.ts';
 import { executionEventSchema } from '../protocol/public.ts';
+import { subjects } from '../protocol/subjects.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Job, JobHandler, WorkQueue } from '../bus/work-queue.ts';
 import type { ExecutionMetrics } from './execution-metrics.ts';
@@ -58,44 +64,60 @@ export function subjectFamily(subject: string): string {
   return subject.slice(0, end);
 }
 
+/** Commands answered over request/reply; execution jobs are the other commands (their queues start with `executeJobPrefix`). */
+const commandSubjects: ReadonlySet<string> = new Set([subjects.generate, subjects.analyze]);
+const executeJobPrefix = subjects.executeJobs('');
+const eventsPrefix = subjects.events('');
+
 function withTraceHeaders<T extends PublishOptions>(tracing: Tracing | null, data: unknown, options: T): T {
   const executionId = tracing ? executionIdOf(data) : null;
   const trace = executionId ? tracing?.headersFor(executionId) : undefined;
-  return trace ? { ...options, headers: { ...options.headers, ...trace } } : options;
+  if (!trace) return options;
+  return { ...options, headers: options.headers ? { ...options.headers, ...trace } : trace };
 }
+
+/** The event kinds the execution metrics and state spans read; the others (progress, logs) are not parsed. */
+const observedKinds: ReadonlySet<unknown> = new Set(['state', 'decision_refused']);
 
 function instrumentBus(bus: Bus, { tracing, executions }: TransportInstruments): Bus {
   const observe = (subject: string, data: unknown) => {
-    if (!subject.startsWith('pyexec.events.')) return;
+    if (!subject.startsWith(eventsPrefix) || !observedKinds.has((data as { kind?: unknown } | null)?.kind)) return;
     const event = executionEventSchema.safeParse(data);
     if (!event.success) return;
     executions?.observe(event.data, Date.now());
     if (event.data.kind === 'state') tracing?.onState(event.data.execution_id, event.data.state, event.data.attempt);
   };
-  const traced = (handler: MessageHandler): MessageHandler =>
-    tracing ? (message: Message) => tracing.handle(() => `handle ${subjectFamily(message.subject)}`, executionIdOf(message.data), message.headers, async () => handler(message)) : handler;
+  const traced = (subject: string, handler: MessageHandler): MessageHandler => {
+    if (!tracing || !commandSubjects.has(subject)) return handler;
+    const name = `handle ${subjectFamily(subject)}`;
+    return (message: Message) => tracing.handle(name, executionIdOf(message.data), message.headers, async () => handler(message));
+  };
   return {
     publish: (subject, data, options: PublishOptions = {}) => {
       observe(subject, data);
       return bus.publish(subject, data, withTraceHeaders(tracing, data, options));
     },
     request: (subject, data, options: RequestOptions) => bus.request(subject, data, withTraceHeaders(tracing, data, options)),
-    subscribe: (subject, handler, options?: SubscribeOptions) => bus.subscribe(subject, traced(handler), options),
+    subscribe: (subject, handler, options?: SubscribeOptions) => bus.subscribe(subject, traced(subject, handler), options),
     respond: (message, data) => bus.respond(message, data),
     close: () => bus.close(),
   };
 }
 
 function instrumentQueues(queues: WorkQueue, { metrics, tracing }: TransportInstruments): WorkQueue {
-  const measured = (handler: JobHandler): JobHandler => async (job: Job) => {
-    if (job.deliveryCount > 1) metrics.redeliveries.inc({ queue: subjectFamily(job.subject) });
-    if (!tracing) return handler(job);
-    return tracing.handle(() => `job ${subjectFamily(job.subject)}`, executionIdOf(job.payload), job.headers, () => handler(job));
+  const measured = (subject: string, handler: JobHandler): JobHandler => {
+    const name = `job ${subjectFamily(subject)}`;
+    const tracer = subject.startsWith(executeJobPrefix) ? tracing : null;
+    return async (job: Job) => {
+      if (job.deliveryCount > 1) metrics.redeliveries.inc({ queue: subjectFamily(job.subject) });
+      if (!tracer) return handler(job);
+      return tracer.handle(name, executionIdOf(job.payload), job.headers, () => handler(job));
+    };
   };
   return {
     declare: (subject, options) => queues.declare(subject, options),
     enqueue: (subject, jobId, payload, options = {}) => queues.enqueue(subject, jobId, payload, withTraceHeaders(tracing, payload, options)),
-    consume: (subject, handler, options) => queues.consume(subject, measured(handler), options),
+    consume: (subject, handler, options) => queues.consume(subject, measured(subject, handler), options),
     close: () => queues.close(),
   };
 }

@@ -8,14 +8,15 @@
  *
  * Contexts are passed explicitly, keyed by execution id, rather than through
  * an async context manager: the actors interleave many executions on one
- * event loop, and the execution id is already on every message.
+ * event loop, and the execution id is already on every message. What a
+ * message carries is made once per span (its `traceparent` does not change
+ * while the span is open), not once per message.
  */
 import {
   ROOT_CONTEXT,
   SpanStatusCode,
   trace,
   type Attributes,
-  type Context,
   type Span,
   type TextMapGetter,
   type TextMapSetter,
@@ -35,17 +36,29 @@ const headerGetter: TextMapGetter<MessageHeaders> = {
   get: (carrier, key) => carrier[key],
 };
 
+/** An open span here and the headers that continue it elsewhere. */
+interface OpenSpan {
+  span: Span;
+  headers: Readonly<Record<string, string>>;
+}
+
 interface ExecutionSpans {
   root: Span;
-  state: Span;
+  state: OpenSpan;
   stateName: StateName;
+}
+
+function opened(span: Span): OpenSpan {
+  const headers: Record<string, string> = {};
+  propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, headerSetter);
+  return { span, headers };
 }
 
 export class Tracing {
   /** The supervisor's open spans, per execution it hosts. */
   private readonly executions = new Map<string, ExecutionSpans>();
   /** Command spans open in this process (executor, generator, analyzer), per execution. */
-  private readonly commands = new Map<string, Context>();
+  private readonly commands = new Map<string, OpenSpan>();
 
   constructor(
     private readonly tracer: Tracer,
@@ -56,7 +69,7 @@ export class Tracing {
   onState(executionId: string, state: StateName, attempt: number): void {
     const open = this.executions.get(executionId);
     if (open?.stateName === state) return;
-    open?.state.end();
+    open?.state.span.end();
     const root = open?.root ?? this.tracer.startSpan('execution', { attributes: { 'pyexec.execution_id': executionId } }, ROOT_CONTEXT);
     if (state === 'done') {
       root.end();
@@ -65,38 +78,34 @@ export class Tracing {
     }
     const parent = trace.setSpan(ROOT_CONTEXT, root);
     const span = this.tracer.startSpan(`state ${state}`, { attributes: { 'pyexec.state': state, 'pyexec.attempt': attempt } }, parent);
-    this.executions.set(executionId, { root, state: span, stateName: state });
+    this.executions.set(executionId, { root, state: opened(span), stateName: state });
   }
 
   /** Headers for a message about `executionId`: the open state span here, else the command span being handled here. */
-  headersFor(executionId: string): Record<string, string> | undefined {
-    const open = this.executions.get(executionId);
-    const context = open ? trace.setSpan(ROOT_CONTEXT, open.state) : this.commands.get(executionId);
-    if (!context) return undefined;
-    const carrier: Record<string, string> = {};
-    propagator.inject(context, carrier, headerSetter);
-    return carrier;
+  headersFor(executionId: string): Readonly<Record<string, string>> | undefined {
+    return (this.executions.get(executionId)?.state ?? this.commands.get(executionId))?.headers;
   }
 
-  /** Runs a received command under a span that continues the sender's trace (named only then: most messages carry none). */
-  async handle<T>(nameOf: () => string, executionId: string | null, headers: MessageHeaders | undefined, run: () => Promise<T>): Promise<T> {
+  /** Runs a received command under a span that continues the sender's trace, when its message carries one. */
+  async handle<T>(name: string, executionId: string | null, headers: MessageHeaders | undefined, run: () => Promise<T>): Promise<T> {
     if (headers?.traceparent === undefined) return run(); // not part of a traced execution
     const parent = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
     if (!trace.getSpanContext(parent)) return run();
-    const span = this.tracer.startSpan(nameOf(), { attributes: executionId ? { 'pyexec.execution_id': executionId } : {} }, parent);
-    if (executionId) this.commands.set(executionId, trace.setSpan(ROOT_CONTEXT, span));
+    const command = opened(this.tracer.startSpan(name, { attributes: executionId ? { 'pyexec.execution_id': executionId } : {} }, parent));
+    if (executionId) this.commands.set(executionId, command);
     try {
-      return await finish(span, run);
+      return await finish(command.span, run);
     } finally {
-      if (executionId) this.commands.delete(executionId);
+      // A redelivered command for the same execution may have taken the slot meanwhile: only this one's is removed.
+      if (executionId && this.commands.get(executionId) === command) this.commands.delete(executionId);
     }
   }
 
   /** A span for work done for `executionId` inside a command being handled here. */
   async span<T>(name: string, executionId: string | null, attributes: Attributes, run: () => Promise<T>): Promise<T> {
-    const parent = executionId ? this.commands.get(executionId) : undefined;
-    if (!parent) return run();
-    return finish(this.tracer.startSpan(name, { attributes }, parent), run);
+    const command = executionId ? this.commands.get(executionId) : undefined;
+    if (!command) return run();
+    return finish(this.tracer.startSpan(name, { attributes }, trace.setSpan(ROOT_CONTEXT, command.span)), run);
   }
 
   /** Exports the spans ended so far now (the batch would within half a second). */
@@ -106,7 +115,7 @@ export class Tracing {
 
   async stop(): Promise<void> {
     for (const open of this.executions.values()) {
-      open.state.end();
+      open.state.span.end();
       open.root.end();
     }
     this.executions.clear();
