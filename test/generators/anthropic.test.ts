@@ -5,11 +5,12 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGenerator, GenerationError } from '../../adapters/generators/index.ts';
+import { createGenerator } from '../../adapters/generators/index.ts';
 import { parseConfig } from '../../config/load.ts';
 import { tempDir } from '../support/temp.ts';
 import { apiError, message, streamedMessage } from './support/anthropic-wire.ts';
 import { startFakeServer, type FakeServer, type Script } from './support/fake-server.ts';
+import { failure } from './support/failure.ts';
 import { generationInput, runtimeFailure } from './support/input.ts';
 
 const key = 'sk-ant-test-0123456789';
@@ -48,15 +49,6 @@ async function generator(script: Script, section: Record<string, unknown> = {}) 
 }
 
 const sent = (index: number) => server!.requests[index]!.body as SentBody;
-
-async function failure(promise: Promise<unknown>): Promise<GenerationError> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(GenerationError);
-  return error as GenerationError;
-}
 
 describe('anthropic generator, fast profile', () => {
   it('streams the answer as progress and extracts the code past the thinking text', async () => {

@@ -5,10 +5,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGenerator, GenerationError } from '../../adapters/generators/index.ts';
+import { createGenerator } from '../../adapters/generators/index.ts';
 import { parseConfig } from '../../config/load.ts';
 import { tempDir } from '../support/temp.ts';
 import { startFakeServer, type FakeServer, type Script } from './support/fake-server.ts';
+import { failure } from './support/failure.ts';
 import { generationInput, runtimeFailure } from './support/input.ts';
 import { apiError, completion, streamedCompletion } from './support/openai-wire.ts';
 
@@ -39,15 +40,6 @@ async function generator(script: Script, section: Record<string, unknown> = {}) 
     },
   });
   return createGenerator(config, undefined, { env: { TEST_LLM_KEY: key } });
-}
-
-async function failure(promise: Promise<unknown>): Promise<GenerationError> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(GenerationError);
-  return error as GenerationError;
 }
 
 describe('basic generator (OpenAI-compatible)', () => {
