@@ -8,9 +8,10 @@
  */
 import type { RuleId } from './rules.ts';
 import { stdlibModules } from './python-names.ts';
+import { QualifiedNameAliases, rootOf } from './qualified-names.ts';
 
 /** Re-exports and platform modules, mapped to the name the tables use. */
-const qnameAliases: ReadonlyArray<readonly [string, string]> = [
+const qnameAliases = new QualifiedNameAliases([
   ['posix', 'os'],
   ['nt', 'os'],
   ['_io.open', 'builtins.open'],
@@ -20,25 +21,10 @@ const qnameAliases: ReadonlyArray<readonly [string, string]> = [
   ['pathlib.WindowsPath', 'pathlib.Path'],
   ['pathlib.PurePath', 'pathlib.Path'],
   ['pathlib.PurePosixPath', 'pathlib.Path'],
-];
-
-/** The aliases by the first part of their name: most names (`numpy.asarray`) are then left alone after one look-up. */
-const aliasesByRoot = new Map<string, Array<readonly [string, string]>>();
-for (const alias of qnameAliases) {
-  const root = rootOf(alias[0]);
-  aliasesByRoot.set(root, [...(aliasesByRoot.get(root) ?? []), alias]);
-}
-
-function rootOf(qname: string): string {
-  const dot = qname.indexOf('.');
-  return dot === -1 ? qname : qname.slice(0, dot);
-}
+]);
 
 export function normalizeQname(qname: string): string {
-  for (const [from, to] of aliasesByRoot.get(rootOf(qname)) ?? []) {
-    if (qname === from || qname.startsWith(`${from}.`)) return to + qname.slice(from.length);
-  }
-  return qname;
+  return qnameAliases.normalize(qname);
 }
 
 const families: ReadonlyArray<{ rule: RuleId; pattern: RegExp }> = [

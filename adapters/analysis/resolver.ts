@@ -8,7 +8,7 @@
  */
 import type { ArgRef, ClassSpec, ControlModel, ReturnSpec } from './control/index.ts';
 import { builtinNames } from './python-names.ts';
-import type { SyntaxNode } from './syntax-node.ts';
+import { isAsciiNameChar, type SyntaxNode } from './syntax-node.ts';
 import { normalizeQname } from './python-api.ts';
 import { literalText } from './string-literals.ts';
 import type { Binding, Scope } from './scopes.ts';
@@ -147,9 +147,6 @@ export function positionalArguments(args: SyntaxNode | undefined): SyntaxNode[] 
   if (args === undefined || args.type !== 'argument_list') return [];
   return args.children.filter((c) => c.type !== 'keyword_argument' && c.type !== 'list_splat' && c.type !== 'dictionary_splat');
 }
-
-const isAsciiNameChar = (code: number) =>
-  (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
 
 /**
  * The name of an attribute node (`caput` in `epics.caput`). It ends the

@@ -11,7 +11,8 @@
  */
 import type { Node } from 'web-tree-sitter';
 
-const isAsciiNameChar = (code: number) =>
+/** `[A-Za-z0-9_]`: a character of a plain ASCII name. */
+export const isAsciiNameChar = (code: number) =>
   (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
 
 /** Keywords an expression of one word may be instead of an identifier (`x = yield` in a generator). */

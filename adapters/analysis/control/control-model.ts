@@ -3,6 +3,7 @@
  * qualified name, a function's or a class's spec and the library it belongs
  * to. Built once per analyzer (the configuration may add libraries).
  */
+import { QualifiedNameAliases } from '../qualified-names.ts';
 import type { ClassSpec, LibraryModel, MethodSpec } from './model.ts';
 
 export interface Modelled<T> {
@@ -18,26 +19,18 @@ export interface MethodCall {
   other: boolean;
 }
 
-function rootOf(qname: string): string {
-  const dot = qname.indexOf('.');
-  return dot === -1 ? qname : qname.slice(0, dot);
-}
-
 export class ControlModel {
   private readonly functions = new Map<string, Modelled<MethodSpec>>();
   private readonly classes = new Map<string, Modelled<ClassSpec>>();
-  private readonly aliasesByRoot = new Map<string, Array<readonly [string, string]>>();
+  private readonly aliases: QualifiedNameAliases;
   private readonly injectedNames = new Map<string, string>();
   private readonly native: string[] = [];
   /** Last parts of the names of every write (`caput`, `put`, `write_attribute`): what `operator.methodcaller("put")` may reach. */
   readonly writeNames = new Set<string>();
 
   constructor(readonly libraries: readonly LibraryModel[]) {
+    this.aliases = new QualifiedNameAliases(libraries.flatMap((library) => library.aliases ?? []));
     for (const library of libraries) {
-      for (const alias of library.aliases ?? []) {
-        const root = rootOf(alias[0]);
-        this.aliasesByRoot.set(root, [...(this.aliasesByRoot.get(root) ?? []), alias]);
-      }
       for (const [qname, spec] of Object.entries(library.functions ?? {})) {
         this.functions.set(qname, { spec, library: library.library });
         if (spec.call?.access === 'write') this.writeNames.add(qname.slice(qname.lastIndexOf('.') + 1));
@@ -53,10 +46,7 @@ export class ControlModel {
 
   /** The name the tables use for `qname` (`epics.pv.PV` is `epics.PV`, `PyTango` is `tango`). */
   normalize(qname: string): string {
-    for (const [from, to] of this.aliasesByRoot.get(rootOf(qname)) ?? []) {
-      if (qname === from || qname.startsWith(`${from}.`)) return to + qname.slice(from.length);
-    }
-    return qname;
+    return this.aliases.normalize(qname);
   }
 
   function(qname: string): Modelled<MethodSpec> | undefined {
