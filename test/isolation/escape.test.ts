@@ -9,9 +9,9 @@
  * execution's results are its own.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harnessPath } from '../../adapters/kernels/local/harness-protocol.ts';
 import { eventually, forkServers, nameProcessCode, newMarker, processesMarked } from '../support/processes.ts';
@@ -25,7 +25,13 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => rig?.close());
 
-const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+const harnessFolder = dirname(harnessPath);
+/** The harness folder's files hashed together: the entry point and the library modules every job imports. */
+function harnessDigest(): string {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(harnessFolder).filter((file) => file.endsWith('.py')).sort()) hash.update(name).update(readFileSync(join(harnessFolder, name)));
+  return hash.digest('hex');
+}
 
 async function stillServing(rig: Rig): Promise<void> {
   const { result } = await rig.run('import epics\nresults = {"ok": True}\ntry:\n    epics.caput("SR:MAG:SET", 3.0)\nexcept PermissionError as exc:\n    results["refused"] = type(exc).__name__');
@@ -113,13 +119,15 @@ function coldAndWarm(current: () => Rig): void {
 
   it('nothing is written outside the execution folder: host /tmp, the checkout, the service HOME, other slots', async () => {
     const marker = newMarker();
-    const harnessBefore = sha256(harnessPath);
+    const harnessBefore = harnessDigest();
     const homeBefore = listing(current().serviceHome);
     const targets = [
       `/tmp/${marker}`,
       `${tmpdir()}/${marker}`,
       harnessPath,
+      join(harnessFolder, 'pyexec_code.py'),
       '/pyexec/harness/pyexec_harness.py',
+      '/pyexec/harness/pyexec_code.py',
       '/pyexec/lib/pyexec_confine.py',
       `${current().serviceHome}/${marker}`,
       `/pyexec/work/${marker}`,
@@ -142,7 +150,7 @@ function coldAndWarm(current: () => Rig): void {
     const { result } = await current().run(code);
     // /tmp inside is the execution's private tmpfs (private-tmp.test.ts); the host's stays untouched.
     expect(Object.entries(result.results ?? {}).filter(([, outcome]) => outcome === 'written')).toEqual([[`/tmp/${marker}`, 'written']]);
-    expect(sha256(harnessPath)).toBe(harnessBefore);
+    expect(harnessDigest()).toBe(harnessBefore);
     expect(existsSync(join(tmpdir(), marker))).toBe(false);
     expect(listing(current().serviceHome)).toEqual(homeBefore);
     await stillServing(current());
