@@ -17,173 +17,38 @@ export class PyexecMetrics {
     for (const read of this.scrapeReaders) read();
   };
 
-  readonly executionsFinished = new Counter({
-    name: 'pyexec_executions_finished_total',
-    help: 'Executions that reached done, by outcome and execution mode',
-    labelNames: ['outcome', 'mode'] as const,
-    registers: [this.registry],
-  });
-
-  readonly transitions = new Counter({
-    name: 'pyexec_state_transitions_total',
-    help: 'Statechart transitions, by the state entered',
-    labelNames: ['state'] as const,
-    registers: [this.registry],
-  });
-
-  readonly stateSeconds = new Histogram({
-    name: 'pyexec_state_duration_seconds',
-    help: 'Time an execution spent in a state before leaving it',
-    labelNames: ['state'] as const,
-    buckets: durationBuckets,
-    registers: [this.registry],
-  });
-
-  readonly approvalsPending = new Gauge({
-    name: 'pyexec_approvals_pending',
-    help: 'Executions of this supervisor waiting for a human decision',
-    registers: [this.registry],
-    collect: this.readLiveState,
-  });
-
-  readonly oldestApprovalSeconds = new Gauge({
-    name: 'pyexec_approval_oldest_pending_seconds',
-    help: 'Age of the longest-waiting approval of this supervisor (0 when none waits)',
-    registers: [this.registry],
-    collect: this.readLiveState,
-  });
-
-  readonly decisions = new Counter({
-    name: 'pyexec_decisions_total',
-    help: 'Approval decisions: counted (by verdict) or refused (by reason)',
-    labelNames: ['result', 'reason'] as const,
-    registers: [this.registry],
-  });
-
-  readonly generationAttempts = new Counter({
-    name: 'pyexec_generation_attempts_total',
-    help: 'Code generation calls, by generator and result',
-    labelNames: ['generator', 'result'] as const,
-    registers: [this.registry],
-  });
-
-  readonly generationSeconds = new Histogram({
-    name: 'pyexec_generation_duration_seconds',
-    help: 'LLM latency of one code generation, by generator',
-    labelNames: ['generator'] as const,
-    buckets: durationBuckets,
-    registers: [this.registry],
-  });
-
-  readonly generationTokens = new Counter({
-    name: 'pyexec_generation_tokens_total',
-    help: 'Tokens reported by the LLM API, by generator and direction',
-    labelNames: ['generator', 'direction'] as const,
-    registers: [this.registry],
-  });
-
-  readonly analysisSeconds = new Histogram({
-    name: 'pyexec_analysis_duration_seconds',
-    help: 'Static analysis time of one piece of code',
-    buckets: durationBuckets,
-    registers: [this.registry],
-  });
-
-  readonly findings = new Counter({
-    name: 'pyexec_analysis_findings_total',
-    help: 'Analysis findings, by rule and severity',
-    labelNames: ['rule', 'severity'] as const,
-    registers: [this.registry],
-  });
-
-  readonly kernelExecutions = new Counter({
-    name: 'pyexec_kernel_executions_total',
-    help: 'Execution attempts run by this process, by kernel type and result status',
-    labelNames: ['kernel', 'status'] as const,
-    registers: [this.registry],
-  });
-
-  readonly kernelSeconds = new Histogram({
-    name: 'pyexec_kernel_execution_duration_seconds',
-    help: 'Wall time of one execution attempt in a kernel, by kernel type',
-    labelNames: ['kernel'] as const,
-    buckets: durationBuckets,
-    registers: [this.registry],
-  });
-
-  readonly kernelUnavailable = new Counter({
-    name: 'pyexec_kernel_unavailable_total',
-    help: 'Attempts a kernel could not run at all (sandbox set-up failures included), by kernel type',
-    labelNames: ['kernel'] as const,
-    registers: [this.registry],
-  });
-
-  readonly sandboxFailures = new Counter({
-    name: 'pyexec_sandbox_setup_failures_total',
-    help: 'Kernel attempts refused because the OS sandbox could not be set up (fail closed)',
-    labelNames: ['kernel'] as const,
-    registers: [this.registry],
-  });
-
-  readonly warmPoolSize = new Gauge({
-    name: 'pyexec_warm_pool_size',
-    help: 'Warm kernels (or pre-forked children) ready to take a job, by kernel type',
-    labelNames: ['kernel'] as const,
-    registers: [this.registry],
-    collect: this.readLiveState,
-  });
-
+  readonly executionsFinished = this.counter('pyexec_executions_finished_total', 'Executions that reached done, by outcome and execution mode', ['outcome', 'mode']);
+  readonly transitions = this.counter('pyexec_state_transitions_total', 'Statechart transitions, by the state entered', ['state']);
+  readonly stateSeconds = this.histogram('pyexec_state_duration_seconds', 'Time an execution spent in a state before leaving it', ['state']);
+  readonly approvalsPending = this.liveGauge('pyexec_approvals_pending', 'Executions of this supervisor waiting for a human decision', []);
+  readonly oldestApprovalSeconds = this.liveGauge('pyexec_approval_oldest_pending_seconds', 'Age of the longest-waiting approval of this supervisor (0 when none waits)', []);
+  readonly decisions = this.counter('pyexec_decisions_total', 'Approval decisions: counted (by verdict) or refused (by reason)', ['result', 'reason']);
+  readonly generationAttempts = this.counter('pyexec_generation_attempts_total', 'Code generation calls, by generator and result', ['generator', 'result']);
+  readonly generationSeconds = this.histogram('pyexec_generation_duration_seconds', 'LLM latency of one code generation, by generator', ['generator']);
+  readonly generationTokens = this.counter('pyexec_generation_tokens_total', 'Tokens reported by the LLM API, by generator and direction', ['generator', 'direction']);
+  readonly analysisSeconds = this.histogram('pyexec_analysis_duration_seconds', 'Static analysis time of one piece of code', []);
+  readonly findings = this.counter('pyexec_analysis_findings_total', 'Analysis findings, by rule and severity', ['rule', 'severity']);
+  readonly kernelExecutions = this.counter('pyexec_kernel_executions_total', 'Execution attempts run by this process, by kernel type and result status', ['kernel', 'status']);
+  readonly kernelSeconds = this.histogram('pyexec_kernel_execution_duration_seconds', 'Wall time of one execution attempt in a kernel, by kernel type', ['kernel']);
+  readonly kernelUnavailable = this.counter('pyexec_kernel_unavailable_total', 'Attempts a kernel could not run at all (sandbox set-up failures included), by kernel type', ['kernel']);
+  readonly sandboxFailures = this.counter('pyexec_sandbox_setup_failures_total', 'Kernel attempts refused because the OS sandbox could not be set up (fail closed)', ['kernel']);
+  readonly warmPoolSize = this.liveGauge('pyexec_warm_pool_size', 'Warm kernels (or pre-forked children) ready to take a job, by kernel type', ['kernel']);
   /** The kernel keeps the running count; a gauge mirrors it (it only grows, as a counter would). */
-  readonly warmPoolMisses = new Gauge({
-    name: 'pyexec_warm_pool_misses',
-    help: 'Jobs since start that found no warm kernel ready and waited for one, by kernel type',
-    labelNames: ['kernel'] as const,
-    registers: [this.registry],
-    collect: this.readLiveState,
-  });
-
-  readonly redeliveries = new Counter({
-    name: 'pyexec_work_queue_redeliveries_total',
-    help: 'Jobs delivered more than once (a consumer died, was slow, or nak-ed), by queue',
-    labelNames: ['queue'] as const,
-    registers: [this.registry],
-  });
-
-  readonly casConflicts = new Counter({
-    name: 'pyexec_kv_cas_conflicts_total',
-    help: 'KV compare-and-set writes refused because another writer got there first, by key kind',
-    labelNames: ['key_kind'] as const,
-    registers: [this.registry],
-  });
-
-  readonly storeUnavailable = new Counter({
-    name: 'pyexec_store_unavailable_total',
-    help: 'Store operations that failed because the KV store could not be reached, by operation',
-    labelNames: ['operation'] as const,
-    registers: [this.registry],
-  });
+  readonly warmPoolMisses = this.liveGauge('pyexec_warm_pool_misses', 'Jobs since start that found no warm kernel ready and waited for one, by kernel type', ['kernel']);
+  readonly redeliveries = this.counter('pyexec_work_queue_redeliveries_total', 'Jobs delivered more than once (a consumer died, was slow, or nak-ed), by queue', ['queue']);
+  readonly casConflicts = this.counter('pyexec_kv_cas_conflicts_total', 'KV compare-and-set writes refused because another writer got there first, by key kind', ['key_kind']);
+  readonly storeUnavailable = this.counter('pyexec_store_unavailable_total', 'Store operations that failed because the KV store could not be reached, by operation', ['operation']);
 
   /*
    * The process's own figures. prom-client's default collectors are not used:
    * three of them are gauges named *_total, which promtool's lint refuses.
    */
-  readonly residentMemory = new Gauge({
-    name: 'pyexec_process_resident_memory_bytes',
-    help: 'Resident memory of this Node.js process',
-    registers: [this.registry],
-    collect() {
-      this.set(process.memoryUsage.rss());
-    },
+  readonly residentMemory = this.gauge('pyexec_process_resident_memory_bytes', 'Resident memory of this Node.js process', [], function collect() {
+    this.set(process.memoryUsage.rss());
   });
-
-  readonly cpuSeconds = new Gauge({
-    name: 'pyexec_process_cpu_seconds',
-    help: 'User and system CPU time this Node.js process has used since it started',
-    registers: [this.registry],
-    collect() {
-      const { user, system } = process.cpuUsage();
-      this.set((user + system) / 1e6);
-    },
+  readonly cpuSeconds = this.gauge('pyexec_process_cpu_seconds', 'User and system CPU time this Node.js process has used since it started', [], function collect() {
+    const { user, system } = process.cpuUsage();
+    this.set((user + system) / 1e6);
   });
 
   constructor(role: string) {
@@ -193,6 +58,23 @@ export class PyexecMetrics {
   /** `read` sets gauges from live state at each scrape (several metrics share one pass: reads must be cheap and idempotent). */
   onScrape(read: () => void): void {
     this.scrapeReaders.push(read);
+  }
+
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram<L extends string>(name: string, help: string, labelNames: readonly L[]): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets: durationBuckets, registers: [this.registry] });
+  }
+
+  private gauge<L extends string>(name: string, help: string, labelNames: readonly L[], collect: (this: Gauge<L>) => void): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry], collect });
+  }
+
+  /** A gauge set from live state at each scrape, by the readers given to onScrape. */
+  private liveGauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
+    return this.gauge(name, help, labelNames, this.readLiveState);
   }
 
   /** The exposition text, with its content type. */
