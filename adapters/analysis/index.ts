@@ -15,7 +15,7 @@ import { TreeAnalyzer } from './tree-analyzer.ts';
 
 export type { CodeAnalyzer } from './analyzer.ts';
 export { ruleIds, rules, type RuleId } from './rules.ts';
-export { defineRuleFamily, type FamilyChecks, type InspectionContext, type RuleFamily, type RuleSpec } from './rule-family.ts';
+export { defineRuleFamily, fixed, rule, type FamilyChecks, type InspectionContext, type RuleFamily, type RuleSpec } from './rule-family.ts';
 export { analyzerSettings, type AnalyzerSettings } from './settings.ts';
 
 export interface CreateAnalyzerOptions {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAnalyzer, defineRuleFamily, ruleIds } from '../../adapters/analysis/index.ts';
-import { rule } from '../../adapters/analysis/rule-family.ts';
+import { createAnalyzer, defineRuleFamily, rule, ruleIds } from '../../adapters/analysis/index.ts';
 import { parseConfig } from '../../config/index.ts';
 
 /** A facility's own rule: its beam-dump helper may only be called by hand. */
