@@ -4,12 +4,11 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createGenerator } from '../../adapters/generators/index.ts';
 import { parseConfig } from '../../config/load.ts';
-import { tempDir } from '../support/temp.ts';
 import { apiError, message, streamedMessage } from './support/anthropic-wire.ts';
-import { startFakeServer, type FakeServer, type Script } from './support/fake-server.ts';
+import { serverPerTest, type Script } from './support/fake-server.ts';
 import { failure } from './support/failure.ts';
 import { generationInput, runtimeFailure } from './support/input.ts';
 
@@ -25,20 +24,10 @@ interface SentBody {
   stream?: boolean;
 }
 
-let folder: ReturnType<typeof tempDir>;
-let server: FakeServer | undefined;
-
-beforeEach(() => {
-  folder = tempDir();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  folder.remove();
-});
+const bed = serverPerTest();
 
 async function generator(script: Script, section: Record<string, unknown> = {}) {
-  server = await startFakeServer(script);
+  const server = await bed.start(script);
   const config = parseConfig({
     execution: {
       code_generator: 'anthropic',
@@ -48,7 +37,7 @@ async function generator(script: Script, section: Record<string, unknown> = {}) 
   return createGenerator(config, undefined, { env: { ANTHROPIC_API_KEY: key } });
 }
 
-const sent = (index: number) => server!.requests[index]!.body as SentBody;
+const sent = (index: number) => bed.server.requests[index]!.body as SentBody;
 
 describe('anthropic generator, fast profile', () => {
   it('streams the answer as progress and extracts the code past the thinking text', async () => {
@@ -56,12 +45,12 @@ describe('anthropic generator, fast profile', () => {
     const gen = await generator([streamedMessage(deltas, { usage: [250, 70] })], { max_tokens: 1234, temperature: 0 });
     const progress: string[] = [];
     const result = await gen.generateCode(
-      generationInput({ folder: folder.path, request: { context: { current: [1.5, 2.5] } }, onProgress: (m) => progress.push(m) }),
+      generationInput({ folder: bed.folder, request: { context: { current: [1.5, 2.5] } }, onProgress: (m) => progress.push(m) }),
     );
     expect(result.code).toBe(code);
     expect(progress.join('')).toBe(deltas.join(''));
     expect(result.metadata).toMatchObject({ generator: 'anthropic', model: 'claude-test', input_tokens: 250, output_tokens: 70 });
-    const request = server!.requests[0]!;
+    const request = bed.server.requests[0]!;
     expect(request.path).toBe('/v1/messages');
     expect(request.headers.authorization ?? request.headers['x-api-key']).toContain(key);
     expect(sent(0)).toMatchObject({ model: 'claude-test', max_tokens: 1234, temperature: 0, stream: true });
@@ -73,7 +62,7 @@ describe('anthropic generator, fast profile', () => {
 
   it('works without streaming', async () => {
     const gen = await generator([message(answer, { usage: [11, 22] })], { stream: false });
-    const result = await gen.generateCode(generationInput({ folder: folder.path }));
+    const result = await gen.generateCode(generationInput({ folder: bed.folder }));
     expect(result.code).toBe(code);
     expect(result.metadata).toMatchObject({ input_tokens: 11, output_tokens: 22 });
     expect(sent(0).stream).toBeFalsy();
@@ -85,41 +74,41 @@ describe('anthropic generator, fast profile', () => {
       apiError(529, 'overloaded_error', 'Overloaded', { 'retry-after-ms': '20' }),
       streamedMessage([answer]),
     ]);
-    const result = await gen.generateCode(generationInput({ folder: folder.path }));
+    const result = await gen.generateCode(generationInput({ folder: bed.folder }));
     expect(result.code).toBe(code);
-    expect(server!.requests).toHaveLength(3);
+    expect(bed.server.requests).toHaveLength(3);
   });
 
   it('fails fast on a rejected key', async () => {
     const gen = await generator(() => apiError(401, 'authentication_error', 'invalid x-api-key'));
-    const error = await failure(gen.generateCode(generationInput({ folder: folder.path })));
+    const error = await failure(gen.generateCode(generationInput({ folder: bed.folder })));
     expect(error.kind).toBe('configuration');
     expect(error.message).toContain('ANTHROPIC_API_KEY');
-    expect(server!.requests).toHaveLength(1);
+    expect(bed.server.requests).toHaveLength(1);
   });
 
   it('fails fast on an unknown model', async () => {
     const gen = await generator(() => apiError(404, 'not_found_error', 'model: claude-test'));
-    const error = await failure(gen.generateCode(generationInput({ folder: folder.path })));
+    const error = await failure(gen.generateCode(generationInput({ folder: bed.folder })));
     expect(error.kind).toBe('configuration');
     expect(error.message).toContain('does not know model "claude-test"');
   });
 
   it('reports a malformed message as infrastructure and an answer without code as unusable', async () => {
     const broken = await generator([{ kind: 'json', body: { type: 'message', content: 'not a list' } }], { stream: false, max_retries: 0 });
-    expect((await failure(broken.generateCode(generationInput({ folder: folder.path })))).kind).toBe('infrastructure');
-    await server!.close();
+    expect((await failure(broken.generateCode(generationInput({ folder: bed.folder })))).kind).toBe('infrastructure');
+    await bed.server.close();
 
     const prose = 'The context holds no beam current, so I cannot compute its mean.';
     const gen = await generator([streamedMessage([prose])]);
-    const error = await failure(gen.generateCode(generationInput({ folder: folder.path })));
+    const error = await failure(gen.generateCode(generationInput({ folder: bed.folder })));
     expect(error.kind).toBe('unusable');
     expect(error.raw).toBe(prose);
   });
 
   it('times out a silent server as an infrastructure error', async () => {
     const gen = await generator(() => ({ kind: 'hang' }), { timeout_seconds: 0.3, max_retries: 0 });
-    const error = await failure(gen.generateCode(generationInput({ folder: folder.path })));
+    const error = await failure(gen.generateCode(generationInput({ folder: bed.folder })));
     expect(error.kind).toBe('infrastructure');
   });
 });
@@ -130,7 +119,7 @@ describe('anthropic generator, robust profile', () => {
 
   it('scans, plans and implements as turns of one conversation', async () => {
     const gen = await generator([streamedMessage([scan]), streamedMessage([plan]), streamedMessage([answer])], { profile: 'robust' });
-    const result = await gen.generateCode(generationInput({ folder: folder.path }));
+    const result = await gen.generateCode(generationInput({ folder: bed.folder }));
     expect(result.code).toBe(code);
     expect(result.metadata).toMatchObject({ turns: 3, input_tokens: 600, output_tokens: 180 });
     expect(sent(0).messages).toHaveLength(1);
@@ -140,7 +129,7 @@ describe('anthropic generator, robust profile', () => {
     expect(sent(2).messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'user']);
     expect(sent(2).messages[3]!.content).toBe(plan);
     expect(sent(2).messages[4]!.content).toContain('```python fenced block');
-    const saved = readdirSync(join(folder.path, 'generation')).sort();
+    const saved = readdirSync(join(bed.folder, 'generation')).sort();
     expect(saved).toEqual([
       '01_implement.prompt.md',
       '01_implement.response.md',
@@ -154,8 +143,8 @@ describe('anthropic generator, robust profile', () => {
   it('only implements on a retry, with the error chain in the prompt', async () => {
     const gen = await generator([streamedMessage([answer])], { profile: 'robust' });
     const chain = [runtimeFailure(1, 'Traceback (most recent call last):\nKeyError: \'missing\'')];
-    await gen.generateCode(generationInput({ folder: folder.path, attempt: 2, errorChain: chain }));
-    expect(server!.requests).toHaveLength(1);
+    await gen.generateCode(generationInput({ folder: bed.folder, attempt: 2, errorChain: chain }));
+    expect(bed.server.requests).toHaveLength(1);
     expect(sent(0).messages[0]!.content).toContain('## Previous attempts');
     expect(sent(0).messages[0]!.content).toContain('```python fenced block');
   });
@@ -165,7 +154,7 @@ describe('anthropic generator, robust profile', () => {
       profile: 'robust',
       token_budget: 1000,
     });
-    const result = await gen.generateCode(generationInput({ folder: folder.path }));
+    const result = await gen.generateCode(generationInput({ folder: bed.folder }));
     expect(result.code).toBe(code);
     expect(result.metadata).toMatchObject({ turns: 2 });
     expect(sent(1).messages[2]!.content).toContain('Now write the script');
@@ -173,9 +162,9 @@ describe('anthropic generator, robust profile', () => {
 
   it('plans then implements with max_turns 2', async () => {
     const gen = await generator([streamedMessage([plan]), streamedMessage([answer])], { profile: 'robust', max_turns: 2 });
-    await gen.generateCode(generationInput({ folder: folder.path }));
+    await gen.generateCode(generationInput({ folder: bed.folder }));
     expect(sent(0).messages[0]!.content).toContain('plan the script');
     expect(sent(0).messages[0]!.content).not.toContain('scan the task');
-    expect(server!.requests).toHaveLength(2);
+    expect(bed.server.requests).toHaveLength(2);
   });
 });

@@ -5,6 +5,8 @@
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach } from 'vitest';
+import { tempDir } from '../../support/temp.ts';
 
 export type Reply =
   | { kind: 'json'; status?: number; body: unknown; headers?: Record<string, string> }
@@ -93,5 +95,41 @@ export async function startFakeServer(script: Script): Promise<FakeServer> {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+export interface ServerPerTest {
+  /** The test's own folder (the execution folder transcripts go to). */
+  readonly folder: string;
+  /** The server the test started last. */
+  readonly server: FakeServer;
+  start(script: Script): Promise<FakeServer>;
+}
+
+/** Registers hooks that give each test of the file a fresh folder and close the server it started (closing twice is harmless). */
+export function serverPerTest(): ServerPerTest {
+  let folder: ReturnType<typeof tempDir> | undefined;
+  let server: FakeServer | undefined;
+  beforeEach(() => {
+    folder = tempDir();
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+    folder?.remove();
+  });
+  return {
+    get folder() {
+      if (!folder) throw new Error('the folder exists only while a test runs');
+      return folder.path;
+    },
+    get server() {
+      if (!server) throw new Error('this test started no server');
+      return server;
+    },
+    async start(script) {
+      server = await startFakeServer(script);
+      return server;
+    },
   };
 }
