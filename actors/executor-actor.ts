@@ -21,13 +21,13 @@ import { join } from 'node:path';
 import { describeZodError } from '../protocol/zod-error.ts';
 import { executeJobSchema, executeResultSchema, jobCancelSchema, type ExecuteJob, type ExecuteResult } from '../protocol/internal.ts';
 import { kvKeys } from '../protocol/kv-keys.ts';
-import { subjects } from '../protocol/subjects.ts';
+import { durableConsumers, subjects } from '../protocol/subjects.ts';
 import { CasConflictError } from '../bus/kv-store.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Consumer, Job } from '../bus/work-queue.ts';
 import { KernelUnavailableError, type Kernel } from '../adapters/kernels/kernel.ts';
 import type { Logger } from '../logging/logger.ts';
-import { runFileJob, type FileStep } from '../adapters/store/file-jobs.ts';
+import type { FolderFile, FolderFiles } from '../adapters/recorder/recorder.ts';
 import { isCancelMarker } from './job-stop.ts';
 import { parseMessage, refuseMessage } from './protocol.ts';
 import { whileUnavailable } from '../bus/store-retry.ts';
@@ -43,6 +43,8 @@ export interface ExecutorOptions {
   /** Interval of in-progress signals; well under the queue's ack-wait. */
   heartbeatMs: number;
   logger: Logger;
+  /** Where outputs and long streams are kept, beside the execution's notebooks (the bus carries their paths). */
+  folderFiles: FolderFiles;
   name?: string;
 }
 
@@ -82,7 +84,7 @@ export async function startExecutorActor(options: ExecutorOptions): Promise<{ st
     consumers.push(
       await options.transport.queues.consume(subjects.executeJobs(mode), handle, {
         concurrency: options.concurrency,
-        durable: `pyexec-executors-${mode}`,
+        durable: durableConsumers.executors(mode),
       }),
     );
   }
@@ -136,7 +138,7 @@ async function runJob(options: ExecutorOptions, name: string, delivery: Job, job
     if (!job.allows_writes && (await retried(() => cancelledBeforeStart(transport, job)))) {
       return await finish(transport, delivery, await retried(() => remember(transport, cancelledResult(job, name, false))));
     }
-    const result = await slimForWire(job, await runOnKernel(options, name, job, signal));
+    const result = await slimForWire(options.folderFiles, job, await runOnKernel(options, name, job, signal));
     await finish(transport, delivery, await retried(() => remember(transport, result)));
   } finally {
     clearInterval(heartbeat);
@@ -225,23 +227,19 @@ async function finish(transport: Transport, delivery: Job, result: ExecuteResult
  * streams. A result without outputs or long streams travels as it is (no
  * file to write here and to read back for every notebook).
  */
-async function slimForWire(job: ExecuteJob, result: ExecuteResult): Promise<ExecuteResult> {
+async function slimForWire(folderFiles: FolderFiles, job: ExecuteJob, result: ExecuteResult): Promise<ExecuteResult> {
   const longStreams = result.stdout.length > wireTextCap || result.stderr.length > wireTextCap;
   if (result.outputs.length === 0 && !longStreams) return result;
   const folder = join(job.folder, 'attempts');
   const base = `${String(job.attempt).padStart(2, '0')}_${job.command_id.split(':').pop() ?? '0'}`;
   const outputsFile = join(folder, `${base}_outputs.json`);
-  const streams: FileStep[] = longStreams
+  const streams: FolderFile[] = longStreams
     ? [
-        { op: 'write', path: join(folder, `${base}_stdout.txt`), data: result.stdout, exclusive: false },
-        { op: 'write', path: join(folder, `${base}_stderr.txt`), data: result.stderr, exclusive: false },
+        { path: join(folder, `${base}_stdout.txt`), data: result.stdout },
+        { path: join(folder, `${base}_stderr.txt`), data: result.stderr },
       ]
     : [];
-  await runFileJob([
-    { op: 'mkdir', path: folder, recursive: true },
-    { op: 'write', path: outputsFile, data: JSON.stringify(result.outputs), exclusive: false },
-    ...streams,
-  ]);
+  await folderFiles(folder, [{ path: outputsFile, data: JSON.stringify(result.outputs) }, ...streams]);
   const cut = (text: string) => (text.length > wireTextCap ? `${text.slice(0, wireTextCap)}\n[... cut on the bus; full text in the execution folder]` : text);
   return { ...result, outputs: [], outputs_file: outputsFile, stdout: cut(result.stdout), stderr: cut(result.stderr) };
 }

@@ -14,12 +14,12 @@ import { createGenerator, type CodeGenerator } from '../adapters/generators/inde
 import { createKernel } from '../adapters/kernels/index.ts';
 import type { Kernel } from '../adapters/kernels/kernel.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
-import { createFolderRecorder } from '../adapters/recorder/folder-recorder.ts';
+import { createFolderRecorder, writeFolderFiles } from '../adapters/recorder/folder-recorder.ts';
 import { startAnalyzerActor } from './analyzer-actor.ts';
-import { PyexecClient } from './client.ts';
+import { PyexecClient } from '../client/client.ts';
 import { startExecutorActor } from './executor-actor.ts';
 import { startGeneratorActor, type GeneratorLookup } from './generator-actor.ts';
-import { executionHeartbeatMs } from './queues.ts';
+import { executionHeartbeatMs } from '../protocol/queues.ts';
 import { Supervisor } from './supervisor.ts';
 
 export interface ServiceOptions {
@@ -78,6 +78,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         concurrency: options.executorConcurrency ?? 2,
         heartbeatMs: executionHeartbeatMs,
         logger,
+        folderFiles: writeFolderFiles,
       })
     : null;
 

@@ -37,25 +37,32 @@ const rules = {
     forbidden: ['actors', 'bin', 'review', 'mcp', 'pipelines', 'observability'],
     packages: [...nodeBuiltins, 'zod', 'pino', 'web-tree-sitter', 'openai', '@anthropic-ai/sdk', '@jupyterlab/services', '@nats-io/nkeys'],
   },
-  actors: { forbidden: ['bin', 'review', 'mcp', 'pipelines', 'observability'], packages: [...nodeBuiltins, 'zod', 'xstate', 'rxjs'] },
+  // The supervisor and the actors know adapters only by their interfaces (file work through the recorder's);
+  // actors/service.ts, their composition root, builds the adapters from config and plugs them in.
+  actors: {
+    forbidden: ['adapters', 'bin', 'review', 'mcp', 'pipelines', 'observability'],
+    allowed: ['adapters/recorder/recorder.ts', 'adapters/kernels/kernel.ts', 'adapters/generators/generator.ts', 'adapters/analysis/analyzer.ts'],
+    compositionRoots: { 'actors/service.ts': ['adapters'] },
+    packages: [...nodeBuiltins, 'zod', 'xstate', 'rxjs'],
+  },
   // Decorators around the transport and adapters' interfaces: the actors never know they are observed.
   observability: {
     forbidden: ['actors', 'bin', 'machines', 'review', 'mcp', 'pipelines'],
     packages: [...nodeBuiltins, 'prom-client', '@opentelemetry/'],
   },
   // Edges like the CLI: they speak the public protocol through the client, never the service's insides.
-  mcp: {
-    forbidden: ['actors', 'adapters', 'bin', 'machines', 'review', 'pipelines', 'observability'],
-    allowed: ['actors/client.ts', 'actors/errors.ts'],
-    packages: [...nodeBuiltins, 'zod', '@modelcontextprotocol/sdk'],
-  },
-  pipelines: {
-    forbidden: ['actors', 'adapters', 'bin', 'machines', 'review', 'mcp', 'observability'],
-    allowed: ['actors/client.ts', 'actors/errors.ts'],
-    packages: [...nodeBuiltins, 'zod'],
+  mcp: { forbidden: ['*'], allowed: ['client', 'protocol', 'logging'], packages: [...nodeBuiltins, 'zod', '@modelcontextprotocol/sdk'] },
+  pipelines: { forbidden: ['*'], allowed: ['client', 'protocol'], packages: [...nodeBuiltins, 'zod'] },
+  // The caller's side of the protocol: the wire, a transport, and the pure view of a record written before views
+  // (machines/execution-view.ts); never the service, so an app that uses it does not load the server.
+  client: {
+    forbidden: ['*'],
+    allowed: ['protocol', 'bus', 'machines/execution-view.ts'],
+    typeOnly: ['machines/execution-types.ts'],
+    packages: [...nodeBuiltins, 'zod', 'rxjs'],
   },
   // The review page is an app on top of the service (like bin): the service never depends on it.
-  review: { forbidden: ['bin', 'mcp', 'pipelines'], packages: [...nodeBuiltins, 'zod', 'fastify', '@fastify/'] },
+  review: { forbidden: ['actors', 'machines', 'bin', 'mcp', 'pipelines', 'observability'], packages: [...nodeBuiltins, 'zod', 'fastify', '@fastify/'] },
   // The composition root: plugs adapters in by config; may use every folder.
   bin: { forbidden: [], packages: [...nodeBuiltins, 'zod', 'commander', 'yaml', '@modelcontextprotocol/sdk'] },
   // The library's public surface (index.ts at the root): the service, its client and pipelines.
@@ -89,9 +96,10 @@ function packageAllowed(specifier, packages) {
   return packages.some((allowed) => (allowed.endsWith('/') || allowed.endsWith(':') ? specifier.startsWith(allowed) : specifier === allowed || specifier.startsWith(`${allowed}/`)));
 }
 
-function projectProblem(rule, folder, target, typeOnly) {
+function projectProblem(rule, folder, file, target, typeOnly) {
   const top = target.split('/')[0];
   if (top === folder || rule.allowed?.some((allowed) => target === allowed || top === allowed)) return null;
+  if (rule.compositionRoots?.[file]?.includes(top)) return null;
   if (typeOnly && rule.typeOnly?.some((allowed) => target === allowed || top === allowed)) return null;
   const forbidden = rule.forbidden.includes('*') ? top !== folder : rule.forbidden.includes(top);
   return forbidden ? `imports ${target}` : null;
@@ -104,7 +112,7 @@ function problemsOf(folder, rule, file) {
   for (const { fileName: specifier } of ts.preProcessFile(text, true, true).importedFiles) {
     if (specifier.startsWith('.')) {
       const target = relative(root, resolve(file, '..', specifier)).split(sep).join('/');
-      const problem = projectProblem(rule, folder, target, typeOnly.has(specifier));
+      const problem = projectProblem(rule, folder, relative(root, file).split(sep).join('/'), target, typeOnly.has(specifier));
       if (problem) problems.push(problem);
     } else if (!packageAllowed(specifier, rule.packages)) {
       problems.push(`imports the package ${specifier}, which ${folder}/ may not use`);

@@ -18,7 +18,7 @@ import type { Notebook } from '../notebook/nbformat.ts';
 import { createExecutionFolder, ExecutionFolderError, findExecutionFolder, writeAttemptNotebook, writeFinalNotebook, writeResults } from '../store/execution-folder.ts';
 import { runFileJob } from '../store/file-jobs.ts';
 import type { AttemptStage } from '../store/layout.ts';
-import type { ExecutionRecorder, FilePlan, RecordedFiles, Transition } from './recorder.ts';
+import type { ExecutionRecorder, FilePlan, FolderFiles, RecordedFiles, Transition } from './recorder.ts';
 
 export interface FolderRecorderOptions {
   executionsRoot: string;
@@ -46,6 +46,11 @@ export function createFolderRecorder(options: FolderRecorderOptions): ExecutionR
     writeFiles,
   };
 }
+
+/** One file job: the folder made, then the files written (not exclusive: a re-run attempt replaces them). */
+export const writeFolderFiles: FolderFiles = async (folder, files) => {
+  await runFileJob([{ op: 'mkdir', path: folder, recursive: true }, ...files.map(({ path, data }) => ({ op: 'write' as const, path, data, exclusive: false }))]);
+};
 
 /** The attempt notebook and, at the end, results.json and the final notebook: written side by side. */
 async function writeFiles(transition: Transition, plan: FilePlan): Promise<RecordedFiles> {

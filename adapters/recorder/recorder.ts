@@ -5,7 +5,8 @@
  * and results.json). The supervisor decides what to write (a FilePlan, from
  * actors/transition-outputs.ts); a recorder writes it. The service plugs in
  * the implementation (folder-recorder.ts), so the actors know only this
- * interface.
+ * interface. The executor keeps what is too big for the bus in the folder
+ * through a FolderFiles of its own.
  */
 import type { StateName } from '../../protocol/public.ts';
 import type { ExecutionContext, RefusedDecision } from '../../machines/execution-types.ts';
@@ -39,6 +40,15 @@ export interface RecordedFiles {
   /** The notebook written last by this plan (the final one when there is one); null when none was. */
   notebookPath: string | null;
 }
+
+/** A file to write into an execution's folder (replacing any there). */
+export interface FolderFile {
+  path: string;
+  data: string;
+}
+
+/** Writes files into one folder of an execution, making the folder if it is missing. */
+export type FolderFiles = (folder: string, files: FolderFile[]) => Promise<void>;
 
 export interface ExecutionRecorder {
   /** Hash-chained audit.jsonl per execution, its head anchored in the store. */

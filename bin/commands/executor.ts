@@ -8,8 +8,9 @@
 import { Command } from 'commander';
 import { subjects } from '../../protocol/subjects.ts';
 import { startExecutorActor } from '../../actors/executor-actor.ts';
-import { executionHeartbeatMs, queueOptions } from '../../actors/queues.ts';
+import { executionHeartbeatMs, queueOptions } from '../../protocol/queues.ts';
 import { createKernel } from '../../adapters/kernels/index.ts';
+import { writeFolderFiles } from '../../adapters/recorder/folder-recorder.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { createObservability } from '../../observability/index.ts';
 import { openTransport, UsageError } from '../connection.ts';
@@ -62,6 +63,7 @@ async function runExecutor(options: ExecutorOptions): Promise<void> {
       concurrency,
       heartbeatMs: executionHeartbeatMs,
       logger,
+      folderFiles: writeFolderFiles,
       name: options.name,
     });
     process.stderr.write(`pyexec executor: ready (${modes.join(', ')}, concurrency ${concurrency})\n`);

@@ -8,8 +8,9 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startExecutorActor } from '../../actors/executor-actor.ts';
-import { queueOptions } from '../../actors/queues.ts';
+import { queueOptions } from '../../protocol/queues.ts';
 import { KernelUnavailableError, type Kernel } from '../../adapters/kernels/kernel.ts';
+import { writeFolderFiles } from '../../adapters/recorder/folder-recorder.ts';
 import { silentLogger } from '../../logging/logger.ts';
 import { executeResultSchema, type ExecuteResult } from '../../protocol/internal.ts';
 import { createMemoryTransport } from '../../bus/memory/transport.ts';
@@ -35,7 +36,7 @@ async function resultOf(kernel: Kernel, allowsWrites: boolean): Promise<ExecuteR
   const mode = allowsWrites ? 'write_access' : 'read_only';
   const id = allowsWrites ? 'kernel-failure-write' : 'kernel-failure-read';
   await transport.queues.declare(subjects.executeJobs(mode), queueOptions.execution);
-  const executor = await startExecutorActor({ transport, modes: [mode], kernelFor: () => kernel, concurrency: 1, heartbeatMs: 1_000, logger: silentLogger });
+  const executor = await startExecutorActor({ transport, modes: [mode], kernelFor: () => kernel, concurrency: 1, heartbeatMs: 1_000, logger: silentLogger, folderFiles: writeFolderFiles });
   stop = () => executor.stop();
   const code = 'from epics import caput\ncaput("SR:TEST:PV", 1.0)\n';
   const job = executeJob(code, folder.path, { execution_id: id, mode, allows_writes: allowsWrites, timeout_seconds: 30 });

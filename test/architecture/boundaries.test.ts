@@ -31,6 +31,9 @@ describe('the boundary check', () => {
   it('names every breach in a tree that breaks the design', () => {
     write('index.ts', "export { a } from './actors/a.ts';\n");
     write('actors/a.ts', 'export const a = 1;\n');
+    write('actors/supervisor.ts', "import type { ExecutionRecorder } from '../adapters/recorder/recorder.ts';\nimport { x } from '../adapters/x.ts';\nexport const s = x;\nexport type R = ExecutionRecorder;\n");
+    write('actors/service.ts', "import { x } from '../adapters/x.ts';\nexport const service = x;\n");
+    write('adapters/recorder/recorder.ts', 'export interface ExecutionRecorder { audit: unknown }\n');
     write('protocol/public.ts', 'export type M = string;\nexport const m = 1;\n');
     write('protocol/signing.ts', 'export const verify = () => true;\n');
     write('protocol/bad.ts', "import { pino } from 'pino';\nimport { t } from '../bus/t.ts';\nexport const all = [pino, t];\n");
@@ -50,6 +53,7 @@ describe('the boundary check', () => {
     expect(run.status).toBe(1);
     const lines = run.stderr.trim().split('\n').slice(1).map((line) => line.trim()).sort();
     expect(lines).toEqual([
+      'actors/supervisor.ts imports adapters/x.ts',
       'adapters/x.ts imports the package fs, which adapters/ may not use',
       'bus/t.ts imports adapters/x.ts',
       'machines/bad.ts imports actors/a.ts',
