@@ -12,7 +12,7 @@ import { limitsRequired, withChannelLimits } from '../limits/limits-kernel.ts';
 import { openLimitsSource } from '../limits/source.ts';
 import { silentLogger, type Logger } from '../../logging/logger.ts';
 import type { Kernel } from './kernel.ts';
-import { kernelContext, type KernelType } from './registry.ts';
+import { kernelContext, type KernelChoice, type KernelType } from './registry.ts';
 
 type KernelTypeName = Config['execution']['execution_method'];
 
@@ -21,12 +21,6 @@ export const builtinKernelTypes: Readonly<Record<KernelTypeName, KernelType>> = 
   local: async (section, context) => (await import('./local/kernel-type.ts')).localKernelType(section, context),
   jupyter: async (section, context) => (await import('./jupyter/kernel-type.ts')).jupyterKernelType(section, context),
 };
-
-export interface KernelChoice {
-  /** Local only: fork executions from a preloaded Python instead of starting one each time. */
-  warm?: boolean;
-  logger?: Logger;
-}
 
 export async function createKernel(config: Config, choice: KernelChoice = {}): Promise<Kernel> {
   const logger = choice.logger ?? silentLogger;
@@ -38,9 +32,9 @@ export async function createKernel(config: Config, choice: KernelChoice = {}): P
 
 function buildKernel(config: Config, choice: KernelChoice, logger: Logger): Promise<Kernel> {
   const typeName = config.execution.execution_method;
-  return builtinKernelTypes[typeName](config.execution[typeName], kernelContext(config, { warm: choice.warm, logger }));
+  return builtinKernelTypes[typeName](config.execution[typeName], kernelContext(config, { ...choice, logger }));
 }
 
 export type { Kernel } from './kernel.ts';
 export { KernelUnavailableError } from './kernel.ts';
-export { defineKernelType, kernelContext, type KernelContext, type KernelType } from './registry.ts';
+export { defineKernelType, kernelContext, type KernelChoice, type KernelContext, type KernelType } from './registry.ts';

@@ -24,6 +24,13 @@ export interface KernelContext {
   logger: Logger;
 }
 
+/** What the caller decides, not the configuration. */
+export interface KernelChoice {
+  /** Local only: fork executions from a preloaded Python instead of starting one each time. */
+  warm?: boolean;
+  logger?: Logger;
+}
+
 export type KernelType = (section: unknown, context: KernelContext) => Promise<Kernel>;
 
 export function defineKernelType<S extends z.ZodType>(
@@ -34,7 +41,7 @@ export function defineKernelType<S extends z.ZodType>(
 }
 
 /** The shared settings, taken from the configuration by the factory (and by tests that build one kernel type). */
-export function kernelContext(config: Config, choice: { warm?: boolean; logger?: Logger } = {}): KernelContext {
+export function kernelContext(config: Config, choice: KernelChoice = {}): KernelContext {
   return {
     modes: config.execution.modes,
     isolation: config.execution.isolation,
