@@ -9,6 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditTrail } from '../adapters/audit/audit-trail.ts';
+import type { SecurityAuditEntry } from '../protocol/audit.ts';
 import { auditFile } from '../adapters/store/layout.ts';
 import type { Logger } from '../logging/logger.ts';
 
@@ -16,7 +17,7 @@ export const securityTrailId = 'review-page-security';
 
 export interface SecurityAudit {
   readonly folder: string;
-  record(entry: { event: string } & Record<string, unknown>): Promise<void>;
+  record(entry: SecurityAuditEntry): Promise<void>;
 }
 
 export async function openSecurityAudit(trail: AuditTrail, executionsRoot: string, logger: Logger): Promise<SecurityAudit> {

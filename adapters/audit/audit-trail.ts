@@ -33,13 +33,14 @@ import { auditFile } from '../store/layout.ts';
 import type { AuditLog } from '../../bus/audit-log.ts';
 import type { KvStore, StoreUnavailableError } from '../../bus/kv-store.ts';
 import { whileUnavailable } from '../../bus/store-retry.ts';
-import { auditGenesisSchema, type AuditMessage } from '../../protocol/audit.ts';
+import { auditGenesisSchema, type AuditEntry, type AuditMessage } from '../../protocol/audit.ts';
 import { canonicalJson } from '../../protocol/canonical-json.ts';
 import { AnchorWriter } from './anchors.ts';
-import { checkChain, nextRecord, readChain, sha256, type AuditEntry, type AuditRecord, type ChainHead, type ChainReading, type PlacedRecord } from './hash-chain.ts';
+import { checkChain, nextRecord, readChain, sha256, type AuditRecord, type ChainHead, type ChainReading, type PlacedRecord } from './hash-chain.ts';
 import { RecentMap } from './recent-map.ts';
 
-export type { AuditEntry, AuditRecord } from './hash-chain.ts';
+export type { AuditRecord } from './hash-chain.ts';
+export type { AuditEntry } from '../../protocol/audit.ts';
 export { auditAnchorKey } from './anchors.ts';
 
 /** Heads remembered (one per execution in flight; forgetting one only costs a read of its file). */

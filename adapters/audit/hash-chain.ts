@@ -8,13 +8,10 @@
  * fields): it is record 0 and its hash is that of its canonical JSON.
  */
 import { createHash } from 'node:crypto';
-import { auditGenesisSchema, auditRecordSchema, type AuditRecord } from '../../protocol/audit.ts';
+import { auditGenesisSchema, auditRecordSchema, type AuditEntry, type AuditRecord } from '../../protocol/audit.ts';
 import { canonicalJson } from '../../protocol/canonical-json.ts';
 
 export { auditRecordSchema, type AuditRecord } from '../../protocol/audit.ts';
-
-/** What a caller appends: the event name and its fields (chain fields are added). */
-export type AuditEntry = { event: string } & Record<string, unknown>;
 
 export interface ChainHead {
   seq: number;
@@ -39,11 +36,10 @@ function hashOf(record: Record<string, unknown>): string {
   return sha256(canonicalJson(body));
 }
 
-/** The record that follows `head`. An entry's own `seq`, `prev` or `hash` is overridden by the chain's. */
+/** The record that follows `head`: the entry (protocol/audit.ts) between the chain's fields. */
 export function nextRecord(head: ChainHead, entry: AuditEntry, at: string): AuditRecord {
-  const { event, at: given, seq: _seq, prev: _prev, hash: _hash, ...fields } = entry;
   // Read order in the file: what happened first, the chain fields last.
-  const body = { seq: head.seq + 1, at: typeof given === 'string' ? given : at, event, ...fields, prev: head.hash };
+  const body = { seq: head.seq + 1, at, ...entry, prev: head.hash };
   return auditRecordSchema.parse({ ...body, hash: hashOf(body) });
 }
 

@@ -23,7 +23,7 @@ async function trailWithRecords(count: number) {
   const kv = new MemoryKvStore();
   const trail = createAuditTrail({ kv });
   for (let index = 0; index < count; index += 1) {
-    await trail.append(folder, executionId, { event: 'transition', n: index, detail: `step ${index}` });
+    await trail.append(folder, executionId, { event: 'transition', from: 'generating', to: 'analyzing', attempt: index + 1, outcome: null, detail: `step ${index}` });
   }
   const file = join(folder, 'audit.jsonl');
   const lines = () => readFileSync(file, 'utf8').split('\n').filter(Boolean);
@@ -34,7 +34,7 @@ async function trailWithRecords(count: number) {
 describe('hash-chained audit trail', () => {
   it('verifies an intact trail, concurrent appends included', async () => {
     const { trail, folder, executionId, verify, lines } = await trailWithRecords(3);
-    await Promise.all(Array.from({ length: 20 }, (_, n) => trail.append(folder, executionId, { event: 'progress', n })));
+    await Promise.all(Array.from({ length: 20 }, (_, n) => trail.append(folder, executionId, { event: 'cancel_received', by: 'operator', reason: `cancel ${n}` })));
     const result = await verify();
     expect(result.problems).toEqual([]);
     expect(result.ok).toBe(true);
@@ -102,7 +102,7 @@ describe('hash-chained audit trail', () => {
   it('keeps the chain going after a torn last write, and reports the torn line', async () => {
     const { folder, executionId, trail, verify } = await trailWithRecords(2);
     writeFileSync(join(folder, 'audit.jsonl'), `${readFileSync(join(folder, 'audit.jsonl'), 'utf8')}{"seq":3,"at":"20`);
-    const record = await trail.append(folder, executionId, { event: 'after_crash' });
+    const record = await trail.append(folder, executionId, { event: 'cancel_received', by: 'operator', reason: 'after a crash' });
     expect(record.seq).toBe(3);
     const result = await verify();
     expect(result.problems).toEqual(['line 4: not a JSON record']);

@@ -52,7 +52,10 @@ describe('audit trail through an outage', () => {
     const retried: string[] = [];
     const trail = createAuditTrail({ kv: new FlakyKv(2), log, retrying: (error) => retried.push(error.message) });
 
-    const records = await trail.appendAll(folder, executionId, [{ event: 'transition', to: 'analyzing' }, { event: 'execution_start' }]);
+    const records = await trail.appendAll(folder, executionId, [
+      { event: 'transition', from: 'generating', to: 'analyzing', attempt: 1, outcome: null },
+      { event: 'execution_start', attempt: 1 },
+    ]);
 
     expect(records.map((record) => record.seq)).toEqual([1, 2]);
     expect(retried).toHaveLength(4); // two log appends, two anchor writes
