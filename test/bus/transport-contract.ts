@@ -8,16 +8,11 @@ import { BusTimeoutError, NoRespondersError, type Message } from '../../bus/bus.
 import { CasConflictError, type KvChange } from '../../bus/kv-store.ts';
 import type { Transport } from '../../bus/transport.ts';
 import type { Job } from '../../bus/work-queue.ts';
+import { eventually } from '../support/eventually.ts';
 
 export type TransportFactory = () => Promise<Transport>;
 
-const until = async (check: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> => {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
+const until = (check: () => boolean, what = 'condition') => eventually(check, what, 5_000, 10);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Each test uses its own subjects and keys, so a shared server never mixes them. */
 const unique = () => `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
@@ -41,7 +36,7 @@ export function runTransportContract(name: string, makeTransport: TransportFacto
         const payload = { n: 1, nested: { list: [1, 2] } };
         await transport.bus.publish(`${prefix}.a`, payload);
         payload.nested.list.push(3);
-        await until(() => seen.every((list) => list.length === 1), 5_000, 'both subscribers');
+        await until(() => seen.every((list) => list.length === 1), 'both subscribers');
         expect(seen).toEqual([[{ n: 1, nested: { list: [1, 2] } }], [{ n: 1, nested: { list: [1, 2] } }]]);
       });
 
@@ -51,7 +46,7 @@ export function runTransportContract(name: string, makeTransport: TransportFacto
         transport.bus.subscribe(`${prefix}.*.x`, (m) => void star.push(m.subject));
         transport.bus.subscribe(`${prefix}.>`, (m) => void rest.push(m.subject));
         for (const subject of [`${prefix}.1.x`, `${prefix}.2.y`, `${prefix}.3.x.z`]) await transport.bus.publish(subject, {});
-        await until(() => rest.length === 3, 5_000, 'wildcard deliveries');
+        await until(() => rest.length === 3, 'wildcard deliveries');
         await sleep(50);
         expect(star).toEqual([`${prefix}.1.x`]);
         expect(rest.sort()).toEqual([`${prefix}.1.x`, `${prefix}.2.y`, `${prefix}.3.x.z`]);
@@ -63,7 +58,7 @@ export function runTransportContract(name: string, makeTransport: TransportFacto
           transport.bus.subscribe(`${prefix}.q`, () => void (counts[index] = (counts[index] ?? 0) + 1), { queue: 'workers' }),
         );
         for (let i = 0; i < 30; i++) await transport.bus.publish(`${prefix}.q`, { i });
-        await until(() => counts.reduce((a, b) => a + b, 0) === 30, 5_000, '30 deliveries');
+        await until(() => counts.reduce((a, b) => a + b, 0) === 30, '30 deliveries');
         await sleep(100);
         expect(counts.reduce((a, b) => a + b, 0)).toBe(30);
       });
@@ -83,7 +78,7 @@ export function runTransportContract(name: string, makeTransport: TransportFacto
         transport.bus.subscribe(`${prefix}.hr`, (m: Message) => transport.bus.respond(m, { traceparent: m.headers?.traceparent ?? null }));
         await transport.bus.publish(`${prefix}.h`, { with: true }, { headers: { traceparent } });
         await transport.bus.publish(`${prefix}.h`, { with: false });
-        await until(() => received.length === 2, 5_000, 'two messages');
+        await until(() => received.length === 2, 'two messages');
         expect(received.map((m) => m.headers?.traceparent)).toEqual([traceparent, undefined]);
         await expect(transport.bus.request(`${prefix}.hr`, {}, { timeoutMs: 2_000, headers: { traceparent } })).resolves.toEqual({ traceparent });
       });
@@ -141,7 +136,7 @@ export function runTransportContract(name: string, makeTransport: TransportFacto
         await transport.kv.create(`${prefix}.w.one`, { n: 1 });
         await transport.kv.create(`${prefix}.elsewhere`, { n: 2 });
         await transport.kv.delete(`${prefix}.w.one`);
-        await until(() => changes.length >= 2, 5_000, 'two watched changes');
+        await until(() => changes.length >= 2, 'two watched changes');
         await watch.stop();
         expect(changes.map((c) => [c.key, c.entry?.value ?? null])).toEqual([
           [`${prefix}.w.one`, { n: 1 }],
@@ -167,7 +162,7 @@ export function runTransportContract(name: string, makeTransport: TransportFacto
         );
         for (let i = 0; i < 10; i++) expect(await transport.queues.enqueue(subject, `job-${i}`, { i })).toEqual({ duplicate: false });
         expect(await transport.queues.enqueue(subject, 'job-3', { i: 3 })).toEqual({ duplicate: true });
-        await until(() => handled.length === 10, 5_000, '10 jobs');
+        await until(() => handled.length === 10, '10 jobs');
         await sleep(600);
         expect(handled.sort()).toEqual([...Array(10).keys()].map((i) => `job-${i}`).sort());
         await Promise.all(consumers.map((c) => c.stop()));
@@ -182,7 +177,7 @@ export function runTransportContract(name: string, makeTransport: TransportFacto
           await job.ack();
         }, { concurrency: 1, durable: `${prefix}-headed` });
         await transport.queues.enqueue(subject, 'with-headers', {}, { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } });
-        await until(() => seen.length === 1, 5_000, 'the job');
+        await until(() => seen.length === 1, 'the job');
         expect(seen).toEqual(['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01']);
         await consumer.stop();
       });
@@ -210,7 +205,7 @@ export function runTransportContract(name: string, makeTransport: TransportFacto
           deliveries.push(job.deliveryCount);
         }, { concurrency: 1, durable: `${prefix}-r` });
         await transport.queues.enqueue(subject, 'lost', {});
-        await until(() => deliveries.length === 3, 5_000, 'three deliveries');
+        await until(() => deliveries.length === 3, 'three deliveries');
         await sleep(1_000);
         expect(deliveries).toEqual([1, 2, 3]);
         await consumer.stop();
@@ -236,7 +231,7 @@ export function runTransportContract(name: string, makeTransport: TransportFacto
         await transport.queues.enqueue(subject, 'nak', {});
         await transport.queues.enqueue(subject, 'term', {});
         await transport.queues.enqueue(subject, 'slow', {});
-        await until(() => log.includes('nak#2') && log.includes('slow#1'), 5_000, 'nak redelivery');
+        await until(() => log.includes('nak#2') && log.includes('slow#1'), 'nak redelivery');
         await sleep(1_200);
         expect(log.sort()).toEqual(['nak#1', 'nak#2', 'slow#1', 'term#1']);
         await consumer.stop();

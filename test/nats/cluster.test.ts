@@ -11,14 +11,9 @@ import { createNatsTransport } from '../../bus/nats/transport.ts';
 import { streamNameFor } from '../../bus/nats/work-queue.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { NatsCluster } from '../support/nats-server.ts';
+import { eventually } from '../support/eventually.ts';
 
-const until = async (check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> => {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
+const until = (check: () => boolean, what: string) => eventually(check, what, 60_000, 20);
 
 /** The leader's server name and how many replicas follow it. */
 async function streamPlacement(urls: string[], stream: string): Promise<{ leader: string | undefined; followers: number }> {

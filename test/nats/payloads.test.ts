@@ -11,14 +11,9 @@ import { createNatsTransport } from '../../bus/nats/transport.ts';
 import type { Transport } from '../../bus/transport.ts';
 import type { Job } from '../../bus/work-queue.ts';
 import { NatsServer } from '../support/nats-server.ts';
+import { eventually } from '../support/eventually.ts';
 
-const until = async (check: () => boolean, what: string): Promise<void> => {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > 5_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
+const until = (check: () => boolean, what: string) => eventually(check, what, 5_000, 10);
 
 describe('payloads from outside', () => {
   let server: NatsServer;

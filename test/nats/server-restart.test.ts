@@ -8,14 +8,9 @@ import type { KvChange } from '../../bus/kv-store.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { NatsServer } from '../support/nats-server.ts';
+import { eventually } from '../support/eventually.ts';
 
-const until = async (check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> => {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
+const until = (check: () => boolean, what: string) => eventually(check, what, 30_000, 20);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('nats-server restarts', () => {
