@@ -181,14 +181,14 @@ export class PyexecClient {
   async publishDecision(decision: ApprovalDecision): Promise<void> {
     const parsed = approvalDecisionSchema.safeParse(decision);
     if (!parsed.success) throw new ValidationError(describeZodError(parsed.error, 'decision'));
-    await this.transport.queues.declare(subjects.decisions, queueOptions.control);
-    await this.transport.queues.enqueue(`${subjects.decisions}.${decision.execution_id}`, randomUUID(), parsed.data);
+    await this.transport.queues.declare(subjects.decisionQueue, queueOptions.control);
+    await this.transport.queues.enqueue(subjects.decisions(decision.execution_id), randomUUID(), parsed.data);
   }
 
   async cancel(id: string, reason = 'cancelled by request'): Promise<void> {
     const cancel = cancelRequestSchema.parse({ execution_id: id, reason, by: this.identity });
-    await this.transport.queues.declare(subjects.cancels, queueOptions.control);
-    await this.transport.queues.enqueue(`${subjects.cancels}.${id}`, randomUUID(), cancel);
+    await this.transport.queues.declare(subjects.cancelQueue, queueOptions.control);
+    await this.transport.queues.enqueue(subjects.cancels(id), randomUUID(), cancel);
   }
 }
 

@@ -8,7 +8,7 @@ import type { Bus, Message } from '../bus/bus.ts';
 import { describeZodError } from '../protocol/zod-error.ts';
 import { executionIdSchema } from '../protocol/fields.ts';
 import { type ProtocolError } from '../protocol/public.ts';
-import { subjects } from '../protocol/subjects.ts';
+import { executionIdOfSubject, subjects } from '../protocol/subjects.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Publication } from './transition-outputs.ts';
 
@@ -47,16 +47,13 @@ export async function publishAll(bus: Bus, executionId: string, publications: Pu
   }
 }
 
-/** Subjects whose last token is the execution id (pyexec.decisions.<id>, pyexec.results.<id>, ...). */
-const idSubject = /^pyexec\.(?:decisions|cancels|results|events|approvals|audit|jobs\.cancel)\.([a-z0-9][a-z0-9-]{7,63})$/;
-
 /**
  * The execution a message names, for its protocol error: the subject's id,
  * else the body's `execution_id` when it is a valid one (even if the rest of
  * the body is not).
  */
 export function executionIdNamed(subject: string, payload: unknown): string | undefined {
-  const fromSubject = idSubject.exec(subject)?.[1];
+  const fromSubject = executionIdOfSubject(subject);
   if (fromSubject) return fromSubject;
   const named = executionIdSchema.safeParse((payload as { execution_id?: unknown } | null)?.execution_id);
   return typeof payload === 'object' && named.success ? named.data : undefined;

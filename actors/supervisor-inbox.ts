@@ -17,7 +17,7 @@ import {
 import { executeResultSchema, type ExecuteResult } from '../protocol/internal.ts';
 import { kvKeys } from '../protocol/kv-keys.ts';
 import { executionRecordSchema, type ExecutionRecord } from '../protocol/record.ts';
-import { queueGroups, subjects } from '../protocol/subjects.ts';
+import { durableConsumers, queueGroups, subjects } from '../protocol/subjects.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Consumer, Job } from '../bus/work-queue.ts';
 import type { Config } from '../config/schema.ts';
@@ -70,11 +70,10 @@ export class SupervisorInbox {
   /** Takes requests, decisions and cancels from their durable queues. */
   async consume(): Promise<void> {
     const { queues } = this.options.transport;
-    const durable = 'pyexec-supervisors';
     this.consumers.push(
-      await queues.consume(subjects.requests, this.retriedSoon((job) => this.onRequest(job)), { concurrency: 8, durable: `${durable}-requests` }),
-      await queues.consume(subjects.decisions, this.retriedSoon((job) => this.onDecision(job)), { concurrency: 8, durable: `${durable}-decisions` }),
-      await queues.consume(subjects.cancels, this.retriedSoon((job) => this.onCancel(job)), { concurrency: 8, durable: `${durable}-cancels` }),
+      await queues.consume(subjects.requests, this.retriedSoon((job) => this.onRequest(job)), { concurrency: 8, durable: durableConsumers.requests }),
+      await queues.consume(subjects.decisionQueue, this.retriedSoon((job) => this.onDecision(job)), { concurrency: 8, durable: durableConsumers.decisions }),
+      await queues.consume(subjects.cancelQueue, this.retriedSoon((job) => this.onCancel(job)), { concurrency: 8, durable: durableConsumers.cancels }),
     );
   }
 
@@ -181,7 +180,7 @@ export class SupervisorInbox {
     const decision = await this.parseOrTerm(job, approvalDecisionSchema);
     if (!decision) return;
     const runner = this.options.runners.get(decision.execution_id);
-    const misaddressed = addressingProblem(subjects.decisions, job.subject, decision.execution_id);
+    const misaddressed = addressingProblem(subjects.decisionQueue, job.subject, decision.execution_id);
     if (misaddressed) {
       const stored = runner ? null : await this.storedRecord(decision.execution_id);
       const folder = runner?.context.folder ?? (stored ? contextOf(stored).folder : null);
@@ -233,7 +232,7 @@ export class SupervisorInbox {
   private async onCancel(job: Job): Promise<void> {
     const cancel = await this.parseOrTerm(job, cancelRequestSchema);
     if (!cancel) return;
-    const misaddressed = addressingProblem(subjects.cancels, job.subject, cancel.execution_id);
+    const misaddressed = addressingProblem(subjects.cancelQueue, job.subject, cancel.execution_id);
     if (misaddressed) {
       await publishProtocolError(this.options.transport.bus, job.subject, misaddressed, cancel.execution_id);
       return job.ack();

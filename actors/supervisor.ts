@@ -68,7 +68,7 @@ export class Supervisor {
 
   async start(): Promise<void> {
     const { transport, config } = this.options;
-    for (const subject of [subjects.requests, subjects.decisions, subjects.cancels]) await transport.queues.declare(subject, queueOptions.control);
+    for (const subject of [subjects.requests, subjects.decisionQueue, subjects.cancelQueue]) await transport.queues.declare(subject, queueOptions.control);
     for (const mode of Object.keys(config.execution.modes)) await transport.queues.declare(subjects.executeJobs(mode), queueOptions.execution);
     this.inbox.listenForResults();
     await this.ownership.claim();

@@ -144,7 +144,7 @@ function publicationsOf(transition: Transition, revision: number, notebookPath: 
       },
     });
   }
-  if (refusal) publications.push(...refusalPublications(`${subjects.decisions}.${executionId}`, executionId, refusal));
+  if (refusal) publications.push(...refusalPublications(subjects.decisions(executionId), executionId, refusal));
   if (cancelling && context.cancelRequest) {
     const { by, reason, at } = context.cancelRequest;
     const message = `cancel by ${by} (${reason}): stopping the write job; the outcome follows from the kernel's answer`;

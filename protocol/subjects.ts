@@ -1,15 +1,19 @@
 /**
  * Every subject of the public protocol, defined once. A client in any language
  * submits, watches and approves with these names and the schemas in
- * public.ts; nothing else in the code spells a subject by hand.
+ * public.ts; nothing else in the code spells a subject, a queue group or a
+ * durable consumer's name by hand.
  */
+import { executionIdSchema } from './fields.ts';
 export const subjects = {
   /** Execution requests (durable work queue, consumed by supervisors). */
   requests: 'pyexec.requests',
-  /** Approval decisions (durable work queue, consumed by supervisors). */
-  decisions: 'pyexec.decisions',
-  /** Cancellation requests (durable work queue, consumed by supervisors). */
-  cancels: 'pyexec.cancels',
+  /** Approval decisions: one durable work queue, consumed by supervisors; each decision on its execution's subject. */
+  decisionQueue: 'pyexec.decisions',
+  decisions: (executionId: string) => `pyexec.decisions.${executionId}`,
+  /** Cancellation requests: one durable work queue, consumed by supervisors; each cancel on its execution's subject. */
+  cancelQueue: 'pyexec.cancels',
+  cancels: (executionId: string) => `pyexec.cancels.${executionId}`,
   /** Commands to generator actors (request/reply, queue group). */
   generate: 'pyexec.cmd.generate',
   /** Commands to analyzer actors (request/reply, queue group). */
@@ -35,9 +39,38 @@ export const subjects = {
   errors: 'pyexec.errors',
 } as const;
 
+/** The subjects that end in an execution id, as their prefixes. */
+const perExecutionPrefixes = [
+  subjects.decisions(''),
+  subjects.cancels(''),
+  subjects.executeResult(''),
+  subjects.events(''),
+  subjects.approvalRequests(''),
+  subjects.audit(''),
+  subjects.jobCancel(''),
+];
+
+/** The execution a per-execution subject names (pyexec.decisions.<id>, pyexec.results.<id>, ...), or undefined. */
+export function executionIdOfSubject(subject: string): string | undefined {
+  const prefix = perExecutionPrefixes.find((candidate) => subject.startsWith(candidate));
+  const named = prefix === undefined ? undefined : executionIdSchema.safeParse(subject.slice(prefix.length));
+  return named?.success ? named.data : undefined;
+}
+
 /** Queue groups: one member of a group receives each message. */
 export const queueGroups = {
   supervisors: 'pyexec-supervisors',
   generators: 'pyexec-generators',
   analyzers: 'pyexec-analyzers',
+} as const;
+
+/**
+ * Durable consumers of the work queues: every member of a role shares its
+ * name, so each message goes to one of them and waits for them across restarts.
+ */
+export const durableConsumers = {
+  requests: 'pyexec-supervisors-requests',
+  decisions: 'pyexec-supervisors-decisions',
+  cancels: 'pyexec-supervisors-cancels',
+  executors: (mode: string) => `pyexec-executors-${mode}`,
 } as const;

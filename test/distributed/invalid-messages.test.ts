@@ -55,7 +55,7 @@ describe('invalid messages on every subject', () => {
 
   it('refuses bad requests, decisions, cancellations, jobs and results with a protocol error, while a good execution finishes', async () => {
     const good = await client.submit({ execution_id: 'good-one-0001', task_objective: 'read', approved_code: 'import time\ntime.sleep(1)\nresults = {"ok": True}\n' });
-    const queued = [subjects.requests, `${subjects.decisions}.good-one-0001`, `${subjects.cancels}.good-one-0001`, subjects.executeJobs('read_only')];
+    const queued = [subjects.requests, subjects.decisions('good-one-0001'), subjects.cancels('good-one-0001'), subjects.executeJobs('read_only')];
     for (const subject of queued) {
       for (const [index, payload] of [notJson, wrongSchema, huge].entries()) await js.publish(subject, payload, { msgID: `${subject}-bad-${index}` });
     }
@@ -65,7 +65,7 @@ describe('invalid messages on every subject', () => {
       await eventually(() => errorsOn(subject).length === 3, `three protocol errors for ${subject} (have ${errorsOn(subject).length})`, 30_000);
     }
     expect(errorsOn(subjects.requests)[1]?.error).toMatch(/task_objective/);
-    expect(errorsOn(`${subjects.decisions}.good-one-0001`)[1]?.error).toMatch(/approval_id/);
+    expect(errorsOn(subjects.decisions('good-one-0001'))[1]?.error).toMatch(/approval_id/);
     expect(errorsOn(subjects.executeJobs('read_only'))[0]?.error).toMatch(/expected object/i);
 
     const summary = await good.settled;

@@ -84,7 +84,7 @@ describe('refusals over NATS', () => {
   it('refuses, audits and reports the losing decision of two published back to back', async () => {
     const id = 'race-decide-0001';
     const { handle, decision, folder } = await awaitingApproval(id);
-    await Promise.all([publish(`${subjects.decisions}.${id}`, decision('reject')), publish(`${subjects.decisions}.${id}`, decision('approve'))]);
+    await Promise.all([publish(subjects.decisions(id), decision('reject')), publish(subjects.decisions(id), decision('approve'))]);
     const summary = await handle.settled;
     expect(['rejected', 'succeeded']).toContain(summary.outcome);
     const refusedOf = () => auditOf(folder).filter((record) => record.event === 'decision_refused');
@@ -93,33 +93,33 @@ describe('refusals over NATS', () => {
     expect(refused).toHaveLength(1);
     await eventually(() => eventsOf(id).some((event) => event.kind === 'decision_refused'), 'the decision_refused event', 10_000);
     const error = await eventually(() => errorsFor(id).find((entry) => entry.error.startsWith('decision refused:')), 'the protocol error', 10_000);
-    expect(error.subject).toBe(`${subjects.decisions}.${id}`);
+    expect(error.subject).toBe(subjects.decisions(id));
   });
 
   it('refuses decisions and cancels whose subject names another execution or none; the execution goes on', async () => {
     const id = 'addressed-0001';
     const { handle, decision } = await awaitingApproval(id);
-    await publish(`${subjects.decisions}.addressed-other`, decision('approve'));
-    await publish(subjects.decisions, decision('approve'));
-    await publish(`${subjects.cancels}.addressed-other`, { execution_id: id });
-    await publish(subjects.cancels, { execution_id: id });
+    await publish(subjects.decisions('addressed-other'), decision('approve'));
+    await publish(subjects.decisionQueue, decision('approve'));
+    await publish(subjects.cancels('addressed-other'), { execution_id: id });
+    await publish(subjects.cancelQueue, { execution_id: id });
     await eventually(() => errorsFor(id).length >= 4 || undefined, 'four refusals', 30_000);
     const bySubject = Object.fromEntries(errorsFor(id).map((error) => [error.subject, error.error]));
-    expect(bySubject[`${subjects.decisions}.addressed-other`]).toMatch(/^decision refused: execution_id: the body names addressed-0001/);
-    expect(bySubject[subjects.decisions]).toMatch(/^decision refused: subject: must be pyexec\.decisions\.<execution_id>/);
-    expect(bySubject[`${subjects.cancels}.addressed-other`]).toMatch(/^execution_id: the body names addressed-0001/);
-    expect(bySubject[subjects.cancels]).toMatch(/^subject: must be pyexec\.cancels\.<execution_id>/);
+    expect(bySubject[subjects.decisions('addressed-other')]).toMatch(/^decision refused: execution_id: the body names addressed-0001/);
+    expect(bySubject[subjects.decisionQueue]).toMatch(/^decision refused: subject: must be pyexec\.decisions\.<execution_id>/);
+    expect(bySubject[subjects.cancels('addressed-other')]).toMatch(/^execution_id: the body names addressed-0001/);
+    expect(bySubject[subjects.cancelQueue]).toMatch(/^subject: must be pyexec\.cancels\.<execution_id>/);
     expect((await client.get(id))?.record.state).toBe('awaitingApproval');
-    await publish(`${subjects.decisions}.${id}`, decision('approve'));
+    await publish(subjects.decisions(id), decision('approve'));
     expect((await handle.settled).outcome).toBe('succeeded');
     expect(site.count('caput REF:PV 1')).toBe(1);
   });
 
   it('reports invalid messages with the subject they came on, the execution they name, one line per problem', async () => {
     const id = 'invalid-named-0001';
-    await publish(`${subjects.decisions}.${id}`, { execution_id: id, verdict: 'maybe' });
+    await publish(subjects.decisions(id), { execution_id: id, verdict: 'maybe' });
     raw.publish(subjects.executeResult(id), JSON.stringify({ execution_id: id, command_id: 'x', status: 'done' }));
-    const decisionError = await eventually(() => errors.find((error) => error.subject === `${subjects.decisions}.${id}`), 'the decision error', 30_000);
+    const decisionError = await eventually(() => errors.find((error) => error.subject === subjects.decisions(id)), 'the decision error', 30_000);
     expect(decisionError.execution_id).toBe(id);
     const lines = decisionError.error.split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(4); // approval_id, code_sha256, verdict, approver, decided_at
@@ -154,9 +154,9 @@ describe('refusals over NATS', () => {
   it('publishes no repeated state event after a refused decision; seq is the KV revision', async () => {
     const id = 'no-repeat-0001';
     const { handle, decision } = await awaitingApproval(id);
-    await publish(`${subjects.decisions}.${id}`, { ...decision('approve'), approval_id: 'stale' });
+    await publish(subjects.decisions(id), { ...decision('approve'), approval_id: 'stale' });
     await eventually(() => eventsOf(id).some((event) => event.kind === 'decision_refused'), 'the refusal event', 30_000);
-    await publish(`${subjects.decisions}.${id}`, decision('approve'));
+    await publish(subjects.decisions(id), decision('approve'));
     await handle.settled;
     await eventually(() => eventsOf(id).some((event) => event.kind === 'state' && event.state === 'done'), 'the done event', 10_000);
     const states = eventsOf(id).flatMap((event) => (event.kind === 'state' ? [event] : []));

@@ -52,8 +52,8 @@ describe('nats-server.conf roles', () => {
     server = await NatsServer.start({ configFile: natsConfigFile, env: rolePasswords, auth: service });
     serviceTransport = await createNatsTransport({ servers: server.url, ...service, keepEventsMs: 60_000 });
     const { queues } = serviceTransport;
-    for (const subject of [subjects.requests, subjects.decisions, subjects.executeJobs('read_only')]) await queues.declare(subject);
-    await queues.consume(subjects.decisions, async (job) => {
+    for (const subject of [subjects.requests, subjects.decisionQueue, subjects.executeJobs('read_only')]) await queues.declare(subject);
+    await queues.consume(subjects.decisionQueue, async (job) => {
       decisions.push(job);
       await job.ack();
     }, { concurrency: 1, durable: 'supervisors-decisions' });
@@ -74,7 +74,7 @@ describe('nats-server.conf roles', () => {
     expect(ack.duplicate).toBe(false);
     await until(() => requests.length === 1, 'the request at the supervisor');
 
-    await expect(js.publish(`${subjects.decisions}.${executionId}`, JSON.stringify(decision), { timeout: 2_000 })).rejects.toThrow(
+    await expect(js.publish(subjects.decisions(executionId), JSON.stringify(decision), { timeout: 2_000 })).rejects.toThrow(
       /permissions violation/i,
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -83,7 +83,7 @@ describe('nats-server.conf roles', () => {
 
   it('lets an approver publish an approval decision', async () => {
     const js = jetstream(await plainClient(approver));
-    await js.publish(`${subjects.decisions}.${executionId}`, JSON.stringify(decision));
+    await js.publish(subjects.decisions(executionId), JSON.stringify(decision));
     await until(() => decisions.length === 1, 'the decision at the supervisor');
     expect(decisions[0]?.payload).toEqual(decision);
   });
@@ -101,9 +101,9 @@ describe('nats-server.conf roles', () => {
         expect((await reader.kv.get(kvKeys.execution('exec-0002-read')))?.value).toEqual({ state: 'awaitingApproval' });
         await expect(reader.kv.create(kvKeys.execution('exec-0003-forged'), { state: 'done' })).rejects.toThrow(/permissions violation/i);
       }
-      await asApprover.queues.declare(subjects.decisions);
+      await asApprover.queues.declare(subjects.decisionQueue);
       const before = decisions.length;
-      await asApprover.queues.enqueue(`${subjects.decisions}.exec-0002-read`, 'decision-2', { ...decision, execution_id: 'exec-0002-read' });
+      await asApprover.queues.enqueue(subjects.decisions('exec-0002-read'), 'decision-2', { ...decision, execution_id: 'exec-0002-read' });
       await until(() => decisions.length === before + 1, 'the decision of the approver transport');
     } finally {
       await asRequester.close();
@@ -152,9 +152,9 @@ describe('nats-server.conf roles', () => {
       for await (const message of delivered) expect(message.json()).toEqual({ state: 'awaitingApproval' });
     }
     const asApprover = jetstream(await plainClient(approver));
-    await expect(asApprover.publish(subjects.decisions, JSON.stringify(decision), { timeout: 2_000 })).rejects.toThrow(/permissions violation/i);
+    await expect(asApprover.publish(subjects.decisionQueue, JSON.stringify(decision), { timeout: 2_000 })).rejects.toThrow(/permissions violation/i);
     const asRequester = jetstream(await plainClient(requester));
-    await expect(asRequester.publish(subjects.cancels, JSON.stringify({ execution_id: executionId }), { timeout: 2_000 })).rejects.toThrow(/permissions violation/i);
+    await expect(asRequester.publish(subjects.cancelQueue, JSON.stringify({ execution_id: executionId }), { timeout: 2_000 })).rejects.toThrow(/permissions violation/i);
   });
 
   it('lets an approver read the pending approval request with a direct get', async () => {
