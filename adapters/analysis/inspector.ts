@@ -38,7 +38,8 @@ class Inspector {
   readonly controls: ControlAccesses;
   private readonly resolver: Resolver;
   private readonly roles: NodeRoles;
-  readonly checks: FamilyChecks[];
+  /** The families that implement each hook, found once: most hooks are run for thousands of nodes. */
+  private readonly hooks: { [H in keyof FamilyChecks]-?: FamilyChecks[] };
 
   constructor(
     private readonly syntax: SyntaxTree,
@@ -60,10 +61,23 @@ class Inspector {
       controls: this.controls,
       report,
       fileWritten: (path: StaticText | null, node: SyntaxNode) => {
-        for (const checks of this.checks) checks.fileWritten?.(path, node);
+        for (const checks of this.hooks.fileWritten) checks.fileWritten?.(path, node);
       },
     };
-    this.checks = families.map((family) => family.start(context));
+    const started = families.map((family) => family.start(context));
+    const implementing = (hook: keyof FamilyChecks) => started.filter((checks) => checks[hook] !== undefined);
+    this.hooks = {
+      matters: implementing('matters'),
+      unboundNames: implementing('unboundNames'),
+      imported: implementing('imported'),
+      attribute: implementing('attribute'),
+      read: implementing('read'),
+      stored: implementing('stored'),
+      call: implementing('call'),
+      unplacedCall: implementing('unplacedCall'),
+      fileWritten: implementing('fileWritten'),
+      finish: implementing('finish'),
+    };
   }
 
   report(rule: string, message: string, node: SyntaxNode | null): void {
@@ -73,7 +87,8 @@ class Inspector {
 
   /** Whether any family may report something about a name with these values (most names: no). */
   private matters(name: string, values: readonly Value[]): boolean {
-    return this.checks.some((checks) => checks.matters?.(name, values) === true);
+    for (const checks of this.hooks.matters) if (checks.matters?.(name, values) === true) return true;
+    return false;
   }
 
   /** Every selected node, in source order, outer before inner. */
@@ -98,7 +113,7 @@ class Inspector {
           break;
       }
     }
-    for (const checks of this.checks) checks.finish?.();
+    for (const checks of this.hooks.finish) checks.finish?.();
   }
 
   /** Identifiers whose name may matter where they stand; the others are never looked up in the tree. */
@@ -137,7 +152,7 @@ class Inspector {
    */
   private namesThatMayMatter(): Set<string> {
     const names = new Set<string>();
-    for (const checks of this.checks) for (const name of checks.unboundNames ?? []) names.add(name);
+    for (const checks of this.hooks.unboundNames) for (const name of checks.unboundNames ?? []) names.add(name);
     for (const scope of this.scopes.all) {
       for (const [name, bindings] of scope.bindings) {
         // only `ref` and `member` values may matter: most names are never resolved
@@ -159,7 +174,7 @@ class Inspector {
         item.type === 'wildcard_import' ? module : nameNode === undefined ? null : module === null ? nameNode.text : `${module}.${nameNode.text}`;
       if (qname === null) continue;
       const loaded = item.type === 'wildcard_import' || module === null ? qname : module;
-      for (const checks of this.checks) checks.imported?.(qname, loaded, item);
+      for (const checks of this.hooks.imported) checks.imported?.(qname, loaded, item);
     }
   }
 
@@ -169,7 +184,7 @@ class Inspector {
   }
 
   private read(node: SyntaxNode, values: readonly Value[], how: ReadKind): void {
-    for (const checks of this.checks) checks.read?.(node, values, how);
+    for (const checks of this.hooks.read) checks.read?.(node, values, how);
   }
 
   private identifier(node: SyntaxNode, scope: Scope): void {
@@ -184,10 +199,10 @@ class Inspector {
     const objectNode = node.child('object');
     const name = attributeName(node);
     if (objectNode === undefined || name === undefined) return;
-    for (const checks of this.checks) checks.attribute?.(node, objectNode, name, scope);
+    for (const checks of this.hooks.attribute) checks.attribute?.(node, objectNode, name, scope);
     if (this.roles.isStoreTarget(node)) {
       for (const object of this.resolver.resolve(objectNode, scope)) {
-        for (const checks of this.checks) checks.stored?.(node, object, name, scope);
+        for (const checks of this.hooks.stored) checks.stored?.(node, object, name, scope);
       }
       return;
     }
@@ -202,7 +217,7 @@ class Inspector {
     for (const value of values) {
       if (!this.place(node, value, scope)) unplaced = true;
     }
-    if (unplaced) for (const checks of this.checks) checks.unplacedCall?.(node, callee, values, scope);
+    if (unplaced) for (const checks of this.hooks.unplacedCall) checks.unplacedCall?.(node, callee, values, scope);
   }
 
   /** Hands a call to every family; false when the callee is neither known to one nor in a known-safe namespace. */
@@ -212,7 +227,7 @@ class Inspector {
     const qname = qnameOf(value);
     if (qname === null) return true;
     let known = isKnownSafeNamespace(qname);
-    for (const checks of this.checks) if (checks.call?.(node, value, qname, scope) === true) known = true;
+    for (const checks of this.hooks.call) if (checks.call?.(node, value, qname, scope) === true) known = true;
     return known;
   }
 }
