@@ -9,7 +9,7 @@
  *   await service.stop();
  */
 export { startService as createService, type PyexecService, type ServiceOptions } from './actors/service.ts';
-export { PyexecClient, type ExecutionHandle, type ExecutionView, type DecisionOptions } from './actors/client.ts';
+export { PyexecClient, type ExecutionHandle, type ExecutionView, type DecisionOptions } from './client/client.ts';
 export {
   ExecutionError,
   GenerationFailedError,
@@ -22,7 +22,7 @@ export {
   OutcomeUnknownError,
   ValidationError,
   type FailureStage,
-} from './actors/errors.ts';
+} from './client/errors.ts';
 export { loadConfig, parseConfig, ConfigError } from './config/load.ts';
 export type { Config, ConfigInput } from './config/schema.ts';
 export type {

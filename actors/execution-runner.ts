@@ -15,6 +15,7 @@ import { kvKeys } from '../protocol/kv-keys.ts';
 import type { StateName } from '../protocol/public.ts';
 import { executionMachine } from '../machines/execution-machine.ts';
 import { commandKey, pendingCommand, type PendingCommand } from '../machines/commands.ts';
+import { executionViewOf } from '../machines/execution-view.ts';
 import type { ExecutionContext, ExecutionEvent, ExecutionInput, RefusedDecision } from '../machines/execution-types.ts';
 import { executionRecordSchema, type ExecutionRecord } from '../protocol/record.ts';
 import type { ExecutionRecorder, FilePlan, RecordedFiles, Transition } from '../adapters/recorder/recorder.ts';
@@ -230,6 +231,8 @@ export class ExecutionRunner {
       lease_until: new Date(now + this.hooks.leaseMs).toISOString(),
       updated_at: new Date(now).toISOString(),
       snapshot: persisted,
+      // What clients read instead of the snapshot, from the same transition.
+      view: executionViewOf(snapshot.value as StateName, snapshot.context),
     };
     await this.writeRecord(record);
     this.writtenAt = now; // the lease just written runs from `now`

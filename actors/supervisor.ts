@@ -16,7 +16,7 @@ import type { Logger } from '../logging/logger.ts';
 import { CommandDispatcher } from './command-dispatcher.ts';
 import type { ExecutionRunner, RunnerHooks } from './execution-runner.ts';
 import { publishAll } from './protocol.ts';
-import { queueOptions } from './queues.ts';
+import { queueOptions } from '../protocol/queues.ts';
 import { SupervisorInbox } from './supervisor-inbox.ts';
 import { SupervisorOwnership } from './supervisor-ownership.ts';
 import { subjects } from '../protocol/subjects.ts';

@@ -11,7 +11,7 @@ import type { ExecutionEvent } from '../protocol/public.ts';
 import { subjects } from '../protocol/subjects.ts';
 import type { RefusedDecision } from '../machines/execution-types.ts';
 import type { AttemptStage, AuditEntry, FilePlan, Transition } from '../adapters/recorder/recorder.ts';
-import { summaryOf } from './execution-summary.ts';
+import { summaryOf } from '../machines/execution-view.ts';
 
 /** One message to publish: an event on pyexec.events.<id>, or a protocol error on pyexec.errors. */
 export type Publication = { event: ExecutionEvent } | { protocolError: { subject: string; error: string } };

@@ -18,8 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { startService, type PyexecService } from '../actors/service.ts';
-import { PyexecClient } from '../actors/client.ts';
-import type { ExecutionRequestInput } from '../protocol/public.ts';
+import { PyexecClient } from '../client/client.ts';
 import { createMemoryTransport } from '../bus/memory/transport.ts';
 import { createNatsTransport } from '../bus/nats/transport.ts';
 import { keepEventsMs } from '../bin/connection.ts';
@@ -28,13 +27,9 @@ import { parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { silentLogger } from '../logging/logger.ts';
 import { NatsServer } from '../test/support/nats-server.ts';
-import { noopKernel } from './noop-kernel.ts';
+import { noopKernel } from '../test/support/noop-kernel.ts';
+import { runToSuccess, throughput } from './executions.ts';
 import { sample, summarize } from './stats.ts';
-
-interface Throughput {
-  perSecond: number;
-  cpuMsPerExecution: number;
-}
 
 const cli = fileURLToPath(new URL('../bin/pyexec.js', import.meta.url));
 const python = process.env.PYEXEC_BENCH_PYTHON ?? '/usr/bin/python3';
@@ -48,35 +43,6 @@ function benchConfig(root: string): Config {
     service: { executions_root: join(root, 'executions'), log_level: 'silent' },
     execution: { local: { python_env_path: python } },
   });
-}
-
-async function runOne(client: PyexecClient, request: ExecutionRequestInput): Promise<void> {
-  const handle = await client.submit(request);
-  const summary = await handle.settled;
-  if (summary.outcome !== 'succeeded') throw new Error(`bench execution ended ${summary.outcome}: ${JSON.stringify(summary.error_chain)}`);
-}
-
-/**
- * Executions per second with `inFlight` at a time, and the CPU time of this
- * process per execution (nats-server and executor processes not included):
- * steadier than the rate on a machine shared with other work.
- */
-async function throughput(client: PyexecClient, total: number, inFlight: number, request: ExecutionRequestInput): Promise<Throughput> {
-  const started = performance.now();
-  const cpuBefore = process.cpuUsage();
-  let next = 0;
-  const worker = async () => {
-    while (next < total) {
-      next += 1;
-      await runOne(client, request);
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  const cpu = process.cpuUsage(cpuBefore);
-  return {
-    perSecond: Math.round((total / ((performance.now() - started) / 1000)) * 10) / 10,
-    cpuMsPerExecution: Math.round(((cpu.user + cpu.system) / 1000 / total) * 100) / 100,
-  };
 }
 
 /** The whole statechart with a no-op kernel; the client has its own connection, as a caller would. */
@@ -96,7 +62,7 @@ async function statechart(config: Config, serviceTransport: Transport, clientTra
   const client = new PyexecClient(clientTransport, 'bench');
   const request = { task_objective: 'bench', behavior: 'success' };
   try {
-    const latency = summarize(await sample(300, () => runOne(client, request), 20));
+    const latency = summarize(await sample(300, () => runToSuccess(client, request), 20));
     const { perSecond, cpuMsPerExecution } = await throughput(client, 1_000, 32, request);
     return {
       sequential_latency: latency,

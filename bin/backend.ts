@@ -3,7 +3,7 @@
  * `pyexec pipeline`): the embedded service running here (--state-dir keeps
  * its executions, optional), or a client of the service on NATS (--nats).
  */
-import { PyexecClient } from '../actors/client.ts';
+import { PyexecClient } from '../client/client.ts';
 import { startService } from '../actors/service.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Config } from '../config/schema.ts';

@@ -5,7 +5,7 @@
  * an approved execution runs to the end here). With --nats, a NATS server
  * where `pyexec serve` and `pyexec executor` processes do the work.
  */
-import { PyexecClient } from '../actors/client.ts';
+import { PyexecClient } from '../client/client.ts';
 import { startService } from '../actors/service.ts';
 import { createMemoryTransport } from '../bus/memory/transport.ts';
 import { createNatsTransport } from '../bus/nats/transport.ts';

@@ -4,7 +4,7 @@
  * the code and findings, and the final report.
  */
 import type { ExecutionEvent, ExecutionSummary, Finding } from '../protocol/public.ts';
-import type { ExecutionContext } from '../machines/execution-types.ts';
+import type { ExecutionView } from '../protocol/execution-view.ts';
 import { isQuiet } from './verbosity.ts';
 import { channelWriteLines, limitCheckLines } from './limit-checks-view.ts';
 
@@ -53,13 +53,13 @@ function severityMark(finding: Finding): string {
   return dim('info    ');
 }
 
-export function showApprovalRequest(context: ExecutionContext): void {
+export function showApprovalRequest(view: ExecutionView): void {
   const { bold, dim } = onStderr;
-  const analysis = context.analysis;
-  const lines = (context.code ?? '').split('\n');
+  const analysis = view.analysis;
+  const lines = (view.code ?? '').split('\n');
   const out = process.stderr;
-  out.write(`\n${bold('Approval required')} — execution ${context.executionId}\n`);
-  out.write(`Task: ${context.request.task_objective}\n`);
+  out.write(`\n${bold('Approval required')} — execution ${view.execution_id}\n`);
+  out.write(`Task: ${view.request.task_objective}\n`);
   out.write(`Execution mode: ${bold(analysis?.execution_mode ?? '?')}\n`);
   for (const reason of analysis?.reasoning ?? []) out.write(`  • ${reason}\n`);
   out.write(`\n${dim('----- code -----')}\n`);
@@ -71,7 +71,7 @@ export function showApprovalRequest(context: ExecutionContext): void {
     for (const finding of findings) out.write(`  ${severityMark(finding)} line ${finding.line}: ${finding.message} [${finding.rule}]\n`);
   }
   if (analysis?.limit_checks) for (const line of limitCheckLines(analysis.limit_checks, onStderr)) out.write(`${line}\n`);
-  out.write(`Deadline: ${context.approval?.deadline ?? '?'}\n`);
+  out.write(`Deadline: ${view.approval?.deadline ?? '?'}\n`);
 }
 
 export function showSummary(summary: ExecutionSummary): void {

@@ -9,12 +9,11 @@
  * the execution: execution_status finds it again.
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { ExecutionHandle, PyexecClient } from '../actors/client.ts';
+import { pendingApproval, type ExecutionHandle, type PyexecClient } from '../client/client.ts';
 import type { AnalysisResult } from '../protocol/internal.ts';
 import type { ExecutionSummary, StateName } from '../protocol/public.ts';
 import type { Logger } from '../logging/logger.ts';
 import { askForApproval, canElicit } from './elicitation.ts';
-import { waitingFor } from './pending-approval.ts';
 import { progressSender, type ToolExtra } from './progress.ts';
 import type { ModeRequest } from './tool-input.ts';
 
@@ -42,20 +41,20 @@ export async function followExecution(handle: ExecutionHandle, options: FollowOp
   let finished = false;
 
   const onApproval = async (signal: AbortSignal) => {
-    const waiting = waitingFor(await client.get(handle.id));
-    if (!waiting || handled.has(waiting.pending.approvalId)) return;
-    handled.add(waiting.pending.approvalId);
-    const { pending, analysis } = waiting;
+    const pending = pendingApproval(await client.get(handle.id));
+    if (!pending || handled.has(pending.approval.approval_id)) return;
+    const { approval, analysis } = pending;
+    handled.add(approval.approval_id);
     if (options.mode === 'read_only' && analysis.execution_mode !== 'read_only') {
       // A cancel, not a rejection: a requester may cancel its own executions, only approvers may decide.
       modeRefusal = modeRefusalText(analysis);
       await client.cancel(handle.id, `refused by the MCP server: ${modeRefusal}`);
       return;
     }
-    progress(`awaitingApproval: approval ${pending.approvalId} (mode ${analysis.execution_mode}) until ${pending.deadline}; any approver may decide: the review page, \`pyexec approve ${handle.id}\`, a NATS client`);
+    progress(`awaitingApproval: approval ${approval.approval_id} (mode ${analysis.execution_mode}) until ${approval.deadline}; any approver may decide: the review page, \`pyexec approve ${handle.id}\`, a NATS client`);
     if (!options.elicit || !canElicit(options.server)) return;
-    const decision = await askForApproval(options.server, handle.id, waiting.code, pending, analysis, signal);
-    if (decision) await client.publishDecision(decision);
+    const answer = await askForApproval(options.server, handle.id, pending, signal);
+    if (answer) await client.decide(handle.id, answer.verdict, { ...answer, approval });
   };
 
   const entered = (state: StateName) => {
@@ -79,7 +78,7 @@ export async function followExecution(handle: ExecutionHandle, options: FollowOp
   });
   // A handle on an execution that already waits (execution_status after a cut-off call) gets no event for it.
   void client.get(handle.id).then((view) => {
-    if (view?.record.state === 'awaitingApproval' && reminder === null) entered('awaitingApproval');
+    if (view?.state === 'awaitingApproval' && reminder === null) entered('awaitingApproval');
   }, () => {});
 
   let onAbort = () => {};

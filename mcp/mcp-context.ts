@@ -1,5 +1,5 @@
 /** What the MCP server works with: a pyexec client (embedded or NATS), the analysis, and its settings. */
-import type { PyexecClient } from '../actors/client.ts';
+import type { PyexecClient } from '../client/client.ts';
 import type { AnalysisResult } from '../protocol/internal.ts';
 import type { Logger } from '../logging/logger.ts';
 

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ExecutionView } from '../actors/client.ts';
+import type { ExecutionView } from '../client/client.ts';
 import { executionIdSchema } from '../protocol/fields.ts';
 import { figureNames, readFigure } from './figures.ts';
 import type { McpContext } from './mcp-context.ts';
@@ -37,8 +37,8 @@ export function registerResources(mcp: McpServer, context: McpContext): void {
     { title: "An execution's notebook", description: 'The final Jupyter notebook of an ended execution', mimeType: 'application/x-ipynb+json' },
     async (uri, { id }): Promise<ReadResourceResult> => {
       const view = await lookUp(id);
-      if (view.record.state !== 'done') throw new Error(`execution ${view.record.execution_id} has not ended (state ${view.record.state}): its notebook is written at the end`);
-      const text = await readFile(join(view.context.folder, 'notebook.ipynb'), 'utf8');
+      if (view.state !== 'done') throw new Error(`execution ${view.execution_id} has not ended (state ${view.state}): its notebook is written at the end`);
+      const text = await readFile(join(view.folder, 'notebook.ipynb'), 'utf8');
       return { contents: [{ uri: uri.href, mimeType: 'application/x-ipynb+json', text }] };
     },
   );
@@ -49,34 +49,34 @@ export function registerResources(mcp: McpServer, context: McpContext): void {
     async (uri, { id, name }): Promise<ReadResourceResult> => {
       const view = await lookUp(id);
       const figure = typeof name === 'string' ? await readFigure(figureSource(view), decodeURIComponent(name)) : null;
-      if (!figure) throw new Error(`execution ${view.record.execution_id} has no figure ${String(name)}`);
+      if (!figure) throw new Error(`execution ${view.execution_id} has no figure ${String(name)}`);
       return { contents: [{ uri: uri.href, mimeType: figure.mimeType, blob: figure.data }] };
     },
   );
 }
 
 function figureSource(view: ExecutionView) {
-  return { folder: view.context.folder, figures: view.context.result?.figures ?? [] };
+  return { folder: view.folder, figures: view.summary?.figures ?? [] };
 }
 
 function describe(view: ExecutionView) {
-  const { record, context } = view;
+  const { execution_id, state, outcome, request, attempt, analysis, code_sha256, approval, decision, summary, folder, error_chain, updated_at } = view;
   return {
-    execution_id: record.execution_id,
-    state: record.state,
-    outcome: record.outcome,
-    task_objective: context.request.task_objective,
-    requester: context.request.requester,
-    attempt: context.attempt,
-    execution_mode: context.analysis?.execution_mode ?? null,
-    code_sha256: context.codeSha256,
-    approval: context.approval,
-    decision: context.decision,
-    results: context.result?.results ?? null,
+    execution_id,
+    state,
+    outcome,
+    task_objective: request.task_objective,
+    requester: request.requester,
+    attempt,
+    execution_mode: analysis?.execution_mode ?? null,
+    code_sha256,
+    approval,
+    decision,
+    results: summary?.results ?? null,
     figures: figureNames(figureSource(view)),
-    folder: context.folder,
-    context_from: context.request.context_from ?? [],
-    error_chain: context.errorChain.map(({ code: _code, ...entry }) => entry),
-    updated_at: record.updated_at,
+    folder,
+    context_from: request.context_from,
+    error_chain: error_chain.map(({ code: _code, ...entry }) => entry),
+    updated_at,
   };
 }

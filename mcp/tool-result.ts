@@ -8,7 +8,7 @@
 import { pathToFileURL } from 'node:url';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ExecutionSummary, Finding } from '../protocol/public.ts';
-import type { ExecutionView } from '../actors/client.ts';
+import type { ExecutionView } from '../client/client.ts';
 import { figureMimeType, figureNames, readFigure } from './figures.ts';
 import { capText } from './output-cap.ts';
 import { figureUri, notebookUri } from './resource-uris.ts';
@@ -24,7 +24,7 @@ const inlineFigures = 4;
 
 export async function executionResult(summary: ExecutionSummary, view: ExecutionView | null, options: ResultOptions): Promise<CallToolResult> {
   const stdout = capText(summary.stdout, options.outputChars, `${summary.folder} (the notebook)`);
-  const stderr = capText(view?.context.result?.stderr ?? '', options.outputChars, `${summary.folder} (the notebook)`);
+  const stderr = capText(view?.stderr ?? '', options.outputChars, `${summary.folder} (the notebook)`);
   const findings = findingsOf(summary, view);
   const names = figureNames(summary);
   const structured = {
@@ -34,14 +34,14 @@ export async function executionResult(summary: ExecutionSummary, view: Execution
     results: summary.results,
     stdout: stdout.text,
     stderr: stderr.text,
-    output_truncated: stdout.truncated || stderr.truncated || (view?.context.result?.output_truncated ?? false),
+    output_truncated: stdout.truncated || stderr.truncated || (view?.output_truncated ?? false),
     figures: names,
     notebook_path: summary.notebook_path,
     folder: summary.folder,
     findings,
-    reasoning: view?.context.analysis?.reasoning ?? [],
+    reasoning: view?.analysis?.reasoning ?? [],
     error_chain: summary.error_chain.map(({ code: _code, ...entry }) => entry),
-    context_from: view?.context.request.context_from ?? [],
+    context_from: view?.request.context_from ?? [],
   };
   const content: CallToolResult['content'] = [{ type: 'text', text: headline(summary, view, findings, options.modeRefusal ?? null) }];
   for (const name of names.slice(0, inlineFigures)) {
@@ -59,13 +59,13 @@ export async function executionResult(summary: ExecutionSummary, view: Execution
 /** The blocking findings of the last failed analysis, else the analysis' findings. */
 function findingsOf(summary: ExecutionSummary, view: ExecutionView | null): Finding[] {
   const failedAnalysis = [...summary.error_chain].reverse().find((entry) => entry.stage === 'analysis');
-  return failedAnalysis?.findings ?? view?.context.analysis?.findings ?? [];
+  return failedAnalysis?.findings ?? view?.analysis?.findings ?? [];
 }
 
 function headline(summary: ExecutionSummary, view: ExecutionView | null, findings: Finding[], modeRefusal: string | null): string {
   const id = summary.execution_id;
   const last = summary.error_chain.at(-1);
-  const decision = view?.context.decision;
+  const decision = view?.decision;
   switch (summary.outcome) {
     case 'succeeded':
       return `Execution ${id} succeeded (mode ${summary.execution_mode}). Results: ${JSON.stringify(summary.results)}`;
@@ -79,7 +79,7 @@ function headline(summary: ExecutionSummary, view: ExecutionView | null, finding
     }
     case 'cancelled':
       if (modeRefusal) return `Execution ${id} refused: ${modeRefusal}`;
-      return `Execution ${id} was cancelled: ${view?.context.outcomeDetail ?? ''}`;
+      return `Execution ${id} was cancelled: ${view?.outcome_detail ?? ''}`;
     case 'expired':
       return `Execution ${id} expired: nobody decided on its approval before the deadline. Ask again when an approver is available.`;
     case 'unknown':

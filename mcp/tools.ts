@@ -6,10 +6,9 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ExecutionView } from '../actors/client.ts';
+import { pendingApproval, type ExecutionView } from '../client/client.ts';
 import { followExecution } from './follow.ts';
 import type { McpContext } from './mcp-context.ts';
-import { waitingFor } from './pending-approval.ts';
 import { progressSender, type ToolExtra } from './progress.ts';
 import { analyzeInputSchema, cancelInputSchema, executeInputSchema, statusInputSchema, type ExecuteInput } from './tool-input.ts';
 import { executionResult } from './tool-result.ts';
@@ -52,7 +51,7 @@ export function registerTools(mcp: McpServer, context: McpContext): void {
     },
     async ({ execution_id, wait }, extra) => {
       const view = await known(context, execution_id);
-      if (view.record.state !== 'done' && !wait) return statusOf(view);
+      if (view.state !== 'done' && !wait) return statusOf(view);
       const followed = await followExecution(context.client.watch(execution_id), { ...followOptions(mcp, context, extra), mode: null });
       if ('detached' in followed) return detachedResult(execution_id);
       // The status was found: a failed execution is the answer, not an error of this call.
@@ -69,7 +68,7 @@ export function registerTools(mcp: McpServer, context: McpContext): void {
     },
     async ({ execution_id, reason }) => {
       const view = await known(context, execution_id);
-      if (view.record.state === 'done') throw new Error(`execution_id: execution ${execution_id} has already ended (${view.record.outcome}); nothing to cancel`);
+      if (view.state === 'done') throw new Error(`execution_id: execution ${execution_id} has already ended (${view.outcome}); nothing to cancel`);
       await context.client.cancel(execution_id, reason);
       return { content: [{ type: 'text', text: `Cancellation of execution ${execution_id} requested; execution_status shows when it has stopped.` }] };
     },
@@ -104,20 +103,20 @@ async function known(context: McpContext, id: string): Promise<ExecutionView> {
 }
 
 function statusOf(view: ExecutionView): CallToolResult {
-  const { record, context } = view;
-  const waiting = waitingFor(view);
+  const { execution_id, state, attempt, updated_at, analysis, request } = view;
+  const waiting = pendingApproval(view);
   const structured = {
-    execution_id: record.execution_id,
-    state: record.state,
-    attempt: context.attempt,
-    updated_at: record.updated_at,
-    execution_mode: context.analysis?.execution_mode ?? null,
-    approval: waiting ? { approval_id: waiting.pending.approvalId, deadline: waiting.pending.deadline, reasoning: waiting.analysis.reasoning, findings: waiting.analysis.findings } : null,
-    context_from: context.request.context_from ?? [],
+    execution_id,
+    state,
+    attempt,
+    updated_at,
+    execution_mode: analysis?.execution_mode ?? null,
+    approval: waiting ? { approval_id: waiting.approval.approval_id, deadline: waiting.approval.deadline, reasoning: waiting.analysis.reasoning, findings: waiting.analysis.findings } : null,
+    context_from: request.context_from,
   };
   const text = waiting
-    ? `Execution ${record.execution_id} waits for approval until ${waiting.pending.deadline} (mode ${waiting.analysis.execution_mode}). Call execution_status with wait: true to wait for the end.`
-    : `Execution ${record.execution_id} is ${record.state} (attempt ${context.attempt}). Call execution_status with wait: true to wait for the end.`;
+    ? `Execution ${execution_id} waits for approval until ${waiting.approval.deadline} (mode ${waiting.analysis.execution_mode}). Call execution_status with wait: true to wait for the end.`
+    : `Execution ${execution_id} is ${state} (attempt ${attempt}). Call execution_status with wait: true to wait for the end.`;
   return { content: [{ type: 'text', text }], structuredContent: structured };
 }
 

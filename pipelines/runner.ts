@@ -5,8 +5,8 @@
  * A stage whose dependency did not succeed is skipped (and so, in turn, are
  * its dependants); independent stages still run.
  */
-import type { ExecutionHandle, PyexecClient } from '../actors/client.ts';
-import { ValidationError } from '../actors/errors.ts';
+import type { ExecutionHandle, PyexecClient } from '../client/client.ts';
+import { ValidationError } from '../client/errors.ts';
 import type { ContextFrom, ExecutionRequestInput, ExecutionSummary, Outcome } from '../protocol/public.ts';
 import type { PipelineSpec, StageSpec } from './spec.ts';
 

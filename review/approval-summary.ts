@@ -7,7 +7,7 @@
  * exactly these writes is refused.
  */
 import type { PvAccess } from '../protocol/internal.ts';
-import type { ExecutionView } from '../actors/client.ts';
+import type { ExecutionView } from '../client/client.ts';
 import type { Config } from '../config/schema.ts';
 
 export interface ApprovalSummary {
@@ -28,8 +28,7 @@ export function writeLabel(write: PvAccess): string {
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
-export function approvalSummary({ context }: ExecutionView, config: Config): ApprovalSummary | null {
-  const analysis = context.analysis;
+export function approvalSummary({ analysis }: ExecutionView, config: Config): ApprovalSummary | null {
   if (!analysis) return null;
   const mode = config.execution.modes[analysis.execution_mode];
   const writes = analysis.control_system.writes;

@@ -1,6 +1,6 @@
 /** What the review server's routes share, and the session the authentication hook puts on each /api request. */
 import type { FastifyRequest } from 'fastify';
-import type { PyexecClient } from '../actors/client.ts';
+import type { PyexecClient } from '../client/client.ts';
 import type { AuditTrail } from '../adapters/audit/audit-trail.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ApproverKey } from '../adapters/signing/decision-keys.ts';

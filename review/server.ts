@@ -11,7 +11,7 @@
  * POST must carry the session's CSRF token and come from this origin.
  */
 import type { AddressInfo } from 'node:net';
-import { PyexecClient } from '../actors/client.ts';
+import { PyexecClient } from '../client/client.ts';
 import { createAuditTrail } from '../adapters/audit/audit-trail.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ApproverKey } from '../adapters/signing/decision-keys.ts';

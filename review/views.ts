@@ -1,9 +1,9 @@
 /**
- * What the review page shows, as JSON built from an execution's KV record
+ * What the review page shows, as JSON built from an execution's public view
  * (and, for the detail, its audit trail). Files are referred to by URLs of
  * this server, never by their paths on disk.
  */
-import type { ExecutionView } from '../actors/client.ts';
+import type { ExecutionView } from '../client/client.ts';
 import type { AuditVerification } from '../adapters/audit/audit-trail.ts';
 import type { LimitChecks } from '../protocol/channel-limits.ts';
 import type { PvAccess } from '../protocol/internal.ts';
@@ -23,18 +23,19 @@ export interface ListItem {
   decided_by: string | null;
 }
 
-export function listItem({ record, context }: ExecutionView): ListItem {
+export function listItem(view: ExecutionView): ListItem {
+  const { execution_id, state, outcome, request, analysis, created_at, updated_at, approval, decision } = view;
   return {
-    execution_id: record.execution_id,
-    state: record.state,
-    outcome: record.outcome,
-    task_objective: context.request.task_objective,
-    requester: context.request.requester,
-    mode: context.analysis?.execution_mode ?? null,
-    created_at: context.createdAt,
-    updated_at: record.updated_at,
-    deadline: record.state === 'awaitingApproval' ? (context.approval?.deadline ?? null) : null,
-    decided_by: context.decision?.approver ?? null,
+    execution_id,
+    state,
+    outcome,
+    task_objective: request.task_objective,
+    requester: request.requester,
+    mode: analysis?.execution_mode ?? null,
+    created_at,
+    updated_at,
+    deadline: state === 'awaitingApproval' ? (approval?.deadline ?? null) : null,
+    decided_by: decision?.approver ?? null,
   };
 }
 
@@ -70,8 +71,7 @@ export function detail(
   audit: { records: Array<Record<string, unknown>>; verification: AuditVerification },
   approvalSummary: ApprovalSummary | null,
 ) {
-  const { record, context } = view;
-  const analysis = context.analysis;
+  const { analysis, summary } = view;
   const writes = analysis?.control_system.writes ?? [];
   const reads = analysis?.control_system.reads ?? [];
   const writeLines = new Set(writes.map((write) => write.line));
@@ -79,12 +79,12 @@ export function detail(
   const findings = [...(analysis?.findings ?? [])].sort((a, b) => Number(writeLines.has(b.line)) - Number(writeLines.has(a.line)) || a.line - b.line);
   return {
     ...listItem(view),
-    user_query: context.request.user_query,
-    outcome_detail: context.outcomeDetail,
-    attempt: context.attempt,
-    code: context.code,
-    code_sha256: context.codeSha256,
-    code_source: context.codeSource,
+    user_query: view.request.user_query,
+    outcome_detail: view.outcome_detail,
+    attempt: view.attempt,
+    code: view.code,
+    code_sha256: view.code_sha256,
+    code_source: view.code_source,
     findings,
     accesses: accesses(writes, reads, analysis?.limit_checks),
     /** The limits file the writes were checked against, when there was one. */
@@ -92,17 +92,17 @@ export function detail(
     /** Lines to highlight: every finding's, and every control-system access's (marked write or read by the page). */
     highlighted_lines: [...new Set([...findings.map((f) => f.line), ...writes.map((w) => w.line), ...reads.map((r) => r.line)])].filter((line) => line > 0).sort((a, b) => a - b),
     reasoning: analysis?.reasoning ?? [],
-    approval: context.approval && { approval_id: context.approval.approvalId, deadline: context.approval.deadline, requested_at: context.approval.requestedAt },
-    approval_summary: record.state === 'awaitingApproval' ? approvalSummary : null,
-    awaiting_decision: record.state === 'awaitingApproval',
-    decision: context.decision,
-    refused_decisions: context.refusedDecisions,
-    results: context.result?.results ?? null,
-    stdout: context.result?.stdout ?? '',
-    figures: (context.result?.figures ?? []).map((_, index) => links.figure(index)),
+    approval: view.approval && { approval_id: view.approval.approval_id, deadline: view.approval.deadline, requested_at: view.approval.requested_at },
+    approval_summary: view.state === 'awaitingApproval' ? approvalSummary : null,
+    awaiting_decision: view.state === 'awaitingApproval',
+    decision: view.decision,
+    refused_decisions: view.refused_decisions,
+    results: summary?.results ?? null,
+    stdout: summary?.stdout ?? '',
+    figures: (summary?.figures ?? []).map((_, index) => links.figure(index)),
     notebook_url: links.notebook,
     jupyter_notebook_url: links.jupyterNotebook,
-    error_chain: context.errorChain.map(({ stage, attempt, type, message, at }) => ({ stage, attempt, type, message, at })),
+    error_chain: view.error_chain.map(({ stage, attempt, type, message, at }) => ({ stage, attempt, type, message, at })),
     audit: { records: audit.records, ok: audit.verification.ok, problems: audit.verification.problems },
   };
 }

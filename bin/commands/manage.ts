@@ -1,8 +1,7 @@
 /** `pyexec list | watch | approve | reject | cancel`: executions already submitted. */
 import { Command } from 'commander';
-import { ValidationError } from '../../actors/errors.ts';
-import type { ExecutionHandle, PyexecClient } from '../../actors/client.ts';
-import { readKeyFile, type ApproverKey } from '../../adapters/signing/decision-keys.ts';
+import type { ExecutionHandle } from '../../client/client.ts';
+import { readKeyFile } from '../../adapters/signing/decision-keys.ts';
 import { connect, type Connection } from '../connection.ts';
 import { showEvent, showSummary, summaryJson } from '../display.ts';
 import { exitCodeFor, exitCodeHelp } from '../exit-codes.ts';
@@ -41,12 +40,12 @@ function listCommand(): Command {
     (options: ManageOptions) =>
       withConnection(options, async ({ client }) => {
         const views = await client.list();
-        const rows = views.map(({ record, context }) => ({
-          execution_id: record.execution_id,
-          state: record.state,
-          outcome: record.outcome,
-          updated_at: record.updated_at,
-          task_objective: context.request.task_objective,
+        const rows = views.map(({ execution_id, state, outcome, updated_at, request }) => ({
+          execution_id,
+          state,
+          outcome,
+          updated_at,
+          task_objective: request.task_objective,
         }));
         if (options.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
         else for (const row of rows) process.stdout.write(`${row.execution_id}  ${row.state.padEnd(16)} ${(row.outcome ?? '').padEnd(10)} ${row.task_objective}\n`);
@@ -78,25 +77,13 @@ function decisionCommand(verdict: 'approve' | 'reject'): Command {
       return withConnection(options, async ({ client, hostsService }) => {
         const handle = client.watch(id);
         const approver = options.approver ?? process.env.USER ?? 'cli';
-        if (key) await publishSigned(client, key, id, verdict, options.reason ?? '', approver);
-        else await client.decide(id, verdict, options.reason ?? '', approver);
+        await client.decide(id, verdict, { reason: options.reason ?? '', approver, signer: key });
         process.stderr.write(`${verdict === 'approve' ? 'approval' : 'rejection'} sent for ${id}\n`);
         if (hostsService) return followToEnd(handle, options.json);
         if (options.json) process.stdout.write(`${JSON.stringify({ execution_id: id, sent: verdict })}\n`);
         return 0;
       });
     });
-}
-
-/** Like client.decide, signed: bound to the approval pending now and the hash of its code. */
-async function publishSigned(client: PyexecClient, key: ApproverKey, id: string, verdict: 'approve' | 'reject', reason: string, approver: string): Promise<void> {
-  const view = await client.get(id);
-  const pending = view?.context.approval;
-  if (!view || view.record.state !== 'awaitingApproval' || !pending) {
-    throw new ValidationError(`execution_id: execution ${id} is not waiting for approval (state ${view?.record.state ?? 'unknown'})`);
-  }
-  const decided_at = new Date().toISOString();
-  await client.publishDecision(key.sign({ execution_id: id, approval_id: pending.approvalId, code_sha256: pending.codeSha256, verdict, reason, approver, decided_at }));
 }
 
 function cancelCommand(): Command {

@@ -8,7 +8,7 @@
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { parse } from 'yaml';
-import { ValidationError } from '../../actors/errors.ts';
+import { ValidationError } from '../../client/errors.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { describeZodError } from '../../protocol/zod-error.ts';
 import { pipelineSchema, type PipelineSpec } from '../../pipelines/spec.ts';

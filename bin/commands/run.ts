@@ -1,46 +1,34 @@
 /**
  * `pyexec run "TASK"`: one execution on the embedded default, start to
  * finish. The service's modules are imported when the command runs (not
- * when `submit` or `pipeline` borrow a helper from here), and only after the
+ * when `pipeline` borrows a helper from here), and only after the
  * kernel has begun its start in child processes.
  */
 import { Command } from 'commander';
-import type { ContextFrom, ExecutionRequestInput, ExecutionSummary } from '../../protocol/public.ts';
-import type { ExecutionHandle, PyexecClient } from '../../actors/client.ts';
-import { mockBehaviors } from '../../adapters/generators/mock.ts';
+import type { ExecutionSummary } from '../../protocol/public.ts';
+import type { ExecutionHandle, PyexecClient } from '../../client/client.ts';
+import { pendingApproval } from '../../client/decisions.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { askApproval, closePrompt } from '../approval-prompt.ts';
-import { contextFromOption } from '../context-from-option.ts';
 import { showApprovalRequest, showEvent, showSummary, summaryJson } from '../display.ts';
 import { exitCodeFor, exitCodeHelp } from '../exit-codes.ts';
-import { readCodeFile, readJsonObject } from '../input-files.ts';
 import { configFrom, withCommonOptions, type CommonOptions } from '../options.ts';
+import { requestFrom, withRequestOptions, type RequestOptions } from '../request-options.ts';
 import { isQuiet } from '../verbosity.ts';
 
-export interface RunOptions extends CommonOptions {
-  code?: string;
-  generator?: string;
-  behavior?: string;
-  context?: string;
-  contextFrom?: ContextFrom[];
-  query?: string;
-  folderName?: string;
+export interface RunOptions extends CommonOptions, RequestOptions {
   yes?: boolean;
   json?: boolean;
 }
 
 export function runCommand(): Command {
   return withCommonOptions(
-    new Command('run')
-      .description('generate (or take), analyse, approve and run Python for a task; print results and the notebook path')
-      .argument('<task>', 'the task objective, in words')
-      .option('--code <file>', 'run this code instead of generating it (still analysed; approval still applies)')
-      .option('-g, --generator <name>', 'code generator to use (default: config execution.code_generator)')
-      .option('-b, --behavior <name>', `mock generator behaviour: ${mockBehaviors.join(', ')}`)
-      .option('--context <file>', 'JSON object given to the code as `context` (capability context data)')
-      .addOption(contextFromOption())
-      .option('-q, --query <text>', 'the user query the task came from')
-      .option('--folder-name <name>', 'name for the execution folder (letters, digits, . _ -)')
+    withRequestOptions(
+      new Command('run')
+        .description('generate (or take), analyse, approve and run Python for a task; print results and the notebook path')
+        .argument('<task>', 'the task objective, in words'),
+      'config execution.code_generator',
+    )
       .option('-y, --yes', 'approve without asking when approval is required')
       .option('--json', 'print one JSON document (id, outcome, results, figures, notebook, error chain)'),
   )
@@ -48,20 +36,6 @@ export function runCommand(): Command {
     .action(async (task: string, options: RunOptions) => {
       process.exitCode = await run(task, options);
     });
-}
-
-export function requestFrom(task: string, options: RunOptions): ExecutionRequestInput {
-  return {
-    task_objective: task,
-    user_query: options.query ?? task,
-    approved_code: options.code === undefined ? undefined : readCodeFile(options.code),
-    context: options.context === undefined ? undefined : readJsonObject(options.context),
-    context_from: options.contextFrom,
-    generator: options.generator,
-    behavior: options.behavior,
-    execution_folder_name: options.folderName,
-    requester: process.env.USER ?? 'cli',
-  };
 }
 
 async function run(task: string, options: RunOptions): Promise<number> {
@@ -117,12 +91,11 @@ async function follow(client: PyexecClient, handle: ExecutionHandle, options: Ru
 /** Asks at the terminal (or approves with --yes) when the execution waits for an approval not yet answered here. */
 export async function decide(client: PyexecClient, handle: ExecutionHandle, options: Pick<RunOptions, 'yes'>, answered: Set<string>): Promise<void> {
   const view = await client.get(handle.id);
-  const approval = view?.context.approval;
-  if (!view || !approval || answered.has(approval.approvalId)) return;
-  answered.add(approval.approvalId);
-  showApprovalRequest(view.context);
+  const pending = pendingApproval(view);
+  if (!view || !pending || answered.has(pending.approval.approval_id)) return;
+  answered.add(pending.approval.approval_id);
+  showApprovalRequest(view);
   const answer = options.yes ? { verdict: 'approve' as const, reason: 'approved with --yes' } : await askApproval();
-  const approver = process.env.USER ?? 'cli';
-  if (answer.verdict === 'approve') await handle.approve({ approver, reason: answer.reason });
-  else await handle.reject(answer.reason, { approver });
+  // Bound to the approval shown: code that changed meanwhile is not approved by this answer.
+  await client.decide(handle.id, answer.verdict, { approver: process.env.USER ?? 'cli', reason: answer.reason, approval: pending.approval });
 }

@@ -7,9 +7,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ExecutionView } from '../../actors/client.ts';
+import type { ExecutionView } from '../../client/client.ts';
 import { executionIdSchema } from '../../protocol/fields.ts';
-import { type ApprovalDecision } from '../../protocol/public.ts';
 import { notebookLink } from '../../adapters/notebook/link.ts';
 import { approvalSummary, confirmationProblem } from '../approval-summary.ts';
 import { currentNotebook } from '../files.ts';
@@ -49,13 +48,13 @@ export function executionRoutes(deps: ReviewDeps) {
 
     app.get<{ Querystring: HistoryQuery }>('/history', { schema: { querystring: historyQuerySchema } }, async (request) => {
       const views = await client.list();
-      return searchHistory(views.map((view) => ({ item: listItem(view), text: view.context.request.user_query })), request.query);
+      return searchHistory(views.map((view) => ({ item: listItem(view), text: view.request.user_query })), request.query);
     });
 
     app.get<{ Params: IdParams }>('/executions/:id', { schema: { params: idParamsSchema } }, async (request) => {
       const { id } = request.params;
       const found = await viewOf(deps, id);
-      const folder = found.context.folder;
+      const folder = found.folder;
       const notebook = await currentNotebook(folder);
       // On NATS the page may run on a host without the folder: the audit stream stands in for the file.
       const fileRecords = await audit.read(folder).catch(() => null);
@@ -90,17 +89,12 @@ export function executionRoutes(deps: ReviewDeps) {
           const problem = confirmationProblem(approvalSummary(found, config), body.confirmed_writes);
           if (problem) throw new HttpError(400, problem);
         }
-        const unsigned: ApprovalDecision = {
-          execution_id: id,
-          approval_id: body.approval_id,
-          code_sha256: body.code_sha256,
-          verdict: body.verdict,
+        const decision = await client.decide(id, body.verdict, {
           reason: body.reason,
           approver: session.operator.name,
-          decided_at: new Date().toISOString(),
-        };
-        const decision = signer ? signer.sign(unsigned) : unsigned;
-        await client.publishDecision(decision);
+          signer,
+          approval: { approval_id: body.approval_id, code_sha256: body.code_sha256 },
+        });
         logger.info({ user: session.operator.name, executionId: id, verdict: body.verdict }, 'review page: decision published');
         return reply.code(202).send({ published: true, approver: decision.approver, signed_by: decision.public_key ?? null });
       },

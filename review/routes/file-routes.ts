@@ -16,8 +16,8 @@ export function fileRoutes(deps: ReviewDeps) {
     app.get<{ Params: z.output<typeof figureParamsSchema> }>('/executions/:id/figures/:index', { schema: { params: figureParamsSchema } }, async (request, reply) => {
       const { id, index } = request.params;
       const found = await viewOf(deps, id);
-      const path = found.context.result?.figures[index];
-      const real = path ? await insideFolder(found.context.folder, path) : null;
+      const path = found.summary?.figures[index];
+      const real = path ? await insideFolder(found.folder, path) : null;
       const type = real ? figureType(real) : null;
       if (!real || !type) throw new HttpError(404, `no figure ${index} for ${id}`);
       // An SVG is a document that could carry script: it gets a sandbox of its own.
@@ -26,7 +26,7 @@ export function fileRoutes(deps: ReviewDeps) {
 
     app.get<{ Params: IdParams }>('/executions/:id/notebook', { schema: { params: idParamsSchema } }, async (request, reply) => {
       const { id } = request.params;
-      const path = await currentNotebook((await viewOf(deps, id)).context.folder);
+      const path = await currentNotebook((await viewOf(deps, id)).folder);
       if (!path) throw new HttpError(404, `no notebook yet for ${id}`);
       return reply.type('application/x-ipynb+json').header('Content-Disposition', `attachment; filename="${id}-${basename(path)}"`).send(createReadStream(path));
     });

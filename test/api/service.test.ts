@@ -31,6 +31,7 @@ describe('programmatic API', () => {
   it('refuses a request without task_objective, naming the field', async () => {
     const attempt = service.client.submit({ user_query: 'plot it' } as never);
     await expect(attempt).rejects.toBeInstanceOf(ValidationError);
+    await expect(attempt).rejects.toMatchObject({ code: 'invalid_input' });
     await expect(attempt).rejects.toThrow(/request\.task_objective/);
   });
 
@@ -56,6 +57,8 @@ describe('programmatic API', () => {
     await handle.reject('not now', { approver: 'operator' });
     const error = await handle.result.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RejectedError);
+    // Its code in the error catalogue (protocol/errors.ts), for programs that branch on codes.
+    expect((error as RejectedError).code).toBe('rejected');
     expect((error as RejectedError).retryable).toBe(false);
     expect((error as RejectedError).summary.outcome).toBe('rejected');
     expect(epics.writes()).toEqual([]);

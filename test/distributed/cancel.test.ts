@@ -17,11 +17,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstValueFrom } from 'rxjs';
 import { filter } from 'rxjs/operators';
 import { parse, stringify } from 'yaml';
-import { PyexecClient, type ExecutionHandle } from '../../actors/client.ts';
+import { PyexecClient, type ExecutionHandle } from '../../client/client.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { NatsServer } from '../support/nats-server.ts';
-import { eventually, PyexecProcess, Site } from './harness.ts';
+import { PyexecProcess, Site } from '../support/pyexec-site.ts';
+import { eventually } from '../support/eventually.ts';
 
 /** Reads `started`, then sleeps long enough for the cancel to land before the write. */
 const slowWrite = (pv: string) => `import time\nfrom epics import caget, caput\ncaget("${pv}:STARTED")\ntime.sleep(20)\ncaput("${pv}", 1)\nresults = {"wrote": True}\n`;
@@ -76,7 +77,7 @@ describe('cancel over NATS', () => {
     await handle.cancel('changed my mind');
     const summary = await handle.settled;
     expect(summary.outcome).toBe('cancelled');
-    expect((await client.get(handle.id))?.context.outcomeDetail).toMatch(/never started/);
+    expect((await client.get(handle.id))?.outcome_detail).toMatch(/never started/);
 
     // The executor that comes now finds the job fenced: its answer is late and nothing ran.
     await startExecutor('executor-1');
@@ -95,7 +96,7 @@ describe('cancel over NATS', () => {
     // The outcome waited for the kernel, whose processes are gone: the write cannot come any more.
     expect(summary.outcome).toBe('unknown');
     expect(site.count('caput W:PV 1')).toBe(0);
-    const detail = (await client.get(handle.id))?.context.outcomeDetail ?? '';
+    const detail = (await client.get(handle.id))?.outcome_detail ?? '';
     expect(detail).toMatch(/stop it.*had started/);
     const events = auditOf(summary.folder).map((record) => record.event);
     expect(events).toContain('cancel_received');

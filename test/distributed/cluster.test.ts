@@ -4,11 +4,12 @@
  * all 100 finish, each exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PyexecClient } from '../../actors/client.ts';
+import { PyexecClient } from '../../client/client.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { NatsCluster } from '../support/nats-server.ts';
-import { eventually, PyexecProcess, Site } from './harness.ts';
+import { PyexecProcess, Site } from '../support/pyexec-site.ts';
+import { eventually } from '../support/eventually.ts';
 import { allFinished, runsPerExecution, submitAll } from './load.ts';
 
 describe('three-node JetStream cluster losing a node', () => {
@@ -40,7 +41,7 @@ describe('three-node JetStream cluster losing a node', () => {
     const stopped = cluster.servers[0];
     const stopOneNode = async () => {
       // Some executions are done, others in flight, the rest still to come.
-      await eventually(async () => (await client.list()).filter((view) => view.record.state === 'done').length >= 20, '20 executions done');
+      await eventually(async () => (await client.list()).filter((view) => view.state === 'done').length >= 20, '20 executions done');
       await stopped?.stop();
     };
     await submitAll(client, ids, 10, 40, stopOneNode);

@@ -5,13 +5,14 @@
  * execution ends `unknown` for a human to look at.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PyexecClient } from '../../actors/client.ts';
-import { queueOptions } from '../../actors/queues.ts';
+import { PyexecClient } from '../../client/client.ts';
+import { queueOptions } from '../../protocol/queues.ts';
 import { executeResultSchema } from '../../protocol/internal.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { NatsServer } from '../support/nats-server.ts';
-import { eventually, PyexecProcess, Site } from './harness.ts';
+import { PyexecProcess, Site } from '../support/pyexec-site.ts';
+import { eventually } from '../support/eventually.ts';
 
 /** Long enough that a second executor process is up before the first is killed. */
 const runSeconds = 12;
@@ -64,8 +65,8 @@ describe('executor killed with SIGKILL mid-run', () => {
     const first = await start('executor-1', ['executor', '--concurrency', '2', '--name', 'executor-1']);
     const readOnly = await client.submit({ execution_id: 'killed-read-only', task_objective: 'read slowly', approved_code: slowCode('killed-read-only', false) });
     const write = await client.submit({ execution_id: 'killed-write', task_objective: 'write slowly', approved_code: slowCode('killed-write', true) });
-    await eventually(async () => (await client.get(write.id))?.record.state === 'awaitingApproval', 'the write job to wait for approval');
-    await client.decide(write.id, 'approve', 'test', 'operator');
+    await eventually(async () => (await client.get(write.id))?.state === 'awaitingApproval', 'the write job to wait for approval');
+    await client.decide(write.id, 'approve', { reason: 'test', approver: 'operator' });
     await eventually(() => site.count('caget RUN:killed-read-only') === 1 && site.count('caget RUN:killed-write') === 1, 'both jobs running');
 
     await start('executor-2', ['executor', '--concurrency', '2', '--name', 'executor-2']);

@@ -8,13 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { PyexecClient } from '../../actors/client.ts';
+import { PyexecClient } from '../../client/client.ts';
 import { protocolErrorSchema, type ProtocolError } from '../../protocol/public.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import { subjects } from '../../protocol/subjects.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { NatsServer } from '../support/nats-server.ts';
-import { eventually, PyexecProcess, Site } from './harness.ts';
+import { PyexecProcess, Site } from '../support/pyexec-site.ts';
+import { eventually } from '../support/eventually.ts';
 
 const notJson = '{"task_objective": "unterminated';
 const wrongSchema = JSON.stringify({ unexpected: true, task_objective: 42 });
@@ -72,7 +73,7 @@ describe('invalid messages on every subject', () => {
     expect(summary.outcome).toBe('succeeded');
     expect(summary.results).toEqual({ ok: true });
     // Nothing but the good execution came of it.
-    expect((await client.list()).map((view) => view.record.execution_id)).toEqual(['good-one-0001']);
+    expect((await client.list()).map((view) => view.execution_id)).toEqual(['good-one-0001']);
   });
 
   it('answers bad generate and analyze commands with ok: false and a protocol error', async () => {

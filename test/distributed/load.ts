@@ -1,7 +1,7 @@
 /** Many small read-only executions through the whole service, each marking its run in the epics log. */
-import type { PyexecClient } from '../../actors/client.ts';
-import type { ExecutionRecord } from '../../protocol/record.ts';
-import { eventually, sleep, type Site } from './harness.ts';
+import type { ExecutionView, PyexecClient } from '../../client/client.ts';
+import { sleep, type Site } from '../support/pyexec-site.ts';
+import { eventually } from '../support/eventually.ts';
 
 export const markerCode = (id: string) => `from epics import caget\ncaget("RUN:${id}")\nresults = {"id": "${id}"}\n`;
 
@@ -15,12 +15,12 @@ export async function submitAll(client: PyexecClient, ids: string[], gapMs: numb
 }
 
 /** Waits until every execution is done; reading through an outage (the store may be away for a moment). */
-export async function allFinished(client: PyexecClient, ids: string[], timeoutMs: number): Promise<ExecutionRecord[]> {
-  let seen: ExecutionRecord[] = [];
+export async function allFinished(client: PyexecClient, ids: string[], timeoutMs: number): Promise<ExecutionView[]> {
+  let seen: ExecutionView[] = [];
   try {
     return await eventually(async () => {
       try {
-        seen = (await client.list()).map((view) => view.record).filter((record) => ids.includes(record.execution_id));
+        seen = (await client.list()).filter((view) => ids.includes(view.execution_id));
         const done = seen.filter((record) => record.state === 'done');
         return done.length === ids.length ? done : undefined;
       } catch {
@@ -28,8 +28,8 @@ export async function allFinished(client: PyexecClient, ids: string[], timeoutMs
       }
     }, `all ${ids.length} executions to finish`, timeoutMs);
   } catch (error) {
-    const missing = ids.filter((id) => !seen.some((record) => record.execution_id === id));
-    const unfinished = seen.filter((record) => record.state !== 'done').map((record) => `${record.execution_id}: ${record.state} (${record.owner})`);
+    const missing = ids.filter((id) => !seen.some((view) => view.execution_id === id));
+    const unfinished = seen.filter((view) => view.state !== 'done').map((view) => `${view.execution_id}: ${view.state} (since ${view.updated_at})`);
     throw new Error(`${(error as Error).message}\nnever recorded: ${missing.join(', ') || 'none'}\nunfinished: ${unfinished.join(', ') || 'none'}`);
   }
 }

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { PyexecClient } from '../../actors/client.ts';
+import { PyexecClient } from '../../client/client.ts';
 import { executionEventSchema, protocolErrorSchema, type ExecutionEvent, type ProtocolError } from '../../protocol/public.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import { streamNameFor } from '../../bus/nats/work-queue.ts';
@@ -21,7 +21,8 @@ import { kvKeys } from '../../protocol/kv-keys.ts';
 import { subjects } from '../../protocol/subjects.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { NatsServer } from '../support/nats-server.ts';
-import { eventually, PyexecProcess, Site } from './harness.ts';
+import { PyexecProcess, Site } from '../support/pyexec-site.ts';
+import { eventually } from '../support/eventually.ts';
 
 const writeCode = 'from epics import caput\ncaput("REF:PV", 1)\nresults = {"ok": True}\n';
 
@@ -71,14 +72,14 @@ describe('refusals over NATS', () => {
     const handle = await client.submit({ execution_id: id, task_objective: 'set', approved_code: writeCode });
     const view = await eventually(async () => {
       const found = await client.get(id);
-      return found?.record.state === 'awaitingApproval' ? found : undefined;
+      return found?.state === 'awaitingApproval' ? found : undefined;
     }, `${id} waiting for approval`);
-    const pending = view.context.approval!;
+    const pending = view.approval!;
     const decision = (verdict: 'approve' | 'reject') => ({
-      execution_id: id, approval_id: pending.approvalId, code_sha256: pending.codeSha256,
+      execution_id: id, approval_id: pending.approval_id, code_sha256: pending.code_sha256,
       verdict, reason: verdict, approver: `op-${verdict}`, decided_at: new Date().toISOString(),
     });
-    return { handle, decision, folder: view.context.folder };
+    return { handle, decision, folder: view.folder };
   }
 
   it('refuses, audits and reports the losing decision of two published back to back', async () => {
@@ -109,7 +110,7 @@ describe('refusals over NATS', () => {
     expect(bySubject[subjects.decisionQueue]).toMatch(/^decision refused: subject: must be pyexec\.decisions\.<execution_id>/);
     expect(bySubject[subjects.cancels('addressed-other')]).toMatch(/^execution_id: the body names addressed-0001/);
     expect(bySubject[subjects.cancelQueue]).toMatch(/^subject: must be pyexec\.cancels\.<execution_id>/);
-    expect((await client.get(id))?.record.state).toBe('awaitingApproval');
+    expect((await client.get(id))?.state).toBe('awaitingApproval');
     await publish(subjects.decisions(id), decision('approve'));
     expect((await handle.settled).outcome).toBe('succeeded');
     expect(site.count('caput REF:PV 1')).toBe(1);

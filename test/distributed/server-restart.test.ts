@@ -5,11 +5,11 @@
  * doubled.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PyexecClient } from '../../actors/client.ts';
+import { PyexecClient } from '../../client/client.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { NatsServer } from '../support/nats-server.ts';
-import { PyexecProcess, Site } from './harness.ts';
+import { PyexecProcess, Site } from '../support/pyexec-site.ts';
 import { allFinished, runsPerExecution, submitAll } from './load.ts';
 
 describe('nats-server restarted under load', () => {

@@ -12,12 +12,15 @@
  * one executor.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PyexecClient } from '../../actors/client.ts';
+import { PyexecClient } from '../../client/client.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import type { Transport } from '../../bus/transport.ts';
 import type { StateName } from '../../protocol/public.ts';
+import { kvKeys } from '../../protocol/kv-keys.ts';
+import { executionRecordSchema, type ExecutionRecord } from '../../protocol/record.ts';
 import { NatsServer } from '../support/nats-server.ts';
-import { eventually, PyexecProcess, runPyexec, Site } from './harness.ts';
+import { PyexecProcess, runPyexec, Site } from '../support/pyexec-site.ts';
+import { eventually } from '../support/eventually.ts';
 
 const leaseSeconds = '2';
 
@@ -62,8 +65,8 @@ describe('supervisor killed with SIGKILL', () => {
   /** Waits until the execution is in `state`, kills its owner with SIGKILL and starts a replacement. */
   async function killOwnerIn(executionId: string, state: StateName): Promise<string> {
     const owner = await eventually(async () => {
-      const view = await client.get(executionId);
-      return view?.record.state === state ? view.record.owner : undefined;
+      const record = await recordOf(executionId);
+      return record?.state === state ? record.owner : undefined;
     }, `execution ${executionId} in ${state}`);
     const process = supervisors.get(owner);
     if (!process) throw new Error(`owner ${owner} is not one of the test's supervisors`);
@@ -73,10 +76,16 @@ describe('supervisor killed with SIGKILL', () => {
     return owner;
   }
 
+  /** The execution's KV record: who owns it is the supervisors' business, not the clients' view. */
+  async function recordOf(executionId: string): Promise<ExecutionRecord | null> {
+    const entry = await transport.kv.get(kvKeys.execution(executionId));
+    return entry ? executionRecordSchema.parse(entry.value) : null;
+  }
+
   /** Waits until a live supervisor owns the execution again. */
   async function takenOverFrom(executionId: string, dead: string): Promise<string> {
     return eventually(async () => {
-      const owner = (await client.get(executionId))?.record.owner;
+      const owner = (await recordOf(executionId))?.owner;
       return owner && owner !== dead ? owner : undefined;
     }, `a takeover of ${executionId}`, 30_000);
   }
@@ -84,7 +93,7 @@ describe('supervisor killed with SIGKILL', () => {
   async function finished(executionId: string) {
     return eventually(async () => {
       const view = await client.get(executionId);
-      return view?.record.state === 'done' ? view : undefined;
+      return view?.state === 'done' ? view : undefined;
     }, `execution ${executionId} to finish`);
   }
 
@@ -98,7 +107,7 @@ describe('supervisor killed with SIGKILL', () => {
       workers.resume();
     }
     const view = await finished('failover-generating');
-    expect(view.record.outcome).toBe('succeeded');
+    expect(view.outcome).toBe('succeeded');
     expect(site.generations('failover-generating')).toBe(1);
     expect(site.count('caget RUN:failover-generating')).toBe(1);
   });
@@ -114,7 +123,7 @@ describe('supervisor killed with SIGKILL', () => {
       workers.resume();
     }
     const view = await finished('failover-analyzing');
-    expect(view.record.outcome).toBe('succeeded');
+    expect(view.outcome).toBe('succeeded');
     expect(site.count('caget RUN:failover-analyzing')).toBe(1);
   });
 
@@ -126,8 +135,8 @@ describe('supervisor killed with SIGKILL', () => {
     const approved = await runPyexec(site, ['approve', handle.id, ...nats(), '--approver', 'operator']);
     expect(approved.code, approved.stderr).toBe(0);
     const view = await finished('failover-approval');
-    expect(view.record.outcome).toBe('succeeded');
-    expect(view.context.decision?.approver).toBe('operator');
+    expect(view.outcome).toBe('succeeded');
+    expect(view.decision?.approver).toBe('operator');
     expect(site.count('caput SR:TEST:APPROVAL 1.5')).toBe(1);
   });
 
@@ -142,15 +151,15 @@ describe('supervisor killed with SIGKILL', () => {
       '',
     ].join('\n');
     const handle = await client.submit({ execution_id: 'failover-executing', task_objective: 'set a corrector slowly', approved_code: code });
-    await eventually(async () => (await client.get(handle.id))?.record.state === 'awaitingApproval', 'the approval request');
-    await client.decide(handle.id, 'approve', 'test', 'operator');
+    await eventually(async () => (await client.get(handle.id))?.state === 'awaitingApproval', 'the approval request');
+    await client.decide(handle.id, 'approve', { reason: 'test', approver: 'operator' });
     await eventually(() => site.count('caget RUN:failover-executing') === 1, 'the code to start');
     // The result is published while its owner is dead: the new owner finds it in KV.
     const dead = await killOwnerIn(handle.id, 'executing');
     await takenOverFrom(handle.id, dead);
     const view = await finished('failover-executing');
-    expect(view.record.outcome).toBe('succeeded');
-    expect(view.context.result?.results).toEqual({ set: 2.5 });
+    expect(view.outcome).toBe('succeeded');
+    expect(view.summary?.results).toEqual({ set: 2.5 });
     expect(site.count('caget RUN:failover-executing')).toBe(1);
     expect(site.count('caput SR:TEST:EXECUTING 2.5')).toBe(1);
   });

@@ -9,7 +9,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PyexecClient } from '../../actors/client.ts';
+import { PyexecClient } from '../../client/client.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { writeConfigFile } from '../support/service-config.ts';
@@ -84,13 +84,13 @@ describe('pyexec mcp as a NATS requester', () => {
     await expect.poll(() => elicited, { timeout: 30_000 }).toBe(1);
     // The user's "approve" went out as a decision, and the NATS server refused it.
     await expect.poll(() => agentLog, { timeout: 30_000 }).toMatch(/Permissions Violation for Publish[^\n]*asking for approval over MCP failed/);
-    expect((await approver.get(id))?.record.state).toBe('awaitingApproval');
+    expect((await approver.get(id))?.state).toBe('awaitingApproval');
     expect(setup.epics.writes()).toEqual([]);
-    await approver.decide(id, 'approve', 'checked by the operator', 'operator');
+    await approver.decide(id, 'approve', { reason: 'checked by the operator', approver: 'operator' });
     const done = await result;
     expect(done.structuredContent).toMatchObject({ outcome: 'succeeded', execution_mode: 'write_access' });
     expect(setup.epics.writes()).toHaveLength(1);
     const view = await approver.get(id);
-    expect(view?.context.decision).toMatchObject({ approver: 'operator', verdict: 'approve' });
+    expect(view?.decision).toMatchObject({ approver: 'operator', verdict: 'approve' });
   });
 });

@@ -70,7 +70,7 @@ describe.each(['stdio', 'http'] as const)('pyexec mcp over %s on NATS', (transpo
     const before = setup.epics.writes().length;
     const { progress, waiting, result } = callNeedingApproval(agent());
     const id = await waiting;
-    await deployment.client.decide(id, 'approve', 'checked the setpoint', 'operator');
+    await deployment.client.decide(id, 'approve', { reason: 'checked the setpoint', approver: 'operator' });
     const done = await result;
     expect(done.isError).toBe(false);
     expect(structured(done)).toMatchObject({ execution_id: id, outcome: 'succeeded', execution_mode: 'write_access', results: { written: 1.5 } });
@@ -81,7 +81,7 @@ describe.each(['stdio', 'http'] as const)('pyexec mcp over %s on NATS', (transpo
   it('returns a rejection by another client as a tool error with the reason', async () => {
     const before = setup.epics.writes().length;
     const { waiting, result } = callNeedingApproval(agent());
-    await deployment.client.decide(await waiting, 'reject', 'beam on: no setpoint changes', 'operator');
+    await deployment.client.decide(await waiting, 'reject', { reason: 'beam on: no setpoint changes', approver: 'operator' });
     const done = await result;
     expect(done.isError).toBe(true);
     expect(text(done)).toMatch(/rejected by operator: beam on: no setpoint changes/);
@@ -109,7 +109,7 @@ describe('a client that disconnects while its call waits', () => {
       const status = await call(second, 'execution_status', { execution_id: id });
       expect(structured(status)).toMatchObject({ state: 'awaitingApproval' });
       const ended = call(second, 'execution_status', { execution_id: id, wait: true });
-      await deployment.client.decide(id, 'approve', 'approved after the agent reconnected', 'operator');
+      await deployment.client.decide(id, 'approve', { reason: 'approved after the agent reconnected', approver: 'operator' });
       expect(structured(await ended)).toMatchObject({ execution_id: id, outcome: 'succeeded' });
     } finally {
       await second.close();

@@ -17,7 +17,7 @@ import type { CodeAnalyzer } from '../../adapters/analysis/analyzer.ts';
 import { createMockGenerator } from '../../adapters/generators/mock.ts';
 import { GenerationError, type CodeGenerator, type GenerationInput } from '../../adapters/generators/generator.ts';
 import { KernelUnavailableError, type Kernel } from '../../adapters/kernels/kernel.ts';
-import type { PyexecClient } from '../../actors/client.ts';
+import type { PyexecClient } from '../../client/client.ts';
 import { behaviorOf, type CodeKind } from './code-kinds.ts';
 import type { Label, ModelStep } from './execution-model.ts';
 import { executeResult } from '../support/fixtures.ts';
@@ -254,16 +254,18 @@ export class ScriptedWorld {
     switch (label) {
       case null:
       case 'DECISION:approve':
-        return client.decide(id, 'approve', '', 'model');
+        await client.decide(id, 'approve', { reason: '', approver: 'model' });
+        return;
       case 'DECISION:reject':
-        return client.decide(id, 'reject', 'not now', 'model');
+        await client.decide(id, 'reject', { reason: 'not now', approver: 'model' });
+        return;
       case 'DECISION:stale': {
         this.staleDecisionSent = true;
         const view = await client.get(id);
         return client.publishDecision({
           execution_id: id,
           approval_id: `${id}.approval.stale`,
-          code_sha256: view?.context.approval?.codeSha256 ?? '0'.repeat(64),
+          code_sha256: view?.approval?.code_sha256 ?? '0'.repeat(64),
           verdict: 'approve',
           reason: 'an old approval',
           approver: 'model',

@@ -104,8 +104,8 @@ describe('pyexec pipeline over NATS', () => {
     const file = pipelineFile('write-nats', { stages: [{ name: 'set', code: writeCode }, { name: 'check', code: 'results = context["set"]', context_from: ['set'] }] });
     const command = startCli(['pipeline', file, '--nats', deployment.nats.url, '--config', setup.configFile]);
     await command.waitForStderr('waits for an approver', 60_000);
-    const [pending] = (await deployment.client.list()).filter((view) => view.record.state === 'awaitingApproval');
-    await deployment.client.decide(pending?.record.execution_id ?? '', 'approve', 'setpoint checked', 'operator');
+    const [pending] = (await deployment.client.list()).filter((view) => view.state === 'awaitingApproval');
+    await deployment.client.decide(pending?.execution_id ?? '', 'approve', { reason: 'setpoint checked', approver: 'operator' });
     const result = await command.result;
     expect(result.stdout).toMatch(/^stage set: succeeded/m);
     expect(result.stdout).toMatch(/^stage check: succeeded .*\{"written":1\.5\}/m);

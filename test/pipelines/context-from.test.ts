@@ -50,7 +50,7 @@ describe('context_from', () => {
       expect.objectContaining({ execution_id: first.execution_id, as: 'load', folder: first.folder, code_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
     ]);
     const view = await service.client.get(second.execution_id);
-    expect(view?.context.request.context_from).toEqual([{ execution_id: first.execution_id, as: 'load' }]);
+    expect(view?.request.context_from).toEqual([{ execution_id: first.execution_id, as: 'load' }]);
     expect(JSON.parse(readFileSync(join(second.folder, 'context.json'), 'utf8'))).toEqual({ label: 'sum', load: { values: [1, 2, 3, 4] } });
     const notebook = readFileSync(second.notebook_path ?? '', 'utf8');
     expect(notebook).toContain(`← results of execution ${first.execution_id}`);

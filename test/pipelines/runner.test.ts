@@ -84,7 +84,7 @@ describe('runPipeline', () => {
   });
 
   it('waits for the approval of a write-mode stage, then goes on with its results', async () => {
-    const approvers: Promise<void>[] = [];
+    const approvers: Promise<unknown>[] = [];
     const outcomes = await run(
       {
         stages: [

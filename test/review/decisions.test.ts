@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type PyexecService } from '../../actors/service.ts';
-import type { ExecutionHandle } from '../../actors/client.ts';
+import type { ExecutionHandle } from '../../client/client.ts';
 import type { ApprovalDecision } from '../../protocol/public.ts';
 import { sha256Hex } from '../../machines/execution-rules.ts';
 import { tempDir } from '../support/temp.ts';
@@ -32,12 +32,12 @@ afterAll(async () => {
 
 async function pendingDecision(handle: ExecutionHandle, overrides: Partial<ApprovalDecision> = {}): Promise<ApprovalDecision> {
   const view = await service.client.get(handle.id);
-  const approval = view?.context.approval;
+  const approval = view?.approval;
   if (!approval) throw new Error(`execution ${handle.id} has no pending approval`);
   return {
     execution_id: handle.id,
-    approval_id: approval.approvalId,
-    code_sha256: approval.codeSha256,
+    approval_id: approval.approval_id,
+    code_sha256: approval.code_sha256,
     verdict: 'approve',
     reason: 'checked',
     approver: 'alice',
@@ -49,7 +49,7 @@ async function pendingDecision(handle: ExecutionHandle, overrides: Partial<Appro
 async function auditOf(id: string): Promise<Array<Record<string, unknown>>> {
   const view = await service.client.get(id);
   if (!view) throw new Error(`no execution ${id}`);
-  return service.supervisor.audit.read(view.context.folder);
+  return service.supervisor.audit.read(view.folder);
 }
 
 describe('signed decisions', () => {
@@ -72,8 +72,8 @@ describe('signed decisions', () => {
     }
 
     const view = await service.client.get(handle.id);
-    expect(view?.record.state).toBe('awaitingApproval');
-    expect(view?.context.decision).toBeNull();
+    expect(view?.state).toBe('awaitingApproval');
+    expect(view?.decision).toBeNull();
     expect(setup.epics.writes()).toEqual([]);
     const audit = await auditOf(handle.id);
     const refused = audit.filter((record) => record.event === 'decision_refused').map((record) => String(record.reason));
@@ -112,9 +112,9 @@ describe('signed decisions', () => {
     const replay = (await auditOf(handle.id)).filter((record) => record.event === 'decision_refused').at(-1);
     expect(String(replay?.reason)).toMatch(/replay/);
     expect(setup.epics.writes().length).toBe(writesAfter);
-    expect((await service.client.get(handle.id))?.record.outcome).toBe(summary.outcome);
+    expect((await service.client.get(handle.id))?.outcome).toBe(summary.outcome);
 
-    const verification = await service.supervisor.audit.verify((await service.client.get(handle.id))?.context.folder ?? '', handle.id);
+    const verification = await service.supervisor.audit.verify((await service.client.get(handle.id))?.folder ?? '', handle.id);
     expect(verification.problems).toEqual([]);
     expect(verification.ok).toBe(true);
   });
@@ -126,12 +126,12 @@ describe('signed decisions', () => {
       const handle = await short.client.submit({ task_objective: 'set the quadrupole', approved_code: writeWithFigure });
       await untilState(handle, 'awaitingApproval');
       const view = await short.client.get(handle.id);
-      const approval = view?.context.approval;
+      const approval = view?.approval;
       if (!view || !approval) throw new Error('no pending approval');
       const late = alice.sign({
         execution_id: handle.id,
-        approval_id: approval.approvalId,
-        code_sha256: approval.codeSha256,
+        approval_id: approval.approval_id,
+        code_sha256: approval.code_sha256,
         verdict: 'approve',
         reason: 'too late',
         approver: 'alice',
@@ -139,10 +139,10 @@ describe('signed decisions', () => {
       });
       expect((await handle.settled).outcome).toBe('expired');
       await short.client.publishDecision(late);
-      await expect.poll(async () => (await short.supervisor.audit.read(view.context.folder)).some((record) => record.event === 'decision_refused')).toBe(true);
-      const refusal = (await short.supervisor.audit.read(view.context.folder)).find((record) => record.event === 'decision_refused');
+      await expect.poll(async () => (await short.supervisor.audit.read(view.folder)).some((record) => record.event === 'decision_refused')).toBe(true);
+      const refusal = (await short.supervisor.audit.read(view.folder)).find((record) => record.event === 'decision_refused');
       expect(String(refusal?.reason)).toMatch(/deadline has passed/);
-      expect((await short.client.get(handle.id))?.record.outcome).toBe('expired');
+      expect((await short.client.get(handle.id))?.outcome).toBe('expired');
       expect(shortSetup.epics.writes()).toEqual([]);
     } finally {
       await short.stop();

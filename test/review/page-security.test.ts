@@ -180,11 +180,11 @@ describe('review page: hostile content', () => {
     const id = await pendingWrite();
     const alice = await session(page.url, 'alice');
     const view = await service.client.get(id);
-    const stale = { verdict: 'approve', reason: 'old code', approval_id: view?.context.approval?.approvalId, code_sha256: sha256Hex('print("other code")\n'), confirmed_writes: ['SR:MAG:QF1:CURRENT_SP'] };
+    const stale = { verdict: 'approve', reason: 'old code', approval_id: view?.approval?.approval_id, code_sha256: sha256Hex('print("other code")\n'), confirmed_writes: ['SR:MAG:QF1:CURRENT_SP'] };
     const response = await forgedPost(page.url, `/api/executions/${id}/decision`, { Cookie: alice.cookie, 'X-CSRF-Token': alice.csrf }, stale);
     expect(response.status).toBe(202);
-    await expect.poll(async () => (await service.client.get(id))?.context.refusedDecisions.map((refusal) => refusal.reason) ?? [], { timeout: 30_000 }).toEqual([expect.stringMatching(/other code/)]);
-    expect((await service.client.get(id))?.record.state).toBe('awaitingApproval');
+    await expect.poll(async () => (await service.client.get(id))?.refused_decisions.map((refusal) => refusal.reason) ?? [], { timeout: 30_000 }).toEqual([expect.stringMatching(/other code/)]);
+    expect((await service.client.get(id))?.state).toBe('awaitingApproval');
     expect(setup.epics.writes()).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 /** What the review tests decide with and submit: approver keys, refusals to wait for, the code. */
 import { createUser } from '@nats-io/nkeys';
-import type { ExecutionHandle } from '../../actors/client.ts';
+import type { ExecutionHandle } from '../../client/client.ts';
 import type { ExecutionEvent } from '../../protocol/public.ts';
 import { approverKey, type ApproverKey } from '../../adapters/signing/decision-keys.ts';
 

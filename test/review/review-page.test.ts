@@ -66,7 +66,7 @@ async function open(page: Page, id: string): Promise<void> {
 
 async function auditEvents(id: string): Promise<string[]> {
   const view = await service.client.get(id);
-  return (await service.supervisor.audit.read(view?.context.folder ?? '')).map((record) => String(record.event));
+  return (await service.supervisor.audit.read(view?.folder ?? '')).map((record) => String(record.event));
 }
 
 describe('review page: operator', () => {
@@ -120,7 +120,7 @@ describe('review page: operator', () => {
 
     // Signed by the server's key on alice's behalf: the audit keeps both.
     const view = await service.client.get(id);
-    const received = (await service.supervisor.audit.read(view?.context.folder ?? '')).find((record) => record.event === 'decision_received');
+    const received = (await service.supervisor.audit.read(view?.folder ?? '')).find((record) => record.event === 'decision_received');
     expect(received).toMatchObject({ approver: 'alice', verdict: 'approve' });
     expect(String(received?.signed_by)).toMatch(/^U[A-Z2-7]{55}$/);
   });
@@ -156,7 +156,7 @@ describe('review page: operator', () => {
     // An approval that does not confirm exactly these PVs is refused by the server, whatever the page did.
     const { cookie, csrf } = await credentialsOf(page);
     const view = await service.client.get(id);
-    const body = { verdict: 'approve', approval_id: view?.context.approval?.approvalId, code_sha256: view?.context.codeSha256 };
+    const body = { verdict: 'approve', approval_id: view?.approval?.approval_id, code_sha256: view?.code_sha256 };
     for (const confirmed of [undefined, ['SR:MAG:QF1:CURRENT_SP']]) {
       const refused = await forgedPost(server.url, `/api/executions/${id}/decision`, { Cookie: cookie, 'X-CSRF-Token': csrf }, { ...body, ...(confirmed ? { confirmed_writes: confirmed } : {}) });
       expect(refused.status).toBe(400);
@@ -181,8 +181,8 @@ describe('review page: operator', () => {
     const view = await service.client.get(id);
     await service.client.publishDecision({
       execution_id: id,
-      approval_id: view?.context.approval?.approvalId ?? '',
-      code_sha256: view?.context.codeSha256 ?? '',
+      approval_id: view?.approval?.approval_id ?? '',
+      code_sha256: view?.code_sha256 ?? '',
       verdict: 'approve',
       reason: 'from another console',
       approver: 'mallory',
@@ -234,12 +234,12 @@ describe('review page: operator', () => {
     const decide = async (who: string, id: string, verdict: 'approve' | 'reject', reason: string) => {
       const { cookie, csrf } = await credentialsOf(await logIn(browser, server.url, who, `${who}-password`));
       const view = await service.client.get(id);
-      const body = { verdict, reason, approval_id: view?.context.approval?.approvalId, code_sha256: view?.context.codeSha256, confirmed_writes: verdict === 'approve' ? ['SR:MAG:QF1:CURRENT_SP'] : undefined };
+      const body = { verdict, reason, approval_id: view?.approval?.approval_id, code_sha256: view?.code_sha256, confirmed_writes: verdict === 'approve' ? ['SR:MAG:QF1:CURRENT_SP'] : undefined };
       expect((await forgedPost(server.url, `/api/executions/${id}/decision`, { Cookie: cookie, 'X-CSRF-Token': csrf }, body)).status).toBe(202);
     };
     const approved = await pending(writeWithFigure, `${tag} trim the corrector`);
     await decide('alice', approved, 'approve', 'fine');
-    const outcomeOf = async (id: string) => (await service.client.get(id))?.record.outcome;
+    const outcomeOf = async (id: string) => (await service.client.get(id))?.outcome;
     // History lists the most recently updated first: the approved one must have
     // finished running before the second is decided, or the order is a race.
     await expect.poll(() => outcomeOf(approved), { timeout: 30_000 }).toBe('succeeded');
@@ -289,8 +289,8 @@ describe('review page: operator', () => {
     const body = {
       verdict: 'approve',
       reason: 'forged',
-      approval_id: view?.context.approval?.approvalId,
-      code_sha256: view?.context.codeSha256,
+      approval_id: view?.approval?.approval_id,
+      code_sha256: view?.code_sha256,
       confirmed_writes: ['SR:MAG:QF1:CURRENT_SP'],
     };
     // The viewer's own session and CSRF token, from inside the page: the role is checked on the server.
@@ -323,15 +323,15 @@ describe('review page: operator', () => {
     expect(formPost.status).toBe(415);
 
     const after = await service.client.get(id);
-    expect(after?.record.state).toBe('awaitingApproval');
-    expect(after?.context.decision).toBeNull();
+    expect(after?.state).toBe('awaitingApproval');
+    expect(after?.decision).toBeNull();
     expect(await auditEvents(id)).not.toContain('decision_received');
     expect(setup.epics.writes()).toHaveLength(writesBefore);
 
     // The same cookie and token from the page itself do count: the refusals above were the checks, not a broken path.
     const accepted = await forgedPost(server.url, path, { Cookie: cookie, 'X-CSRF-Token': csrf, Origin: new URL(server.url).origin }, { ...body, reason: 'checked' });
     expect(accepted.status, accepted.text).toBe(202);
-    await expect.poll(async () => (await service.client.get(id))?.record.outcome, { timeout: 30_000 }).toBe('succeeded');
+    await expect.poll(async () => (await service.client.get(id))?.outcome, { timeout: 30_000 }).toBe('succeeded');
 
     // A replay of that decision, and a decision for the code hash of other code, are refused by the supervisor and recorded.
     const replay = await forgedPost(server.url, path, { Cookie: cookie, 'X-CSRF-Token': csrf }, { ...body, reason: 'again' });

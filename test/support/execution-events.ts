@@ -1,6 +1,6 @@
 /** Waiting on an execution's live events. */
 import { filter, firstValueFrom } from 'rxjs';
-import type { ExecutionHandle } from '../../actors/client.ts';
+import type { ExecutionHandle } from '../../client/client.ts';
 import type { ExecutionEvent, StateName } from '../../protocol/public.ts';
 
 /** The event that the execution entered `state`; rejects if its events end first. */

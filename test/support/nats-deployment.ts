@@ -4,7 +4,7 @@
  * generator, analyzer and a kernel executor), and a PyexecClient on its own
  * NATS connection — the "other client" that approves, rejects or looks up.
  */
-import { PyexecClient } from '../../actors/client.ts';
+import { PyexecClient } from '../../client/client.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { startCli, type CliRun } from './cli.ts';

@@ -1,8 +1,9 @@
 /**
  * The caller's side of the protocol, for any transport: submit a request and
  * get a handle (live state events, a promise of the result), approve, reject,
- * cancel, look up and list executions. Works the same against the embedded
- * service and against a remote one on NATS.
+ * cancel, look up and list executions — as their public view in the KV record
+ * (protocol/execution-view.ts), never the statechart's snapshot. Works the
+ * same against the embedded service and against a remote one on NATS.
  */
 import { randomUUID } from 'node:crypto';
 import type { Observable } from 'rxjs';
@@ -24,11 +25,16 @@ import { kvKeys } from '../protocol/kv-keys.ts';
 import { subjects } from '../protocol/subjects.ts';
 import type { Subscription } from '../bus/bus.ts';
 import type { Transport } from '../bus/transport.ts';
-import type { ExecutionContext } from '../machines/execution-types.ts';
+import type { ExecutionView } from '../protocol/execution-view.ts';
+import { executionRecordSchema } from '../protocol/record.ts';
+import { queueOptions } from '../protocol/queues.ts';
+import { buildDecision, pendingApproval, type ApprovalRef, type DecisionOptions } from './decisions.ts';
 import { errorForSummary, ValidationError } from './errors.ts';
-import { executionRecordSchema, type ExecutionRecord } from '../protocol/record.ts';
-import { queueOptions } from './queues.ts';
-import { summaryOf } from './execution-summary.ts';
+import { viewOfRecord } from './record-view.ts';
+
+export type { ExecutionView } from '../protocol/execution-view.ts';
+export type { ApprovalRef, DecisionOptions, DecisionSigner, PendingApproval } from './decisions.ts';
+export { pendingApproval } from './decisions.ts';
 
 export interface ExecutionHandle {
   readonly id: string;
@@ -38,19 +44,9 @@ export interface ExecutionHandle {
   readonly result: Promise<ExecutionSummary>;
   /** Resolves with the summary whatever the outcome; rejects only when the service refused the request. */
   readonly settled: Promise<ExecutionSummary>;
-  approve(options?: DecisionOptions): Promise<void>;
-  reject(reason: string, options?: DecisionOptions): Promise<void>;
+  approve(options?: DecisionOptions): Promise<ApprovalDecision>;
+  reject(reason: string, options?: Omit<DecisionOptions, 'reason'>): Promise<ApprovalDecision>;
   cancel(reason?: string): Promise<void>;
-}
-
-export interface DecisionOptions {
-  approver?: string;
-  reason?: string;
-}
-
-export interface ExecutionView {
-  record: ExecutionRecord;
-  context: ExecutionContext;
 }
 
 export class PyexecClient {
@@ -109,7 +105,8 @@ export class PyexecClient {
     if (mayExist) {
       void this.get(id)
         .then((view) => {
-          if (view?.record.state === 'done') end(() => settle(summaryOf(view.context, `${view.context.folder}/notebook.ipynb`)));
+          const summary = view?.summary;
+          if (summary) end(() => settle(summary));
         })
         // The store is away for a moment (a server restart): the live events still tell the end.
         .catch(() => {});
@@ -125,8 +122,8 @@ export class PyexecClient {
       events: events.asObservable(),
       result,
       settled,
-      approve: (options) => this.decide(id, 'approve', options?.reason ?? '', options?.approver),
-      reject: (reason, options) => this.decide(id, 'reject', reason, options?.approver),
+      approve: (options) => this.decide(id, 'approve', options),
+      reject: (reason, options) => this.decide(id, 'reject', { ...options, reason }),
       cancel: (reason) => this.cancel(id, reason),
     };
   }
@@ -148,8 +145,7 @@ export class PyexecClient {
   async get(id: string): Promise<ExecutionView | null> {
     const entry = await this.transport.kv.get(kvKeys.execution(id));
     if (!entry) return null;
-    const record = executionRecordSchema.parse(entry.value);
-    return { record, context: (record.snapshot as { context: ExecutionContext }).context };
+    return viewOfRecord(executionRecordSchema.parse(entry.value));
   }
 
   async list(): Promise<ExecutionView[]> {
@@ -158,23 +154,25 @@ export class PyexecClient {
     return views.filter((view): view is ExecutionView => view !== null);
   }
 
-  /** Decides on the approval pending now, bound to its id and the hash of its code. */
-  async decide(id: string, verdict: 'approve' | 'reject', reason: string, approver = this.identity): Promise<void> {
+  /**
+   * Decides on an approval — the one the approver looked at (`options.approval`),
+   * else the one pending now — bound to its id and the hash of its code, and
+   * signed when a signer is given. Returns the decision as published; the
+   * service judges it (one for an approval no longer pending is refused).
+   */
+  async decide(id: string, verdict: 'approve' | 'reject', options: DecisionOptions = {}): Promise<ApprovalDecision> {
+    const approval = options.approval ?? (await this.pendingApprovalOf(id));
+    const decision = buildDecision(id, approval, verdict, { reason: options.reason ?? '', approver: options.approver ?? this.identity, signer: options.signer });
+    await this.publishDecision(decision);
+    return decision;
+  }
+
+  private async pendingApprovalOf(id: string): Promise<ApprovalRef> {
     const view = await this.get(id);
     if (!view) throw new ValidationError(`execution_id: no execution ${id}`);
-    const pending = view.context.approval;
-    if (view.record.state !== 'awaitingApproval' || !pending) {
-      throw new ValidationError(`execution_id: execution ${id} is not waiting for approval (state ${view.record.state})`);
-    }
-    await this.publishDecision({
-      execution_id: id,
-      approval_id: pending.approvalId,
-      code_sha256: pending.codeSha256,
-      verdict,
-      reason,
-      approver,
-      decided_at: new Date().toISOString(),
-    });
+    const pending = pendingApproval(view);
+    if (!pending) throw new ValidationError(`execution_id: execution ${id} is not waiting for approval (state ${view.state})`);
+    return pending.approval;
   }
 
   /** Publishes a decision as given (any subscriber may; only a valid one counts). */
