@@ -5,8 +5,27 @@
  * publishes its state events: summed over supervisor replicas in Prometheus,
  * every execution is counted once.
  */
-import type { ExecutionEvent, StateName } from '../protocol/public.ts';
+import { z } from 'zod';
+import { executionSummarySchema, stateNameSchema, type StateName } from '../protocol/public.ts';
 import type { PyexecMetrics } from './metrics.ts';
+
+/**
+ * The fields of a published event that the metrics and state spans read,
+ * checked on every state event this process publishes: the event is its
+ * own and valid already, and checking every field of it (the summary's
+ * error chain, timestamps) cost a few microseconds each time.
+ */
+export const observedEventSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('state'),
+    execution_id: z.string(),
+    state: stateNameSchema,
+    attempt: z.number(),
+    summary: executionSummarySchema.pick({ outcome: true, execution_mode: true }).optional(),
+  }),
+  z.object({ kind: z.literal('decision_refused'), reason: z.string() }),
+]);
+export type ObservedEvent = z.infer<typeof observedEventSchema>;
 
 /** Whether this process hosts an execution (the supervisor's `hosts`). */
 export type HostsExecution = (executionId: string) => boolean;
@@ -41,7 +60,7 @@ export class ExecutionMetrics {
     metrics.onScrape(() => this.collectApprovals());
   }
 
-  observe(event: ExecutionEvent, nowMs: number): void {
+  observe(event: ObservedEvent, nowMs: number): void {
     if (event.kind === 'decision_refused') {
       this.metrics.decisions.inc({ result: 'refused', reason: refusalFamily(event.reason) });
       return;
@@ -61,7 +80,7 @@ export class ExecutionMetrics {
   }
 
   /** Leaving awaitingApproval: to executing means approved; to done, rejected or expired (told by the outcome). */
-  private countDecision(event: Extract<ExecutionEvent, { kind: 'state' }>): void {
+  private countDecision(event: Extract<ObservedEvent, { kind: 'state' }>): void {
     if (event.state === 'executing') this.metrics.decisions.inc({ result: 'counted', reason: 'approve' });
     else if (event.summary?.outcome === 'rejected') this.metrics.decisions.inc({ result: 'counted', reason: 'reject' });
   }

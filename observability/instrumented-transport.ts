@@ -13,11 +13,10 @@
  */
 import type { Bus, Message, MessageHandler, PublishOptions, RequestOptions, SubscribeOptions } from '../bus/bus.ts';
 import { CasConflictError, StoreUnavailableError, type KvStore } from '../bus/kv-store.ts';
-import { executionEventSchema } from '../protocol/public.ts';
 import { subjects } from '../protocol/subjects.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Job, JobHandler, WorkQueue } from '../bus/work-queue.ts';
-import type { ExecutionMetrics } from './execution-metrics.ts';
+import { observedEventSchema, type ExecutionMetrics } from './execution-metrics.ts';
 import type { PyexecMetrics } from './metrics.ts';
 import type { Tracing } from './tracing.ts';
 
@@ -82,7 +81,7 @@ const observedKinds: ReadonlySet<unknown> = new Set(['state', 'decision_refused'
 function instrumentBus(bus: Bus, { tracing, executions }: TransportInstruments): Bus {
   const observe = (subject: string, data: unknown) => {
     if (!subject.startsWith(eventsPrefix) || !observedKinds.has((data as { kind?: unknown } | null)?.kind)) return;
-    const event = executionEventSchema.safeParse(data);
+    const event = observedEventSchema.safeParse(data);
     if (!event.success) return;
     executions?.observe(event.data, Date.now());
     if (event.data.kind === 'state') tracing?.onState(event.data.execution_id, event.data.state, event.data.attempt);

@@ -44,7 +44,8 @@ interface OpenSpan {
 
 interface ExecutionSpans {
   root: Span;
-  state: OpenSpan;
+  /** Null when the sampler left the execution out. */
+  state: OpenSpan | null;
   stateName: StateName;
 }
 
@@ -69,21 +70,25 @@ export class Tracing {
   onState(executionId: string, state: StateName, attempt: number): void {
     const open = this.executions.get(executionId);
     if (open?.stateName === state) return;
-    open?.state.span.end();
+    open?.state?.span.end();
     const root = open?.root ?? this.tracer.startSpan('execution', { attributes: { 'pyexec.execution_id': executionId } }, ROOT_CONTEXT);
     if (state === 'done') {
       root.end();
       this.executions.delete(executionId);
       return;
     }
-    const parent = trace.setSpan(ROOT_CONTEXT, root);
-    const span = this.tracer.startSpan(`state ${state}`, { attributes: { 'pyexec.state': state, 'pyexec.attempt': attempt } }, parent);
-    this.executions.set(executionId, { root, state: opened(span), stateName: state });
+    // An execution the sampler left out opens no state span and its messages carry no context, so the
+    // processes it reaches open no span for it either: an unsampled execution costs one root decision.
+    const span = root.isRecording()
+      ? opened(this.tracer.startSpan(`state ${state}`, { attributes: { 'pyexec.state': state, 'pyexec.attempt': attempt } }, trace.setSpan(ROOT_CONTEXT, root)))
+      : null;
+    this.executions.set(executionId, { root, state: span, stateName: state });
   }
 
   /** Headers for a message about `executionId`: the open state span here, else the command span being handled here. */
   headersFor(executionId: string): Readonly<Record<string, string>> | undefined {
-    return (this.executions.get(executionId)?.state ?? this.commands.get(executionId))?.headers;
+    const open = this.executions.get(executionId);
+    return open ? open.state?.headers : this.commands.get(executionId)?.headers;
   }
 
   /** Runs a received command under a span that continues the sender's trace, when its message carries one. */
@@ -115,7 +120,7 @@ export class Tracing {
 
   async stop(): Promise<void> {
     for (const open of this.executions.values()) {
-      open.state.span.end();
+      open.state?.span.end();
       open.root.end();
     }
     this.executions.clear();

@@ -7,7 +7,7 @@ import { kvKeys } from '../../protocol/kv-keys.ts';
 import { PyexecMetrics } from '../../observability/metrics.ts';
 
 const at = '2026-12-02T00:00:00.000Z';
-const state = (id: string, name: Extract<ExecutionEvent, { kind: 'state' }>['state'], outcome?: 'succeeded' | 'rejected'): ExecutionEvent => ({
+const state = (id: string, name: Extract<ExecutionEvent, { kind: 'state' }>['state'], outcome?: 'succeeded' | 'rejected'): Extract<ExecutionEvent, { kind: 'state' }> => ({
   kind: 'state',
   execution_id: id,
   seq: 1,
