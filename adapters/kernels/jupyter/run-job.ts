@@ -12,11 +12,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { basename, isAbsolute, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { executeResultSchema, type ExecuteJob, type ExecuteResult, type NotebookOutput } from '../../../protocol/internal.ts';
 import { silentLogger, type Logger } from '../../../logging/logger.ts';
 import { pythonLimitFields, type ExecutionLimits } from '../execution-limits.ts';
+import { executionFigures, figureOutputs } from '../figures.ts';
 import { KernelUnavailableError } from '../kernel.ts';
 import { readKernelLimits } from '../../limits/kernel-files.ts';
 import { copyBack } from '../local/copy-back.ts';
@@ -149,7 +150,7 @@ function decide(job: ExecuteJob, end: CellEnd, report: Report | null): Outcome {
 }
 
 function fromReply(job: ExecuteJob, reply: Extract<CellEnd, { kind: 'replied' }>['reply'], report: Report | null): Outcome {
-  const figures = (report?.figures ?? []).filter((path) => isInside(join(job.folder, 'figures'), path));
+  const figures = executionFigures(job.folder, report?.figures ?? []);
   if (reply.status === 'error') {
     const traceback = reply.traceback.join('\n').replace(ansiEscapes, '');
     return { status: 'runtime_error', results: null, error: { type: reply.ename, message: reply.evalue, traceback }, figures };
@@ -171,19 +172,4 @@ function processEnd(exitStatus: number | null): Outcome {
 
 function failure(status: ExecuteResult['status'], type: string, message: string): Outcome {
   return { status, results: null, error: { type, message, traceback: '' }, figures: [] };
-}
-
-function isInside(folder: string, path: string): boolean {
-  const rel = relative(folder, path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-}
-
-async function figureOutputs(paths: readonly string[]): Promise<NotebookOutput[]> {
-  return Promise.all(
-    paths.map(async (path) => ({
-      output_type: 'display_data',
-      data: { 'image/png': (await readFile(path)).toString('base64'), 'text/plain': `<Figure ${basename(path)}>` },
-      metadata: {},
-    })),
-  );
 }

@@ -4,11 +4,10 @@
  * end says (timeout, crash, exit); the captured streams; the figures; and the
  * run's nbformat 4 outputs for the notebook writer.
  */
-import { readFile } from 'node:fs/promises';
-import { basename, join, relative, isAbsolute } from 'node:path';
 import { executeResultSchema, type ExecuteJob, type ExecuteResult, type NotebookOutput } from '../../../protocol/internal.ts';
 import type { Attempt, ProcessExit } from './attempt.ts';
 import { harnessReportSchema, type HarnessError, type HarnessReport } from './harness-protocol.ts';
+import { executionFigures, figureOutputs } from '../figures.ts';
 import { describeSignal } from '../signal-meanings.ts';
 
 const stderrTailChars = 4000;
@@ -82,7 +81,7 @@ function decide(job: ExecuteJob, attempt: Attempt, parsed: ParsedReport): Outcom
 }
 
 function fromReport(job: ExecuteJob, report: HarnessReport): Outcome {
-  const figures = report.figures.filter((path) => isInside(join(job.folder, 'figures'), path));
+  const figures = executionFigures(job.folder, report.figures);
   return {
     status: report.status,
     results: report.status === 'succeeded' ? report.results : null,
@@ -116,25 +115,4 @@ function processEndError(exit: ProcessExit | null, stderrTail: string): HarnessE
 
 function plainError(type: string, message: string, traceback: string): HarnessError {
   return { type, message, traceback, traceback_lines: traceback ? traceback.split('\n') : [] };
-}
-
-function isInside(folder: string, path: string): boolean {
-  const rel = relative(folder, path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-}
-
-/** A figure the code deleted again has no output (its path stays in `figures`). */
-async function figureOutputs(paths: readonly string[]): Promise<NotebookOutput[]> {
-  const outputs = await Promise.all(
-    paths.map(async (path) => {
-      const png = await readFile(path).catch(() => null);
-      if (png === null) return null;
-      return {
-        output_type: 'display_data',
-        data: { 'image/png': png.toString('base64'), 'text/plain': `<Figure ${basename(path)}>` },
-        metadata: {},
-      };
-    }),
-  );
-  return outputs.filter((output) => output !== null);
 }
