@@ -4,6 +4,8 @@
  * (pyexec_job.enter_job) and the Jupyter extension's `begin` arguments
  * (pyexec_jupyter.begin) use the same names.
  */
+import type { Config } from '../../config/schema.ts';
+
 export interface ExecutionLimits {
   /** Bytes of stdout and of stderr kept per execution. */
   outputCapBytes: number;
@@ -13,6 +15,21 @@ export interface ExecutionLimits {
   maxProcesses: number;
   /** Largest file an execution may write (RLIMIT_FSIZE). */
   maxFileBytes: number;
+}
+
+/** Not configurable: the same for every execution. */
+export const defaultMaxProcesses = 64;
+export const defaultMaxFileBytes = 1024 * 1024 * 1024;
+
+/** The configured limits (`limits:`) with the fixed ones. */
+export function executionLimits(limits: Config['limits']): ExecutionLimits {
+  return {
+    outputCapBytes: limits.output_cap_bytes,
+    memoryMb: limits.memory_mb,
+    cpuSeconds: limits.cpu_seconds,
+    maxProcesses: defaultMaxProcesses,
+    maxFileBytes: defaultMaxFileBytes,
+  };
 }
 
 export interface PythonLimitFields {

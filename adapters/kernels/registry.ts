@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { Config, ExecutionModeConfig } from '../../config/schema.ts';
 import { silentLogger, type Logger } from '../../logging/logger.ts';
+import { executionLimits, type ExecutionLimits } from './execution-limits.ts';
 import type { Kernel } from './kernel.ts';
 
 /** What every kernel type is built with besides its own section. */
@@ -15,10 +16,8 @@ export interface KernelContext {
   modes: Readonly<Record<string, ExecutionModeConfig>>;
   /** execution.isolation: `sandbox` (the OS sandbox, fail closed) or `none` (explicitly unsandboxed). */
   isolation: 'sandbox' | 'none';
-  /** limits.output_cap_bytes: bytes of stdout and of stderr kept per execution. */
-  outputCapBytes: number;
-  memoryMb: number;
-  cpuSeconds: number;
+  /** The configured limits (`limits:`) with the fixed ones. */
+  limits: ExecutionLimits;
   /** Keep interpreters warm ahead of jobs where the type can (the local kernel's fork servers). */
   warm: boolean;
   logger: Logger;
@@ -45,9 +44,7 @@ export function kernelContext(config: Config, choice: KernelChoice = {}): Kernel
   return {
     modes: config.execution.modes,
     isolation: config.execution.isolation,
-    outputCapBytes: config.limits.output_cap_bytes,
-    memoryMb: config.limits.memory_mb,
-    cpuSeconds: config.limits.cpu_seconds,
+    limits: executionLimits(config.limits),
     warm: choice.warm ?? false,
     logger: choice.logger ?? silentLogger,
   };

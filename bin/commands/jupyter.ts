@@ -13,7 +13,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { stringify } from 'yaml';
 import { JupyterNotInstalledError, startJupyterServer, type JupyterServerOptions, type RunningJupyterServer } from '../../adapters/kernels/jupyter/server.ts';
 import { limitsRequired } from '../../adapters/limits/limits-kernel.ts';
-import { defaultMaxProcesses } from '../../adapters/kernels/local/options.ts';
+import { defaultMaxProcesses } from '../../adapters/kernels/execution-limits.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { SandboxUnavailableError } from '../../adapters/sandbox/index.ts';
 import { UsageError } from '../connection.ts';

@@ -9,7 +9,6 @@ import type { ExecutionModeConfig, JupyterKernelSection } from '../../../config/
 import type { ExecuteJob, ExecuteResult } from '../../../protocol/internal.ts';
 import type { Kernel, WarmPool } from '../kernel.ts';
 import type { KernelContext } from '../registry.ts';
-import { defaultMaxFileBytes, defaultMaxProcesses } from '../local/options.ts';
 import { serverAnswers, serverSettings } from './live-kernel.ts';
 import { KernelPool } from './pool.ts';
 import { runJob, type JobLimits } from './run-job.ts';
@@ -48,14 +47,7 @@ export function createJupyterKernel(jupyter: JupyterKernelSection, context: Kern
       }),
     );
   }
-  const limits: JobLimits = {
-    outputCapBytes: context.outputCapBytes,
-    memoryMb: context.memoryMb,
-    cpuSeconds: context.cpuSeconds,
-    maxProcesses: defaultMaxProcesses,
-    maxFileBytes: defaultMaxFileBytes,
-    interruptGraceMs: jupyter.interrupt_grace_seconds * 1000,
-  };
+  const limits: JobLimits = { ...context.limits, interruptGraceMs: jupyter.interrupt_grace_seconds * 1000 };
   const name = 'jupyter';
 
   return {

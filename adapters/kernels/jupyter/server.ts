@@ -23,7 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionModeConfig } from '../../../config/schema.ts';
 import { silentLogger, type Logger } from '../../../logging/logger.ts';
-import { defaultMaxProcesses } from '../local/options.ts';
+import { defaultMaxProcesses } from '../execution-limits.ts';
 import { defaultKernelPython, writeKernelspecs } from './kernelspecs.ts';
 import { openJupyterSandboxes, type JupyterModeSandbox, type JupyterSandboxes, type SandboxLimits } from './sandbox.ts';
 

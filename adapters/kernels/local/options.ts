@@ -26,9 +26,7 @@ export interface LocalKernelOptions extends ExecutionLimits {
   logger: Logger;
 }
 
-export const defaultMaxProcesses = 64;
 export const defaultKillGraceMs = 1000;
-export const defaultMaxFileBytes = 1024 * 1024 * 1024;
 
 export function localKernelOptions(section: LocalKernelSection, context: KernelContext, overrides: Partial<LocalKernelOptions> = {}): LocalKernelOptions {
   const modes = Object.fromEntries(
@@ -42,11 +40,7 @@ export function localKernelOptions(section: LocalKernelSection, context: KernelC
     warm: context.warm,
     isolation: context.isolation,
     modes,
-    outputCapBytes: context.outputCapBytes,
-    memoryMb: context.memoryMb,
-    cpuSeconds: context.cpuSeconds,
-    maxProcesses: defaultMaxProcesses,
-    maxFileBytes: defaultMaxFileBytes,
+    ...context.limits,
     killGraceMs: defaultKillGraceMs,
     logger: context.logger,
     ...overrides,
