@@ -35,6 +35,7 @@ import { viewOfRecord } from './record-view.ts';
 export type { ExecutionView } from '../protocol/execution-view.ts';
 export type { ApprovalRef, DecisionOptions, DecisionSigner, PendingApproval } from './decisions.ts';
 export { pendingApproval } from './decisions.ts';
+export { listingOf } from './listing.ts';
 
 export interface ExecutionHandle {
   readonly id: string;

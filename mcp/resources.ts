@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ExecutionView } from '../client/client.ts';
+import { listingOf, type ExecutionView } from '../client/client.ts';
 import { executionIdSchema } from '../protocol/fields.ts';
 import { figureNames, readFigure } from './figures.ts';
 import type { McpContext } from './mcp-context.ts';
@@ -60,13 +60,9 @@ function figureSource(view: ExecutionView) {
 }
 
 function describe(view: ExecutionView) {
-  const { execution_id, state, outcome, request, attempt, analysis, code_sha256, approval, decision, summary, folder, error_chain, updated_at } = view;
+  const { request, attempt, analysis, code_sha256, approval, decision, summary, folder, error_chain, updated_at } = view;
   return {
-    execution_id,
-    state,
-    outcome,
-    task_objective: request.task_objective,
-    requester: request.requester,
+    ...listingOf(view),
     attempt,
     execution_mode: analysis?.execution_mode ?? null,
     code_sha256,

@@ -3,7 +3,7 @@
  * (and, for the detail, its audit trail). Files are referred to by URLs of
  * this server, never by their paths on disk.
  */
-import type { ExecutionView } from '../client/client.ts';
+import { listingOf, type ExecutionView } from '../client/client.ts';
 import type { AuditVerification } from '../adapters/audit/audit-trail.ts';
 import type { LimitChecks } from '../protocol/channel-limits.ts';
 import type { PvAccess } from '../protocol/internal.ts';
@@ -24,13 +24,9 @@ export interface ListItem {
 }
 
 export function listItem(view: ExecutionView): ListItem {
-  const { execution_id, state, outcome, request, analysis, created_at, updated_at, approval, decision } = view;
+  const { state, analysis, created_at, updated_at, approval, decision } = view;
   return {
-    execution_id,
-    state,
-    outcome,
-    task_objective: request.task_objective,
-    requester: request.requester,
+    ...listingOf(view),
     mode: analysis?.execution_mode ?? null,
     created_at,
     updated_at,
