@@ -25,6 +25,11 @@ def error_report(exc_type, exc, tb):
     }
 
 
+def _plain_error(type_name, message):
+    """An error of what the code left, not of a raise: no traceback."""
+    return {"type": type_name, "message": message, "traceback": "", "traceback_lines": []}
+
+
 def run_code(code, namespace):
     """Executes code in namespace; returns None or the error (user frames only)."""
     linecache.cache[CODE_FILENAME] = (len(code), None, code.splitlines(True), CODE_FILENAME)
@@ -45,24 +50,16 @@ def collect(namespace, folder, attempt):
     results = namespace.get("results")
     if not isinstance(results, dict):
         found = "no `results` variable" if "results" not in namespace else "`results` is a %s" % type(results).__name__
-        error = {
-            "type": "MissingResults",
-            "message": "the code must leave its output in a dict named `results` (%s)" % found,
-            "traceback": "",
-            "traceback_lines": [],
-        }
+        error = _plain_error("MissingResults", "the code must leave its output in a dict named `results` (%s)" % found)
         serialised = None
     else:
         serialised = to_jsonable(results)
         text = private_json.dumps(serialised, allow_nan=False)
         if len(text) > MAX_RESULT_BYTES:
-            error = {
-                "type": "ResultsTooLarge",
-                "message": "`results` serialises to %d bytes, more than %d; keep large data in files"
-                % (len(text), MAX_RESULT_BYTES),
-                "traceback": "",
-                "traceback_lines": [],
-            }
+            error = _plain_error(
+                "ResultsTooLarge",
+                "`results` serialises to %d bytes, more than %d; keep large data in files" % (len(text), MAX_RESULT_BYTES),
+            )
             serialised = None
         else:
             with open(os.path.join(folder, "results.json"), "w", encoding="utf-8") as handle:
