@@ -117,6 +117,12 @@ export const approvalRequestSchema = z.object({
 });
 export type ApprovalRequest = z.infer<typeof approvalRequestSchema>;
 
+/**
+ * The statechart's top-level states (machines/execution-machine.ts), as state
+ * events and the KV record carry them. Spelled here because the wire needs
+ * them and the protocol imports nothing of the project; machines/ takes the
+ * type from here, and test/machines/state-names.test.ts holds the two equal.
+ */
 export const stateNameSchema = z.enum(['generating', 'analyzing', 'awaitingApproval', 'executing', 'retrying', 'done']);
 export type StateName = z.infer<typeof stateNameSchema>;
 
