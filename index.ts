@@ -9,7 +9,16 @@
  *   await service.stop();
  */
 export { startService as createService, type PyexecService, type ServiceOptions } from './actors/service.ts';
-export { PyexecClient, type ExecutionHandle, type ExecutionView, type DecisionOptions } from './client/client.ts';
+export {
+  PyexecClient,
+  pendingApproval,
+  type ExecutionHandle,
+  type ExecutionView,
+  type DecisionOptions,
+  type DecisionSigner,
+  type PendingApproval,
+} from './client/client.ts';
+export { PyexecError, errorCatalogue, type ErrorCode } from './protocol/errors.ts';
 export {
   ExecutionError,
   GenerationFailedError,
