@@ -39,7 +39,8 @@ import { resolvePython } from '../adapters/kernels/local/index.ts';
 import { silentLogger } from '../logging/logger.ts';
 import { configSchema, type Config } from '../config/schema.ts';
 import { tempDir } from '../test/support/temp.ts';
-import { noopKernel } from './noop-kernel.ts';
+import { noopKernel } from '../test/support/noop-kernel.ts';
+import { runToSuccess } from './executions.ts';
 import { sample, summarize, type LatencySummary } from './stats.ts';
 
 const warmSamples = Number(process.env.PYEXEC_BENCH_E2E_WARM ?? 200);
@@ -267,10 +268,8 @@ async function onService<T>(config: Config, options: ServiceOptions, measure: (s
   }
 }
 
-async function runCode(service: PyexecService, code: string): Promise<void> {
-  const handle = await service.client.submit({ task_objective: 'bench', approved_code: code });
-  const summary = await handle.settled;
-  if (summary.outcome !== 'succeeded') throw new Error(`bench execution ended ${summary.outcome}: ${JSON.stringify(summary.error_chain)}`);
+function runCode(service: PyexecService, code: string): Promise<void> {
+  return runToSuccess(service.client, { task_objective: 'bench', approved_code: code });
 }
 
 function ratio(cold: LatencySummary, warm: LatencySummary): number {

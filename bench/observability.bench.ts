@@ -3,11 +3,18 @@
  * default (no-op kernel, mock generator, real analyzer, 32 executions in
  * flight) uninstrumented, with metrics, and with metrics and OTLP traces
  * exported to a receiver in another process (every execution traced, and
- * one in ten sampled as an operator would with OTEL_TRACES_SAMPLER). The three run side by side in one process
- * and take short rounds in rotating order, so drift on a shared machine
- * hits every variant alike; each variant's median and p90 round are
- * reported with the ratio of its median to the uninstrumented one, and the
- * latency of its executions (submit to settled) at p50 and p90.
+ * one in ten sampled as an operator would with OTEL_TRACES_SAMPLER). The
+ * variants run side by side in one process and take short rounds in
+ * rotating order, so drift on a shared machine hits every variant alike.
+ * Each variant reports its median and p90 round, the ratio of its median to
+ * the uninstrumented one, and the latency of its executions (submit to
+ * settled) at p50 and p90; the report carries the load average before and
+ * after.
+ *
+ * A round's rate is taken when its last execution has settled; its CPU
+ * time after the spans it made are exported too (the batch would export
+ * them later, during another variant's round), without counting the wait
+ * for the receiver's answer, which holds up no execution.
  *
  * Throughput and latency follow whatever else the machine runs; the CPU
  * time this process spends per execution (everything but the OTLP sink runs
@@ -20,7 +27,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatorCache, startService, type PyexecService } from '../actors/service.ts';
 import { createAnalyzer } from '../adapters/analysis/index.ts';
@@ -30,7 +37,7 @@ import { parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { Observability } from '../observability/index.ts';
 import { createTracing } from '../observability/tracing.ts';
-import { noopKernel } from './noop-kernel.ts';
+import { noopKernel } from '../test/support/noop-kernel.ts';
 import { percentile, summarize } from './stats.ts';
 
 type Variant = 'none' | 'metrics' | 'metrics_and_traces' | 'metrics_and_traces_sampled_10pct';
@@ -108,9 +115,10 @@ async function measureRound({ service, settle }: RunningVariant): Promise<Round>
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
+  const elapsedMs = performance.now() - started;
   await settle();
   const cpu = process.cpuUsage(cpuBefore);
-  return { perSecond: perRound / ((performance.now() - started) / 1000), cpuMsPerExecution: (cpu.user + cpu.system) / 1000 / perRound, latenciesMs };
+  return { perSecond: perRound / (elapsedMs / 1000), cpuMsPerExecution: (cpu.user + cpu.system) / 1000 / perRound, latenciesMs };
 }
 
 /** Drains OTLP posts and answers `{}`; prints its port. */
@@ -146,6 +154,7 @@ export async function run() {
   const config = parseConfig({ service: { executions_root: join(root, 'executions') } });
   const measured = new Map<Variant, Round[]>(variants.map((variant) => [variant, []]));
   const running = new Map<Variant, RunningVariant>();
+  const loadBefore = loadavg();
   try {
     for (const variant of variants) running.set(variant, await startVariant(config, variant, sink.endpoint));
     for (const variant of variants) await measureRound(runningOf(running, variant)); // warm-up
@@ -161,25 +170,25 @@ export async function run() {
     await sink.close();
     rmSync(root, { recursive: true, force: true });
   }
+  const loadAfter = loadavg();
   const sorted = (variant: Variant, pick: (round: Round) => number) => (measured.get(variant) ?? []).map(pick).sort((a, b) => a - b);
-  const spread = (variant: Variant, pick: (round: Round) => number) => ({ p50: round3(percentile(sorted(variant, pick), 50)), p90: round3(percentile(sorted(variant, pick), 90)) });
-  const ratios = (pick: (round: Round) => number) =>
-    Object.fromEntries(variants.map((variant) => [variant, round3(percentile(sorted(variant, pick), 50) / percentile(sorted('none', pick), 50))]));
-  const latency = (variant: Variant) => {
-    const { n, p50_ms, p90_ms } = summarize((measured.get(variant) ?? []).flatMap((round) => round.latenciesMs));
-    return { n, p50_ms, p90_ms };
-  };
+  const median = (variant: Variant, pick: (round: Round) => number) => percentile(sorted(variant, pick), 50);
+  const spread = (variant: Variant, pick: (round: Round) => number) => ({ p50: round3(median(variant, pick)), p90: round3(percentile(sorted(variant, pick), 90)) });
+  const latency = (variant: Variant) => summarize((measured.get(variant) ?? []).flatMap((round) => round.latenciesMs));
   const perSecond = (round: Round) => round.perSecond;
   const cpu = (round: Round) => round.cpuMsPerExecution;
+  const row = (variant: Variant) => ({
+    throughput_vs_none: round3(median(variant, perSecond) / median('none', perSecond)),
+    cpu_per_execution_vs_none: round3(median(variant, cpu) / median('none', cpu)),
+    executions_per_second: spread(variant, perSecond),
+    cpu_ms_per_execution: spread(variant, cpu),
+    latency_ms: { p50: latency(variant).p50_ms, p90: latency(variant).p90_ms },
+    latency_p50_vs_none: round3(latency(variant).p50_ms / latency('none').p50_ms),
+  });
   return {
-    what: `${rounds} rotating rounds of ${perRound} executions per variant, ${inFlight} in flight, no-op kernel, services started once; p50/p90 over rounds`,
-    executions_per_second: Object.fromEntries(variants.map((variant) => [variant, spread(variant, perSecond)])),
-    throughput_ratio_vs_none: ratios(perSecond),
-    cpu_ms_per_execution: Object.fromEntries(variants.map((variant) => [variant, spread(variant, cpu)])),
-    cpu_ratio_vs_none: ratios(cpu),
-    execution_latency: Object.fromEntries(variants.map((variant) => [variant, latency(variant)])),
-    latency_p50_ratio_vs_none: Object.fromEntries(variants.map((variant) => [variant, round3(latency(variant).p50_ms / latency('none').p50_ms)])),
-    latency_p90_ratio_vs_none: Object.fromEntries(variants.map((variant) => [variant, round3(latency(variant).p90_ms / latency('none').p90_ms)])),
+    what: `${rounds} rotating rounds of ${perRound} executions per variant, ${inFlight} in flight, no-op kernel, services started once; medians (p50) and p90 over rounds, ratios of medians`,
+    load_average_1_5_15: { before: loadBefore.map(round2), after: loadAfter.map(round2) },
+    variants: Object.fromEntries(variants.map((variant) => [variant, row(variant)])),
   };
 }
 
@@ -190,3 +199,4 @@ function runningOf(running: ReadonlyMap<Variant, RunningVariant>, variant: Varia
 }
 
 const round3 = (value: number) => Math.round(value * 1000) / 1000;
+const round2 = (value: number) => Math.round(value * 100) / 100;

@@ -11,57 +11,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../config/load.ts';
-import { startService, type PyexecService } from '../actors/service.ts';
+import { startService } from '../actors/service.ts';
 import { silentLogger } from '../logging/logger.ts';
 import { resolvePython } from '../adapters/kernels/local/index.ts';
-import { noopKernel } from './noop-kernel.ts';
+import { noopKernel } from '../test/support/noop-kernel.ts';
+import { runToSuccess, throughput } from './executions.ts';
 import { sample, summarize } from './stats.ts';
 
-interface Throughput {
-  perSecond: number;
-  cpuMsPerExecution: number;
-}
-
 const trivialCode = 'results = {"x": 1}\n';
+/** Mock generator, real analyzer: the whole statechart. */
+const mockRequest = { task_objective: 'bench', behavior: 'success' };
 
 function benchConfig(root: string) {
   return parseConfig({ service: { executions_root: join(root, 'executions') }, execution: { local: { python_env_path: process.env.PYEXEC_BENCH_PYTHON ?? null } } });
 }
 
-async function runOne(service: PyexecService, request: { task_objective: string; behavior?: string; approved_code?: string }): Promise<void> {
-  const handle = await service.client.submit(request);
-  const summary = await handle.settled;
-  if (summary.outcome !== 'succeeded') throw new Error(`bench execution ended ${summary.outcome}: ${JSON.stringify(summary.error_chain)}`);
-}
-
-/**
- * Executions per second with `inFlight` at a time, and the CPU time of this
- * process per execution (every actor runs in it): steadier than the rate on
- * a machine shared with other work.
- */
-async function throughput(service: PyexecService, total: number, inFlight: number): Promise<Throughput> {
-  const started = performance.now();
-  const cpuBefore = process.cpuUsage();
-  let next = 0;
-  const worker = async () => {
-    while (next < total) {
-      next += 1;
-      await runOne(service, { task_objective: 'bench', behavior: 'success' });
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  const cpu = process.cpuUsage(cpuBefore);
-  return {
-    perSecond: Math.round((total / ((performance.now() - started) / 1000)) * 10) / 10,
-    cpuMsPerExecution: Math.round(((cpu.user + cpu.system) / 1000 / total) * 100) / 100,
-  };
-}
-
 async function orchestration(root: string) {
   const service = await startService(benchConfig(root), { kernel: noopKernel, logger: silentLogger });
   try {
-    const latency = summarize(await sample(300, () => runOne(service, { task_objective: 'bench', behavior: 'success' }), 20));
-    const { perSecond, cpuMsPerExecution } = await throughput(service, 500, 32);
+    const latency = summarize(await sample(300, () => runToSuccess(service.client, mockRequest), 20));
+    const { perSecond, cpuMsPerExecution } = await throughput(service.client, 500, 32, mockRequest);
     return {
       kernel: 'noop',
       path: 'generate → analyze → execute → done',
@@ -77,7 +46,7 @@ async function orchestration(root: string) {
 async function localKernel(root: string, warm: boolean, count: number) {
   const service = await startService(benchConfig(root), { warmKernel: warm, logger: silentLogger });
   try {
-    return summarize(await sample(count, () => runOne(service, { task_objective: 'bench', approved_code: trivialCode }), 5));
+    return summarize(await sample(count, () => runToSuccess(service.client, { task_objective: 'bench', approved_code: trivialCode }), 5));
   } finally {
     await service.stop();
   }
