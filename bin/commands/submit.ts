@@ -6,32 +6,27 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
-import { mockBehaviors } from '../../adapters/generators/mock.ts';
 import { connect } from '../connection.ts';
-import { contextFromOption } from '../context-from-option.ts';
 import { exitCodeHelp } from '../exit-codes.ts';
 import { withConnectionOptions, type ConnectionOptions } from '../options.ts';
 import { followToEnd } from './manage.ts';
-import { requestFrom, type RunOptions } from './run.ts';
+import { requestFrom, withRequestOptions, type RequestOptions } from '../request-options.ts';
 
-interface SubmitOptions extends ConnectionOptions, RunOptions {
+interface SubmitOptions extends ConnectionOptions, RequestOptions {
   id?: string;
   wait?: boolean;
+  json?: boolean;
 }
 
 export function submitCommand(): Command {
   return withConnectionOptions(
-    new Command('submit')
-      .description('submit an execution request and print its id (--wait: follow it to the end)')
-      .argument('<task>', 'the task objective, in words')
-      .option('--id <id>', 'execution id to use (8-64 of a-z, 0-9, -; default: a new UUID)')
-      .option('--code <file>', 'run this code instead of generating it (still analysed; approval still applies)')
-      .option('-g, --generator <name>', 'code generator to use (default: the service configuration)')
-      .option('-b, --behavior <name>', `mock generator behaviour: ${mockBehaviors.join(', ')}`)
-      .option('--context <file>', 'JSON object given to the code as `context` (capability context data)')
-      .addOption(contextFromOption())
-      .option('-q, --query <text>', 'the user query the task came from')
-      .option('--folder-name <name>', 'name for the execution folder (letters, digits, . _ -)')
+    withRequestOptions(
+      new Command('submit')
+        .description('submit an execution request and print its id (--wait: follow it to the end)')
+        .argument('<task>', 'the task objective, in words')
+        .option('--id <id>', 'execution id to use (8-64 of a-z, 0-9, -; default: a new UUID)'),
+      'the service configuration',
+    )
       .option('--wait', 'follow the execution to its end and exit with its outcome')
       .option('--json', 'print JSON: {"execution_id"}, or with --wait the summary'),
   )
