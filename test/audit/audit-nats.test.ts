@@ -15,7 +15,8 @@ import { hashPassword } from '../../review/passwords.ts';
 import { subjects } from '../../protocol/subjects.ts';
 import { NatsServer } from '../support/nats-server.ts';
 import { natsConfigFile, roleEnvironment, roleLogins, rolePasswords } from '../support/nats-roles.ts';
-import { eventually, PyexecProcess, runPyexec, Site } from '../distributed/harness.ts';
+import { PyexecProcess, runPyexec, Site } from '../support/pyexec-site.ts';
+import { eventually } from '../support/eventually.ts';
 
 const service = roleEnvironment('service');
 const requester = roleEnvironment('requester');

@@ -14,15 +14,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstValueFrom } from 'rxjs';
-import { filter } from 'rxjs/operators';
 import { parse, stringify } from 'yaml';
-import { PyexecClient, type ExecutionHandle } from '../../client/client.ts';
+import { PyexecClient } from '../../client/client.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { NatsServer } from '../support/nats-server.ts';
 import { PyexecProcess, Site } from '../support/pyexec-site.ts';
 import { eventually } from '../support/eventually.ts';
+import { untilState } from '../support/execution-events.ts';
 
 /** Reads `started`, then sleeps long enough for the cancel to land before the write. */
 const slowWrite = (pv: string) => `import time\nfrom epics import caget, caput\ncaget("${pv}:STARTED")\ntime.sleep(20)\ncaput("${pv}", 1)\nresults = {"wrote": True}\n`;
@@ -32,9 +31,6 @@ function auditOf(folder: string): Array<Record<string, unknown>> {
   return readFileSync(join(folder, 'audit.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-function reached(handle: ExecutionHandle, state: string): Promise<unknown> {
-  return firstValueFrom(handle.events.pipe(filter((event) => event.kind === 'state' && event.state === state)));
-}
 
 describe('cancel over NATS', () => {
   let server: NatsServer;
@@ -71,9 +67,9 @@ describe('cancel over NATS', () => {
 
   it('ends a write job cancelled before any executor took it `cancelled`, and no executor runs it later', async () => {
     const handle = await client.submit({ execution_id: 'cancel-queued-0001', task_objective: 'set', approved_code: slowWrite('Q:PV') });
-    await reached(handle, 'awaitingApproval');
+    await untilState(handle, 'awaitingApproval');
     await handle.approve({ approver: 'op' });
-    await reached(handle, 'executing');
+    await untilState(handle, 'executing');
     await handle.cancel('changed my mind');
     const summary = await handle.settled;
     expect(summary.outcome).toBe('cancelled');
@@ -88,7 +84,7 @@ describe('cancel over NATS', () => {
 
   it('kills a running write job and ends it `unknown`: the caput never happens', async () => {
     const handle = await client.submit({ execution_id: 'cancel-write-0001', task_objective: 'set', approved_code: slowWrite('W:PV') });
-    await reached(handle, 'awaitingApproval');
+    await untilState(handle, 'awaitingApproval');
     await handle.approve({ approver: 'op' });
     await eventually(() => site.count('caget W:PV:STARTED') === 1, 'the code to start', 60_000);
     await handle.cancel('stop it');

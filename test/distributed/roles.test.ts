@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsServer } from '../support/nats-server.ts';
 import { natsConfigFile, roleEnvironment, roleLogins, rolePasswords } from '../support/nats-roles.ts';
-import { eventually, PyexecProcess, runPyexec, Site } from './harness.ts';
+import { PyexecProcess, runPyexec, Site } from '../support/pyexec-site.ts';
+import { eventually } from '../support/eventually.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -15,7 +15,7 @@ import { kernelContext } from '../../adapters/kernels/registry.ts';
 import type { Kernel } from '../../adapters/kernels/kernel.ts';
 import { createLocalKernel } from '../../adapters/kernels/local/index.ts';
 import { Observability } from '../../observability/index.ts';
-import { eventually } from '../distributed/harness.ts';
+import { eventually } from '../support/eventually.ts';
 import { requireTestPython, testKernelOptions } from '../kernels/local-python.ts';
 import { startTestJupyterServer, type TestJupyterServer } from '../support/jupyter-server.ts';
 import { forkServers } from '../support/processes.ts';

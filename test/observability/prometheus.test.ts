@@ -10,7 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsServer } from '../support/nats-server.ts';
 import { Prometheus, promtoolProblems } from '../support/prometheus.ts';
-import { eventually, PyexecProcess, runPyexec, Site } from '../distributed/harness.ts';
+import { PyexecProcess, runPyexec, Site } from '../support/pyexec-site.ts';
+import { eventually } from '../support/eventually.ts';
 
 const metricsAddress = (process: PyexecProcess): string => {
   const match = /metrics at http:\/\/([\d.]+:\d+)\/metrics/.exec(process.output());

@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsServer } from '../support/nats-server.ts';
 import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.ts';
-import { eventually, PyexecProcess, runPyexec, Site } from '../distributed/harness.ts';
+import { PyexecProcess, runPyexec, Site } from '../support/pyexec-site.ts';
+import { eventually } from '../support/eventually.ts';
 
 describe('traces of one execution across processes', () => {
   let nats: NatsServer;

@@ -1,6 +1,7 @@
 /**
- * What the distributed tests run against: a real nats-server (or cluster)
- * and real `pyexec` processes (`node bin/pyexec.js serve | executor ...`)
+ * What the tests of pyexec processes over NATS (distributed, observability,
+ * audit stream) run against, beside a real nats-server or cluster: real
+ * `pyexec` processes (`node bin/pyexec.js serve | executor ...`)
  * that can be killed with SIGKILL, paused with SIGSTOP and restarted. A fake
  * `epics` package logs every caget/caput to one file, so a test counts how
  * often code ran and how often it wrote.
@@ -10,12 +11,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { traversableBySandbox } from '../support/fake-epics.ts';
-import { tempDir } from '../support/temp.ts';
+import { traversableBySandbox } from './fake-epics.ts';
+import { tempDir } from './temp.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(repoRoot, 'bin', 'pyexec.js');
-const countingGenerator = fileURLToPath(new URL('./fixtures/counting-generator.ts', import.meta.url));
+const countingGenerator = fileURLToPath(new URL('./counting-generator.ts', import.meta.url));
 export const testPython = '/usr/bin/python3';
 
 const fakeEpics = `
@@ -185,13 +186,3 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `check` until it returns a value that is not undefined/false. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 60_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
