@@ -1,7 +1,7 @@
 /**
  * The message bus: publish/subscribe with queue groups and request/reply.
  * Payloads are JSON values; receivers validate them with the zod schemas in
- * messages.ts. Implemented in-process (memory/bus.ts) and on NATS.
+ * protocol/. Implemented in-process (memory/bus.ts) and on NATS.
  */
 
 export interface Message {

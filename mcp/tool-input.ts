@@ -1,6 +1,6 @@
 /**
  * The tools' input schemas, made from the protocol's own zod schemas
- * (bus/messages.ts), so an agent's arguments are checked exactly as a
+ * (protocol/public.ts), so an agent's arguments are checked exactly as a
  * request on the bus would be. The SDK publishes them as JSON Schema.
  */
 import { z } from 'zod';

@@ -121,7 +121,7 @@ function instrumentQueues(queues: WorkQueue, { metrics, tracing }: TransportInst
   };
 }
 
-/** The kinds of key pyexec writes (bus/subjects.ts kvKeys); any other key is `other`, so the label stays bounded. */
+/** The kinds of key pyexec writes (protocol/kv-keys.ts kvKeys); any other key is `other`, so the label stays bounded. */
 const keyKinds = new Set(['exec', 'claim', 'result', 'supervisors']);
 
 export function keyKind(key: string): string {
