@@ -48,7 +48,8 @@ const rules = {
   // Decorators around the transport and adapters' interfaces: the actors never know they are observed.
   observability: {
     forbidden: ['actors', 'bin', 'machines', 'review', 'mcp', 'pipelines'],
-    packages: [...nodeBuiltins, 'prom-client', '@opentelemetry/'],
+    // zod: the events it observes are parsed like any message received.
+    packages: [...nodeBuiltins, 'zod', 'prom-client', '@opentelemetry/'],
   },
   // Edges like the CLI: they speak the public protocol through the client, never the service's insides.
   mcp: { forbidden: ['*'], allowed: ['client', 'protocol', 'logging'], packages: [...nodeBuiltins, 'zod', '@modelcontextprotocol/sdk'] },
