@@ -8,6 +8,8 @@
  * the recorder the service plugs in (adapters/recorder/recorder.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { queueOptions } from '../protocol/queues.ts';
+import { subjects } from '../protocol/subjects.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Config } from '../config/schema.ts';
 import type { ExecutionPolicy } from '../machines/execution-types.ts';
@@ -16,10 +18,8 @@ import type { Logger } from '../logging/logger.ts';
 import { CommandDispatcher } from './command-dispatcher.ts';
 import type { ExecutionRunner, RunnerHooks } from './execution-runner.ts';
 import { publishAll } from './protocol.ts';
-import { queueOptions } from '../protocol/queues.ts';
 import { SupervisorInbox } from './supervisor-inbox.ts';
 import { SupervisorOwnership } from './supervisor-ownership.ts';
-import { subjects } from '../protocol/subjects.ts';
 
 export interface SupervisorOptions {
   transport: Transport;
