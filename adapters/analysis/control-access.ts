@@ -8,6 +8,7 @@
 import type { LiteralValue } from '../../protocol/internal.ts';
 import type { Access, CallSpec, ControlModel } from './control/index.ts';
 import { LiteralValues } from './literal-values.ts';
+import { truncated } from './node-text.ts';
 import { argument, positionalArguments, type Resolver, type StaticText, type Value } from './resolver.ts';
 import type { RuleId } from './rules.ts';
 import type { Scope } from './scopes.ts';
@@ -55,8 +56,7 @@ function items(node: SyntaxNode | undefined): SyntaxNode[] {
 
 function describeValue(value: LiteralValue | null): string {
   if (value === null) return '';
-  const text = JSON.stringify(value);
-  return ` = ${text.length > 40 ? `${text.slice(0, 37)}...` : text}`;
+  return ` = ${truncated(JSON.stringify(value), 40)}`;
 }
 
 export class ControlAccesses {

@@ -8,6 +8,7 @@
  */
 import type { ArgRef, ClassSpec, ControlModel, ReturnSpec } from './control/index.ts';
 import { builtinNames } from './python-names.ts';
+import { shown } from './node-text.ts';
 import { isAsciiNameChar, type SyntaxNode } from './syntax-node.ts';
 import { normalizeQname } from './python-api.ts';
 import { literalText } from './string-literals.ts';
@@ -369,7 +370,7 @@ export class Resolver {
         }
       }
     }
-    return [{ kind: 'unknown', why: `an element of ${this.excerpt(node)}` }];
+    return [{ kind: 'unknown', why: `an element of ${shown(node, 40)}` }];
   }
 
   private elementsOfBinding(binding: Extract<Binding, { kind: 'expr' }>): Value[] {
@@ -383,11 +384,6 @@ export class Resolver {
     } finally {
       this.active.delete(binding);
     }
-  }
-
-  private excerpt(node: SyntaxNode): string {
-    const text = node.text.replace(/\s+/g, ' ');
-    return text.length > 40 ? `${text.slice(0, 37)}...` : text;
   }
 
   /** The inspector asks about the same callee and chain nodes more than once, and bindings lead to them too: computed once per node. */
@@ -452,7 +448,7 @@ export class Resolver {
         if (literal !== undefined) return [{ kind: 'instance', of: literal, text: null }];
       }
     }
-    return [{ kind: 'unknown', why: `the value of ${this.excerpt(node)}` }];
+    return [{ kind: 'unknown', why: `the value of ${shown(node, 40)}` }];
   }
 
   attributeOf(value: Value, name: string): Value {
@@ -490,7 +486,7 @@ export class Resolver {
     // most operators are arithmetic: the right side is only read for a path or a string it extends
     let rightText: StaticText | null | undefined;
     return lefts.map((value): Value => {
-      if (value.kind !== 'instance') return { kind: 'unknown', why: `the value of ${this.excerpt(node)}` };
+      if (value.kind !== 'instance') return { kind: 'unknown', why: `the value of ${shown(node, 40)}` };
       if ((op === '/' && value.of === 'pathlib.Path') || (op === '+' && value.of === 'builtins.str')) {
         rightText ??= this.stringValues(right, scope)[0] ?? null;
         return { kind: 'instance', of: value.of, text: joinText(value.text, rightText, op === '/' ? '/' : '') };

@@ -155,6 +155,7 @@ export class TreeAnalyzer implements CodeAnalyzer {
       const key = `${f.rule}:${line}:${column}:${f.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      // a rule of no registered family (a family reporting another's rule that is not registered): blocking, never silently passed
       findings.push({ rule: f.rule, severity: this.severities[f.rule] ?? 'blocking', message: f.message, line, column, excerpt: lines.excerpt(line) });
     }
     findings.sort((a, b) => a.line - b.line || a.column - b.column);
