@@ -40,6 +40,7 @@ describe('npm package', () => {
         'dist/bin/cli.js',
         'dist/index.js',
         'dist/index.d.ts',
+        'dist/protocol/index.js',
         'dist/adapters/kernels/python/pyexec_harness.py',
         'dist/adapters/store/file-worker.js',
         'dist/review/static/index.html',
