@@ -54,7 +54,7 @@ export async function followExecution(handle: ExecutionHandle, options: FollowOp
     progress(`awaitingApproval: approval ${approval.approval_id} (mode ${analysis.execution_mode}) until ${approval.deadline}; any approver may decide: the review page, \`pyexec approve ${handle.id}\`, a NATS client`);
     if (!options.elicit || !canElicit(options.server)) return;
     const answer = await askForApproval(options.server, handle.id, pending, signal);
-    if (answer) await client.decide(handle.id, answer.verdict, { ...answer, approval });
+    if (answer) await client.decide(handle.id, answer.verdict, { reason: answer.reason, approver: answer.approver, approval });
   };
 
   const entered = (state: StateName) => {
