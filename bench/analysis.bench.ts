@@ -1,5 +1,5 @@
 /**
- * Static analysis time for a 500-line and a 5,000-line file of typical
+ * Static analysis time for a 50-line, a 500-line and a 5,000-line file of typical
  * generated code (imports, helpers, numpy, control-system reads and writes
  * through several modelled libraries, plots, the results dict), with every
  * library table loaded. An analysis includes Python's own syntax check, which
@@ -120,6 +120,7 @@ export async function run(): Promise<object> {
   const parser = await pythonParser();
   const report: Record<string, unknown> = { load_average_before: loadavg().map((l) => Math.round(l * 100) / 100) };
   for (const [lines, count] of [
+    [50, 300],
     [500, 300],
     [5_000, 40],
   ] as const) {
