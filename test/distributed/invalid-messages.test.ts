@@ -7,14 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { PyexecClient } from '../../client/client.ts';
-import { protocolErrorSchema, type ProtocolError } from '../../protocol/public.ts';
-import { createNatsTransport } from '../../bus/nats/transport.ts';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { PyexecClient } from '../../client/client.ts';
+import type { ProtocolError } from '../../protocol/public.ts';
 import { subjects } from '../../protocol/subjects.ts';
-import type { Transport } from '../../bus/transport.ts';
 import { NatsServer } from '../support/nats-server.ts';
-import { PyexecProcess, Site } from '../support/pyexec-site.ts';
+import { Deployment, protocolErrorsOn } from '../support/deployment.ts';
 import { eventually } from '../support/eventually.ts';
 
 const notJson = '{"task_objective": "unterminated';
@@ -23,34 +21,23 @@ const wrongSchema = JSON.stringify({ unexpected: true, task_objective: 42 });
 const huge = JSON.stringify({ task_objective: 'x', padding: 'p'.repeat(900_000) });
 
 describe('invalid messages on every subject', () => {
-  let server: NatsServer;
-  let site: Site;
-  let service: PyexecProcess;
-  let transport: Transport;
+  let deployment: Deployment;
   let client: PyexecClient;
   let raw: NatsConnection;
   let js: JetStreamClient;
-  const errors: ProtocolError[] = [];
+  let errors: ProtocolError[];
 
   beforeAll(async () => {
-    server = await NatsServer.start();
-    site = new Site();
-    service = await PyexecProcess.start('service', site, ['serve', '--nats', server.url, '--with-executor']);
-    transport = await createNatsTransport({ servers: server.url, name: 'invalid-test' });
-    client = new PyexecClient(transport, 'invalid-test');
-    raw = await connect({ servers: server.url });
+    const server = await NatsServer.start();
+    deployment = new Deployment(server, server.url);
+    await deployment.start('service', ['serve', '--nats', server.url, '--with-executor']);
+    ({ client } = await deployment.connect('invalid-test'));
+    raw = await deployment.raw();
     js = jetstream(raw);
-    raw.subscribe(subjects.errors, { callback: (_error, message) => void errors.push(protocolErrorSchema.parse(message.json())) });
-    await raw.flush();
+    errors = await protocolErrorsOn(raw);
   });
 
-  afterAll(async () => {
-    await raw?.close();
-    await transport?.close();
-    await service?.kill();
-    await server?.dispose();
-    site?.dispose();
-  });
+  afterAll(() => deployment?.stop());
 
   const errorsOn = (subject: string) => errors.filter((error) => error.subject === subject);
 

@@ -12,16 +12,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { PyexecClient } from '../../client/client.ts';
-import { executionEventSchema, protocolErrorSchema, type ExecutionEvent, type ProtocolError } from '../../protocol/public.ts';
-import { createNatsTransport } from '../../bus/nats/transport.ts';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { PyexecClient } from '../../client/client.ts';
+import { executionEventSchema, type ExecutionEvent, type ProtocolError } from '../../protocol/public.ts';
 import { streamNameFor } from '../../bus/nats/work-queue.ts';
 import { kvKeys } from '../../protocol/kv-keys.ts';
 import { subjects } from '../../protocol/subjects.ts';
-import type { Transport } from '../../bus/transport.ts';
 import { NatsServer } from '../support/nats-server.ts';
-import { PyexecProcess, Site } from '../support/pyexec-site.ts';
+import { Deployment, protocolErrorsOn } from '../support/deployment.ts';
 import { eventually } from '../support/eventually.ts';
 
 const writeCode = 'from epics import caput\ncaput("REF:PV", 1)\nresults = {"ok": True}\n';
@@ -31,37 +29,26 @@ function auditOf(folder: string): Array<Record<string, unknown>> {
 }
 
 describe('refusals over NATS', () => {
-  let server: NatsServer;
-  let site: Site;
-  let service: PyexecProcess;
-  let transport: Transport;
+  let deployment: Deployment;
   let client: PyexecClient;
   let raw: NatsConnection;
   let js: JetStreamClient;
-  const errors: ProtocolError[] = [];
+  let errors: ProtocolError[];
   const events: ExecutionEvent[] = [];
   let published = 0;
 
   beforeAll(async () => {
-    server = await NatsServer.start();
-    site = new Site();
-    service = await PyexecProcess.start('service', site, ['serve', '--nats', server.url, '--with-executor']);
-    transport = await createNatsTransport({ servers: server.url, name: 'refusals-test' });
-    client = new PyexecClient(transport, 'refusals-test');
-    raw = await connect({ servers: server.url });
+    const server = await NatsServer.start();
+    deployment = new Deployment(server, server.url);
+    await deployment.start('service', ['serve', '--nats', server.url, '--with-executor']);
+    ({ client } = await deployment.connect('refusals-test'));
+    raw = await deployment.raw();
     js = jetstream(raw);
-    raw.subscribe(subjects.errors, { callback: (_error, message) => void errors.push(protocolErrorSchema.parse(message.json())) });
     raw.subscribe(subjects.allEvents, { callback: (_error, message) => void events.push(executionEventSchema.parse(message.json())) });
-    await raw.flush();
+    errors = await protocolErrorsOn(raw);
   });
 
-  afterAll(async () => {
-    await raw?.close();
-    await transport?.close();
-    await service?.kill();
-    await server?.dispose();
-    site?.dispose();
-  });
+  afterAll(() => deployment?.stop());
 
   const publish = (subject: string, body: unknown) => js.publish(subject, JSON.stringify(body), { msgID: `refusals-${published++}` });
   const errorsFor = (id: string) => errors.filter((error) => error.execution_id === id);
@@ -113,7 +100,7 @@ describe('refusals over NATS', () => {
     expect((await client.get(id))?.state).toBe('awaitingApproval');
     await publish(subjects.decisions(id), decision('approve'));
     expect((await handle.settled).outcome).toBe('succeeded');
-    expect(site.count('caput REF:PV 1')).toBe(1);
+    expect(deployment.site.count('caput REF:PV 1')).toBe(1);
   });
 
   it('reports invalid messages with the subject they came on, the execution they name, one line per problem', async () => {
