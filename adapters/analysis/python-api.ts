@@ -1,10 +1,10 @@
 /**
  * What the analyzer knows about Python's own library and common packages,
- * by qualified name (`subprocess.run`): which rule family a name belongs to,
- * and which namespaces are known not to reach the control system (so the
- * configurable regex patterns, which exist for names the analyzer does not
- * know, are not applied to `dict.get`). Control-system clients are in
- * control/, one table per library.
+ * by qualified name (`subprocess.run`): which rule a name's use falls under
+ * (families/named-api.ts reports it), and which namespaces are known not to
+ * reach the control system (so the configurable regex patterns, which exist
+ * for names the analyzer does not know, are not applied to `dict.get`).
+ * Control-system clients are in control/, one table per library.
  */
 import type { RuleId } from './rules.ts';
 import { stdlibModules } from './python-names.ts';
@@ -27,7 +27,8 @@ export function normalizeQname(qname: string): string {
   return qnameAliases.normalize(qname);
 }
 
-const families: ReadonlyArray<{ rule: RuleId; pattern: RegExp }> = [
+/** Qualified names whose use alone is a risk, by the rule they fall under. */
+const riskyNames: ReadonlyArray<{ rule: RuleId; pattern: RegExp }> = [
   {
     rule: 'process.execution',
     pattern:
@@ -62,9 +63,9 @@ const families: ReadonlyArray<{ rule: RuleId; pattern: RegExp }> = [
   },
 ];
 
-/** The rule family of a qualified name, if it belongs to one. */
-export function familyOf(qname: string): RuleId | null {
-  for (const family of families) if (family.pattern.test(qname)) return family.rule;
+/** The rule a qualified name's use falls under (`subprocess.run`: process.execution), if any. */
+export function ruleOfName(qname: string): RuleId | null {
+  for (const { rule, pattern } of riskyNames) if (pattern.test(qname)) return rule;
   return null;
 }
 

@@ -6,8 +6,7 @@
  * run time, it is reported. Every file written is told to the other families
  * (a `.py` file written and then imported runs code never analysed).
  */
-import type { Resolver, StaticText } from '../resolver.ts';
-import { keywordArgument, positionalArguments } from '../resolver.ts';
+import { keywordArgument, positionalArguments, type Resolver, type StaticText } from '../resolver.ts';
 import { fileOpeners, pathDeleteMethods, pathWriteMethods } from '../python-api.ts';
 import { defineRuleFamily, rule } from '../rule-family.ts';
 import { shown } from '../node-text.ts';

@@ -5,7 +5,7 @@
  * where they are imported, called, or read as a value (`f = os.system`
  * counts where it is read, since every call through `f` runs a process).
  */
-import { familyOf } from '../python-api.ts';
+import { ruleOfName } from '../python-api.ts';
 import { builtinNames } from '../python-names.ts';
 import { qnameOf, type Value } from '../resolver.ts';
 import { defineRuleFamily, rule } from '../rule-family.ts';
@@ -25,8 +25,8 @@ export const namedApiRules = {
   'environment.read': rule('blocking', 'reads or changes the process environment (os.environ, os.getenv)'),
 };
 
-/** What a family of names does, for the message: `calls os.system, which starts other programs`. */
-const familyWords: Partial<Record<RuleId, string>> = {
+/** What the names of a rule do, for the message: `calls os.system, which starts other programs`. */
+const ruleWords: Partial<Record<RuleId, string>> = {
   'process.execution': 'which starts other programs',
   'dynamic.code': 'which runs code built at run time',
   'native.code': 'which loads native machine code',
@@ -39,23 +39,23 @@ const familyWords: Partial<Record<RuleId, string>> = {
 };
 
 /** Built-in names that matter where nothing in the file rebinds them (`eval`, `globals`, ...). */
-const builtinsThatMatter = [...builtinNames].filter((name) => familyOf(`builtins.${name}`) !== null);
+const builtinsThatMatter = [...builtinNames].filter((name) => ruleOfName(`builtins.${name}`) !== null);
 
 export const namedApiFamily = defineRuleFamily('named-api', namedApiRules, ({ model, report }) => {
   /** The same few qualified names come up again and again (`builtins.print`, `numpy.asarray`). */
-  const families = new Map<string, RuleId | null>();
-  const familyOfName = (qname: string): RuleId | null => {
-    let found = families.get(qname);
+  const rules = new Map<string, RuleId | null>();
+  const ruleOf = (qname: string): RuleId | null => {
+    let found = rules.get(qname);
     if (found === undefined) {
-      found = familyOf(qname);
-      families.set(qname, found);
+      found = ruleOfName(qname);
+      rules.set(qname, found);
     }
     return found;
   };
   const named = (verb: string, qname: string, node: SyntaxNode): boolean => {
-    const family = familyOfName(qname);
-    if (family !== null) report(family, `${verb} ${qname}, ${familyWords[family] ?? ''}`.trim(), node);
-    return family !== null;
+    const risk = ruleOf(qname);
+    if (risk !== null) report(risk, `${verb} ${qname}, ${ruleWords[risk] ?? ''}`.trim(), node);
+    return risk !== null;
   };
   const native = (verb: string, qname: string, node: SyntaxNode): boolean => {
     const isNative = model.isNative(qname);
@@ -64,7 +64,7 @@ export const namedApiFamily = defineRuleFamily('named-api', namedApiRules, ({ mo
   };
   const matters = (value: Value): boolean => {
     const qname = qnameOf(value);
-    return qname !== null && (familyOfName(qname) !== null || model.isNative(qname));
+    return qname !== null && (ruleOf(qname) !== null || model.isNative(qname));
   };
   return {
     unboundNames: builtinsThatMatter,
