@@ -57,6 +57,13 @@ export function executionIdOfSubject(subject: string): string | undefined {
   return named?.success ? named.data : undefined;
 }
 
+/**
+ * On NATS, the JetStream streams that keep what core NATS would forget, for
+ * replay: every event, the pending approval request of each execution, every
+ * audit record. A client in any language reads them by these names.
+ */
+export const eventStreams = { events: 'pyexec_events', approvals: 'pyexec_approvals', audit: 'pyexec_audit' } as const;
+
 /** Queue groups: one member of a group receives each message. */
 export const queueGroups = {
   supervisors: 'pyexec-supervisors',

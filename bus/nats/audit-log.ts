@@ -15,8 +15,7 @@ import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { AuditLog } from '../audit-log.ts';
 import { StoreUnavailableError } from '../kv-store.ts';
 import type { AuditMessage } from '../../protocol/audit.ts';
-import { subjects } from '../../protocol/subjects.ts';
-import { eventStreamNames } from './event-streams.ts';
+import { eventStreams, subjects } from '../../protocol/subjects.ts';
 import { decodePayload, encodePayload } from './payload.ts';
 import { isUnavailable } from './unavailable.ts';
 
@@ -66,7 +65,7 @@ export class NatsAuditLog implements AuditLog {
     const jsm = (this.manager ??= await this.js.jetstreamManager());
     let consumer: { name: string; num_pending: number };
     try {
-      consumer = await jsm.consumers.add(eventStreamNames.audit, {
+      consumer = await jsm.consumers.add(eventStreams.audit, {
         // Named, so the API subject carries the filter ($JS.API.CONSUMER.CREATE.pyexec_audit.<name>.<subject>).
         name: `audit-read-${randomUUID()}`,
         filter_subject: subjects.audit(executionId),
@@ -82,12 +81,12 @@ export class NatsAuditLog implements AuditLog {
     try {
       return await this.replay(consumer.name, consumer.num_pending);
     } finally {
-      await jsm.consumers.delete(eventStreamNames.audit, consumer.name).catch(() => {}); // it expires by itself anyway
+      await jsm.consumers.delete(eventStreams.audit, consumer.name).catch(() => {}); // it expires by itself anyway
     }
   }
 
   private async replay(consumerName: string, pending: number): Promise<unknown[]> {
-    const consumer = await this.js.consumers.get(eventStreamNames.audit, consumerName);
+    const consumer = await this.js.consumers.get(eventStreams.audit, consumerName);
     const messages: unknown[] = [];
     while (messages.length < pending) {
       const before = messages.length;

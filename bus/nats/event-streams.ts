@@ -10,9 +10,7 @@
  */
 import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import { subjects } from '../../protocol/subjects.ts';
-
-export const eventStreamNames = { events: 'pyexec_events', approvals: 'pyexec_approvals', audit: 'pyexec_audit' } as const;
+import { eventStreams, subjects } from '../../protocol/subjects.ts';
 
 export interface EventStreamOptions {
   replicas: number;
@@ -28,11 +26,11 @@ export async function ensureEventStreams(jsm: JetStreamManager, options: EventSt
     num_replicas: options.replicas,
     max_age: nanos(options.maxAgeMs),
   };
-  await ensureStream(jsm, { ...common, name: eventStreamNames.events, subjects: [subjects.allEvents] });
+  await ensureStream(jsm, { ...common, name: eventStreams.events, subjects: [subjects.allEvents] });
   // Only the approval pending now matters: one message per execution.
   // allow_direct: an approver reads the pending one with a direct get (any replica answers).
-  await ensureStream(jsm, { ...common, name: eventStreamNames.approvals, subjects: [subjects.allApprovalRequests], max_msgs_per_subject: 1, allow_direct: true });
-  await ensureStream(jsm, { ...common, name: eventStreamNames.audit, subjects: [subjects.allAudit], deny_delete: true, deny_purge: true });
+  await ensureStream(jsm, { ...common, name: eventStreams.approvals, subjects: [subjects.allApprovalRequests], max_msgs_per_subject: 1, allow_direct: true });
+  await ensureStream(jsm, { ...common, name: eventStreams.audit, subjects: [subjects.allAudit], deny_delete: true, deny_purge: true });
 }
 
 async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {

@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AckPolicy, DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { connect, nanos } from '@nats-io/transport-node';
-import { eventStreamNames } from '../../bus/nats/event-streams.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
-import { subjects } from '../../protocol/subjects.ts';
+import { eventStreams, subjects } from '../../protocol/subjects.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { NatsServer } from '../support/nats-server.ts';
 
@@ -37,13 +36,13 @@ describe('event streams', () => {
       const js = jetstream(late);
       const jsm = await js.jetstreamManager();
       // nats-server 2.9 takes one filter_subject (the ordered consumer's filter_subjects needs 2.10).
-      const { name } = await jsm.consumers.add(eventStreamNames.events, {
+      const { name } = await jsm.consumers.add(eventStreams.events, {
         filter_subject: subjects.events('exec-aaaa-0001'),
         ack_policy: AckPolicy.None,
         deliver_policy: DeliverPolicy.All,
         inactive_threshold: nanos(30_000),
       });
-      const replay = await js.consumers.get(eventStreamNames.events, name);
+      const replay = await js.consumers.get(eventStreams.events, name);
       const seen: unknown[] = [];
       while (seen.length < 3) {
         const message = await replay.next({ expires: 2_000 });
@@ -51,7 +50,7 @@ describe('event streams', () => {
         seen.push(message.json());
       }
       expect(seen).toEqual([0, 1, 2].map((seq) => ({ kind: 'state', seq })));
-      const pending = await jsm.streams.getMessage(eventStreamNames.approvals, {
+      const pending = await jsm.streams.getMessage(eventStreams.approvals, {
         last_by_subj: subjects.approvalRequests('exec-aaaa-0001'),
       });
       expect(pending?.json()).toEqual({ approval_id: 'second' });

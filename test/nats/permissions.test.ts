@@ -7,10 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
-import { eventStreamNames } from '../../bus/nats/event-streams.ts';
 import { createNatsTransport } from '../../bus/nats/transport.ts';
 import { kvKeys } from '../../protocol/kv-keys.ts';
-import { subjects } from '../../protocol/subjects.ts';
+import { eventStreams, subjects } from '../../protocol/subjects.ts';
 import type { Transport } from '../../bus/transport.ts';
 import type { Job } from '../../bus/work-queue.ts';
 import { NatsServer } from '../support/nats-server.ts';
@@ -164,7 +163,7 @@ describe('nats-server.conf roles', () => {
     const jsm = await jetstreamManager(connection);
     const stored = await (async () => {
       for (;;) {
-        const message = await jsm.direct.getMessage(eventStreamNames.approvals, { last_by_subj: approvalSubject }).catch(() => null);
+        const message = await jsm.direct.getMessage(eventStreams.approvals, { last_by_subj: approvalSubject }).catch(() => null);
         if (message) return message;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
