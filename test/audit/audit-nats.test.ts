@@ -113,10 +113,11 @@ describe('the audit trail in the pyexec_audit stream', () => {
     });
     expect(decided.status, await decided.clone().text()).toBe(202);
 
+    // The record says `done` first (persist → audit → publish): the trail is complete once it holds the transition to done.
     const done = await eventually(async () => {
       const current = await page.get<Detail>(`/api/executions/${id}`);
-      return current.state === 'done' && current;
-    }, 'the execution to finish');
+      return current.state === 'done' && current.audit.records.some((record) => record.event === 'transition' && record.to === 'done') && current;
+    }, 'the execution to finish and its trail to record the end');
     expect(done).toMatchObject({ outcome: 'succeeded', decision: { approver: 'olga' } });
     expect(site.count('caput SR:TEST:AUDIT 2.5')).toBe(1);
     expect(done.audit.problems).toEqual([]);
