@@ -158,6 +158,11 @@ export const auditGenesisSchema = z
   .catchall(z.unknown());
 export type AuditGenesis = z.infer<typeof auditGenesisSchema>;
 
+/** Record 0 of a trail, as the store writes it when it creates the folder. */
+export function genesisRecord(executionId: string, folder: string, at: string): AuditGenesis {
+  return { event: 'folder_created', at, execution_id: executionId, folder };
+}
+
 /**
  * Every later audit record (pyexec.audit.<id>, audit.jsonl): its event and
  * fields, chained by `prev` (the hash of the record before) and `hash`

@@ -9,7 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditTrail } from '../adapters/audit/audit-trail.ts';
-import type { SecurityAuditEntry } from '../protocol/audit.ts';
+import { genesisRecord, type SecurityAuditEntry } from '../protocol/audit.ts';
 import { auditFile } from '../adapters/store/layout.ts';
 import type { Logger } from '../logging/logger.ts';
 
@@ -23,7 +23,7 @@ export interface SecurityAudit {
 export async function openSecurityAudit(trail: AuditTrail, executionsRoot: string, logger: Logger): Promise<SecurityAudit> {
   const folder = join(executionsRoot, securityTrailId);
   await mkdir(folder, { recursive: true });
-  const genesis = { event: 'folder_created', at: new Date().toISOString(), execution_id: securityTrailId, folder: securityTrailId };
+  const genesis = genesisRecord(securityTrailId, securityTrailId, new Date().toISOString());
   // Record 0 once, by whichever page process comes first: later ones continue the chain.
   await writeFile(join(folder, auditFile), `${JSON.stringify(genesis)}\n`, { flag: 'wx' }).catch((error: unknown) => {
     if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;

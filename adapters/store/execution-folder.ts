@@ -27,6 +27,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { genesisRecord, type AuditGenesis } from '../../protocol/audit.ts';
 import { describeZodError } from '../../protocol/zod-error.ts';
 import { PyexecError } from '../../protocol/errors.ts';
 import { executionIdSchema } from '../../protocol/fields.ts';
@@ -78,7 +79,7 @@ export async function createExecutionFolder(
   // Everything that can be refused is checked before the disk is touched.
   const leaf = `${timestamp(now)}_${safeFolderName(request)}_${id.slice(0, 8)}`;
   const contextText = toJsonText(request.context, 'context');
-  const auditLine = auditText({ event: 'folder_created', at: now.toISOString(), execution_id: id, folder: leaf });
+  const auditLine = auditText(genesisRecord(id, leaf, now.toISOString()));
   const rootPath = resolve(root);
   const monthPath = join(rootPath, now.toISOString().slice(0, 7));
   const folder = join(monthPath, leaf);
@@ -176,8 +177,8 @@ async function writeJson(path: string, value: unknown, what: string): Promise<st
   return path;
 }
 
-function auditText(entry: Record<string, unknown>): string {
-  return `${JSON.stringify(entry)}\n`;
+function auditText(genesis: AuditGenesis): string {
+  return `${JSON.stringify(genesis)}\n`;
 }
 
 function parseExecutionId(executionId: string): string {
