@@ -11,15 +11,12 @@
  * - read-only mode, cancelled while the code runs: `cancelled` at once, the
  *   code is killed, and the executor's answer is audited as late.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
-import { PyexecClient } from '../../client/client.ts';
-import { createNatsTransport } from '../../bus/nats/transport.ts';
-import type { Transport } from '../../bus/transport.ts';
+import type { PyexecClient } from '../../client/client.ts';
 import { NatsServer } from '../support/nats-server.ts';
-import { PyexecProcess, Site } from '../support/pyexec-site.ts';
+import { Deployment } from '../support/deployment.ts';
 import { eventually } from '../support/eventually.ts';
 import { untilState } from '../support/execution-events.ts';
 
@@ -34,34 +31,20 @@ function auditOf(folder: string): Array<Record<string, unknown>> {
 
 describe('cancel over NATS', () => {
   let server: NatsServer;
-  let site: Site;
-  let transport: Transport;
+  let deployment: Deployment;
   let client: PyexecClient;
-  const processes: PyexecProcess[] = [];
 
   beforeAll(async () => {
     server = await NatsServer.start();
-    site = new Site();
-    // The test watches the code's calls as they happen; a sandboxed kernel hands its files back only
-    // at the end. The sandbox's own kill of every process is tested with the kernels.
-    const config = parse(readFileSync(site.configFile, 'utf8')) as { execution: Record<string, unknown> };
-    config.execution.isolation = 'none';
-    writeFileSync(site.configFile, stringify(config));
-    processes.push(await PyexecProcess.start('service', site, ['serve', '--nats', server.url]));
-    transport = await createNatsTransport({ servers: server.url, name: 'cancel-test' });
-    client = new PyexecClient(transport, 'cancel-test');
+    deployment = new Deployment(server, server.url);
+    await deployment.start('service', ['serve', '--nats', server.url]);
+    ({ client } = await deployment.connect('cancel-test'));
   });
 
-  afterAll(async () => {
-    await transport?.close();
-    for (const process of processes) await process.kill();
-    await server?.dispose();
-    site?.dispose();
-  });
+  afterAll(() => deployment?.stop());
 
   const startExecutor = async (name: string) => {
-    const executor = await PyexecProcess.start(name, site, ['executor', '--nats', server.url, '--concurrency', '1']);
-    processes.push(executor);
+    const executor = await deployment.start(name, ['executor', '--nats', server.url, '--concurrency', '1']);
     return executor;
   };
 
@@ -79,19 +62,19 @@ describe('cancel over NATS', () => {
     await startExecutor('executor-1');
     const late = await eventually(() => auditOf(summary.folder).find((record) => record.event === 'late_result'), 'the late result in the audit', 30_000);
     expect(late).toMatchObject({ status: 'cancelled', code_started: false, outcome: 'cancelled' });
-    expect(site.epicsCalls().filter((call) => call.includes('Q:PV'))).toEqual([]);
+    expect(deployment.site.epicsCalls().filter((call) => call.includes('Q:PV'))).toEqual([]);
   });
 
   it('kills a running write job and ends it `unknown`: the caput never happens', async () => {
     const handle = await client.submit({ execution_id: 'cancel-write-0001', task_objective: 'set', approved_code: slowWrite('W:PV') });
     await untilState(handle, 'awaitingApproval');
     await handle.approve({ approver: 'op' });
-    await eventually(() => site.count('caget W:PV:STARTED') === 1, 'the code to start', 60_000);
+    await eventually(() => deployment.site.count('caget W:PV:STARTED') === 1, 'the code to start', 60_000);
     await handle.cancel('stop it');
     const summary = await handle.settled;
     // The outcome waited for the kernel, whose processes are gone: the write cannot come any more.
     expect(summary.outcome).toBe('unknown');
-    expect(site.count('caput W:PV 1')).toBe(0);
+    expect(deployment.site.count('caput W:PV 1')).toBe(0);
     const detail = (await client.get(handle.id))?.outcome_detail ?? '';
     expect(detail).toMatch(/stop it.*had started/);
     const events = auditOf(summary.folder).map((record) => record.event);
@@ -102,13 +85,13 @@ describe('cancel over NATS', () => {
 
   it('stops a running read-only job at once and audits its answer as late; the slot is free again', async () => {
     const handle = await client.submit({ execution_id: 'cancel-read-0001', task_objective: 'read', approved_code: slowRead('R:PV') });
-    await eventually(() => site.count('caget R:PV:STARTED') === 1, 'the code to start', 60_000);
+    await eventually(() => deployment.site.count('caget R:PV:STARTED') === 1, 'the code to start', 60_000);
     await handle.cancel('enough');
     const summary = await handle.settled;
     expect(summary.outcome).toBe('cancelled');
     const late = await eventually(() => auditOf(summary.folder).find((record) => record.event === 'late_result'), 'the late result in the audit', 30_000);
     expect(late).toMatchObject({ status: 'cancelled', code_started: true, outcome: 'cancelled' });
-    expect(site.count('caget R:PV:AFTER')).toBe(0);
+    expect(deployment.site.count('caget R:PV:AFTER')).toBe(0);
 
     // The one executor slot was given back: the next job runs.
     const next = await client.submit({ execution_id: 'cancel-next-0001', task_objective: 'read', approved_code: 'results = {"n": 1}\n' });
