@@ -7,6 +7,12 @@
  * leader's slow exit need not be waited for) or the leader has exited; or
  * after a grace period when the channels never close. At its end the
  * process group is killed: nothing the code started outlives it.
+ *
+ * A warm attempt learns its processes (and, sandboxed, its slot) from the
+ * fork server's `forked` event, on a pipe of its own: the child's channels
+ * can connect, report and close before Node reads that line. Until the
+ * processes are known (or known to be unknowable), an attempt does not end:
+ * ended early, nothing would be killed and the slot's files not copied back.
  */
 import type { Readable } from 'node:stream';
 import type { ExecuteJob } from '../../../protocol/internal.ts';
@@ -103,6 +109,7 @@ export class Attempt {
   leaderStarted(tree: ProcessTree): void {
     this.tree = tree;
     if (this.stopReason !== null) tree.signal('SIGTERM', true);
+    this.checkEnd();
   }
 
   leaderExited(exit: ProcessExit): void {
@@ -149,7 +156,8 @@ export class Attempt {
   private checkEnd(): void {
     const channelsDone = this.attached.size === channelCount && this.open.size === 0;
     const reported = this.reportBytes > 0;
-    if (channelsDone && (reported || this.exitInfo !== null || this.leaderLost)) this.end();
+    const leaderKnown = this.tree !== null || this.leaderLost;
+    if (channelsDone && leaderKnown && (reported || this.exitInfo !== null || this.leaderLost)) this.end();
   }
 
   private after(ms: number, action: () => void): void {
