@@ -117,7 +117,9 @@ describe('channel limits in the write-mode kernel (real pyepics, CA test server)
       'channel limits: write refused: "BR:UNLISTED:SP" is not in the limits database, and writes to unlisted channels are refused (deny_unlisted)',
     ]);
 
-    // From outside the kernel: only the allowed writes reached the server.
+    // From outside the kernel: only the allowed writes reached the server. caput does not wait
+    // for the server, which handles the writes in order on one circuit: the last is awaited first.
+    await expect.poll(() => written('LTS:H1:CurrentAO')).toEqual([2.5]);
     expect(written('SR:MAG:QF1:CURRENT:SP')).toEqual([110]);
     expect(written('SR:MAG:QD4:CURRENT:SP')).toEqual([104]);
     expect(written('SR:RF:FREQ')).toEqual([]);
@@ -169,7 +171,7 @@ describe('channel limits in the write-mode kernel (real pyepics, CA test server)
       const handle = await allowing.client.submit({ task_objective: 'unlisted', approved_code: writesCode, context: { writes: [['BR:UNLISTED:SP', 2]] } });
       const summary = await handle.result;
       expect((summary.results as { outcomes: unknown[][] }).outcomes).toEqual([['BR:UNLISTED:SP', 'written', 1]]);
-      expect(written('BR:UNLISTED:SP')).toEqual([2]);
+      await expect.poll(() => written('BR:UNLISTED:SP')).toEqual([2]);
       const record = auditOf(summary.folder).find((entry) => entry.event === 'channel_write');
       expect(record).toMatchObject({ pv: 'BR:UNLISTED:SP', message: 'written (unlisted channel, allowed without limits)', verification: { level: 'none' } });
     } finally {
