@@ -4,7 +4,7 @@ import { queueGroups, subjects } from '../protocol/subjects.ts';
 import type { Bus, Subscription } from '../bus/bus.ts';
 import type { CodeAnalyzer } from '../adapters/analysis/analyzer.ts';
 import type { Logger } from '../logging/logger.ts';
-import { serveRequests } from './protocol.ts';
+import { serveRequests } from './message-intake.ts';
 import { RecentAnswers } from './recent-answers.ts';
 
 export function startAnalyzerActor(options: { bus: Bus; analyzer: CodeAnalyzer; logger: Logger }): Subscription {

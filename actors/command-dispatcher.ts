@@ -16,7 +16,7 @@ import type { PendingCommand } from '../machines/commands.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ExecutionRunner } from './execution-runner.ts';
 import { notifyExecutors } from './job-stop.ts';
-import { parseMessage } from './protocol.ts';
+import { parseMessage } from './message-intake.ts';
 
 const now = () => new Date().toISOString();
 

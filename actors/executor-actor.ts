@@ -29,7 +29,7 @@ import { KernelUnavailableError, type Kernel } from '../adapters/kernels/kernel.
 import type { Logger } from '../logging/logger.ts';
 import type { FolderFile, FolderFiles } from '../adapters/recorder/recorder.ts';
 import { isCancelMarker } from './job-stop.ts';
-import { parseMessage, refuseMessage } from './protocol.ts';
+import { parseMessage, refuseMessage } from './message-intake.ts';
 import { whileUnavailable } from '../bus/store-retry.ts';
 
 /** What of stdout/stderr travels on the bus; the whole text stays in the folder. */

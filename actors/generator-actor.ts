@@ -10,7 +10,7 @@ import type { Bus, Subscription } from '../bus/bus.ts';
 import type { CodeGenerator } from '../adapters/generators/generator.ts';
 import { GenerationError } from '../adapters/generators/generator.ts';
 import type { Logger } from '../logging/logger.ts';
-import { serveRequests } from './protocol.ts';
+import { serveRequests } from './message-intake.ts';
 import { RecentAnswers } from './recent-answers.ts';
 
 export type GeneratorLookup = (name: string | undefined) => Promise<CodeGenerator>;

@@ -10,7 +10,7 @@
 import type { Bus } from '../bus/bus.ts';
 import type { ApprovalDecision } from '../protocol/public.ts';
 import type { AuditEntry, AuditTrail } from '../adapters/recorder/recorder.ts';
-import { publishAll } from './protocol.ts';
+import { publishAll } from './message-intake.ts';
 import { refusalPublications } from './transition-outputs.ts';
 
 /** What the audit keeps of a decision as it arrives: who, what, for which code, and its signature and key. */

@@ -28,7 +28,7 @@ import type { AuditEntry, ExecutionRecorder } from '../adapters/recorder/recorde
 import type { Logger } from '../logging/logger.ts';
 import { resolveContextFrom } from './context-from.ts';
 import { ExecutionRunner, type RunnerHooks } from './execution-runner.ts';
-import { addressingProblem, parseMessage, publishProtocolError, refuseMessage } from './protocol.ts';
+import { addressingProblem, parseMessage, publishProtocolError, refuseMessage } from './message-intake.ts';
 import { stopJob } from './job-stop.ts';
 import { receivedEntry, refuseDecision } from './refusals.ts';
 import { sameRequest } from './request-identity.ts';

@@ -17,7 +17,7 @@ import type { AuditTrail, ExecutionRecorder } from '../adapters/recorder/recorde
 import type { Logger } from '../logging/logger.ts';
 import { CommandDispatcher } from './command-dispatcher.ts';
 import type { ExecutionRunner, RunnerHooks } from './execution-runner.ts';
-import { publishAll } from './protocol.ts';
+import { publishAll } from './message-intake.ts';
 import { SupervisorInbox } from './supervisor-inbox.ts';
 import { SupervisorOwnership } from './supervisor-ownership.ts';
 

@@ -1,6 +1,6 @@
 /**
- * Typed edges of the bus: every message an actor receives is parsed with its
- * zod schema here; one that does not parse is refused with a protocol error
+ * Messages on receipt, for every actor: each is parsed with its zod schema
+ * (protocol/) here; one that does not parse is refused with a protocol error
  * on `pyexec.errors` (and a reply, for requests) that says what was wrong.
  */
 import type { z } from 'zod';
