@@ -5,13 +5,12 @@
  * execution ends `unknown` for a human to look at.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PyexecClient } from '../../client/client.ts';
+import type { PyexecClient } from '../../client/client.ts';
 import { queueOptions } from '../../protocol/queues.ts';
 import { executeResultSchema } from '../../protocol/internal.ts';
-import { createNatsTransport } from '../../bus/nats/transport.ts';
 import type { Transport } from '../../bus/transport.ts';
 import { NatsServer } from '../support/nats-server.ts';
-import { PyexecProcess, Site } from '../support/pyexec-site.ts';
+import { Deployment } from '../support/deployment.ts';
 import { eventually } from '../support/eventually.ts';
 
 /** Long enough that a second executor process is up before the first is killed. */
@@ -29,22 +28,16 @@ const slowCode = (tag: string, write: boolean) =>
 
 describe('executor killed with SIGKILL mid-run', () => {
   let server: NatsServer;
-  let site: Site;
+  let deployment: Deployment;
   let transport: Transport;
   let client: PyexecClient;
-  const processes: PyexecProcess[] = [];
-  const start = async (name: string, args: string[]) => {
-    const started = await PyexecProcess.start(name, site, [...args, '--nats', server.url]);
-    processes.push(started);
-    return started;
-  };
+  const start = (name: string, args: string[]) => deployment.start(name, [...args, '--nats', server.url]);
 
   beforeAll(async () => {
     server = await NatsServer.start();
-    site = new Site();
+    deployment = new Deployment(server, server.url);
     await start('service', ['serve']);
-    transport = await createNatsTransport({ servers: server.url, name: 'executor-failover-test' });
-    client = new PyexecClient(transport, 'executor-failover-test');
+    ({ transport, client } = await deployment.connect('executor-failover-test'));
   });
 
   /** The job result an executor stored in KV for the execution's (only) execute command. */
@@ -54,12 +47,7 @@ describe('executor killed with SIGKILL mid-run', () => {
     return executeResultSchema.parse((await transport.kv.get(keys[0] ?? ''))?.value);
   };
 
-  afterAll(async () => {
-    await transport?.close();
-    for (const process of processes) await process.kill();
-    await server?.dispose();
-    site?.dispose();
-  });
+  afterAll(() => deployment?.stop());
 
   it('re-runs the read-only job elsewhere and ends the write job unknown without re-running it', async () => {
     const first = await start('executor-1', ['executor', '--concurrency', '2', '--name', 'executor-1']);
@@ -67,13 +55,13 @@ describe('executor killed with SIGKILL mid-run', () => {
     const write = await client.submit({ execution_id: 'killed-write', task_objective: 'write slowly', approved_code: slowCode('killed-write', true) });
     await eventually(async () => (await client.get(write.id))?.state === 'awaitingApproval', 'the write job to wait for approval');
     await client.decide(write.id, 'approve', { reason: 'test', approver: 'operator' });
-    await eventually(() => site.count('caget RUN:killed-read-only') === 1 && site.count('caget RUN:killed-write') === 1, 'both jobs running');
+    await eventually(() => deployment.site.count('caget RUN:killed-read-only') === 1 && deployment.site.count('caget RUN:killed-write') === 1, 'both jobs running');
 
     await start('executor-2', ['executor', '--concurrency', '2', '--name', 'executor-2']);
     await first.kill();
     // The premise: both jobs were cut short.
-    expect(site.count('caget END:killed-read-only')).toBe(0);
-    expect(site.count('caput SR:TEST:killed-write 1.0')).toBe(0);
+    expect(deployment.site.count('caget END:killed-read-only')).toBe(0);
+    expect(deployment.site.count('caput SR:TEST:killed-write 1.0')).toBe(0);
 
     const timeoutMs = queueOptions.execution.ackWaitMs + (runSeconds + 20) * 1000;
     const [readSummary, writeSummary] = await Promise.all([
@@ -81,13 +69,13 @@ describe('executor killed with SIGKILL mid-run', () => {
       eventually(() => write.settled, 'the write execution', timeoutMs),
     ]);
     expect(readSummary.outcome).toBe('succeeded');
-    expect(site.count('caget RUN:killed-read-only')).toBe(2); // at-least-once: ran again on executor-2
-    expect(site.count('caget END:killed-read-only')).toBeGreaterThanOrEqual(1);
+    expect(deployment.site.count('caget RUN:killed-read-only')).toBe(2); // at-least-once: ran again on executor-2
+    expect(deployment.site.count('caget END:killed-read-only')).toBeGreaterThanOrEqual(1);
     expect(await storedResult('killed-read-only')).toMatchObject({ status: 'succeeded', executor: 'executor-2' });
 
     expect(writeSummary.outcome).toBe('unknown');
     expect(await storedResult('killed-write')).toMatchObject({ status: 'lost', executor: 'executor-2' });
-    expect(site.count('caget RUN:killed-write')).toBe(1); // never started again
-    expect(site.count('caput SR:TEST:killed-write 1.0')).toBeLessThanOrEqual(1);
+    expect(deployment.site.count('caget RUN:killed-write')).toBe(1); // never started again
+    expect(deployment.site.count('caput SR:TEST:killed-write 1.0')).toBeLessThanOrEqual(1);
   }, 150_000);
 });
