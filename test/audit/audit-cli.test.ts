@@ -68,7 +68,7 @@ describe('pyexec keys / approve --key / audit', () => {
 
     writeFileSync(auditPath, `${lines.slice(0, -2).join('\n')}\n`);
     const cut = await runCli(['audit', id, '--verify', ...common]);
-    expect(cut.code).toBe(1);
-    expect(cut.stdout).toContain('records were removed from the end');
+    expect(cut.code, cut.stderr).toBe(1);
+    expect(cut.stdout, cut.stderr).toContain('records were removed from the end');
   });
 });
