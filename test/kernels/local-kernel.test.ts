@@ -156,7 +156,7 @@ describe('warm local kernel: fork server life', () => {
       expect(during.executor).toBe('local-warm');
       // Dead servers are replaced at the next job or readiness check, every mode's.
       const replaced = async () => {
-        await kernel.ready().catch(() => undefined);
+        await kernel.ready?.().catch(() => undefined);
         const now = forkServers();
         return now.length === before.length && !now.some((pid) => before.includes(pid));
       };
