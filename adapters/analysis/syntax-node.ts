@@ -52,6 +52,10 @@ export class SyntaxTree {
    * root, which looks through every top-level statement before it.
    */
   nodeAt(start: number, end: number, type: string, within?: SyntaxNode): SyntaxNode | null {
+    // a node the selection already holds (a callee, an object, a target) needs no search in the tree
+    for (let node = this.nodes[(this.firstAt[start] as number) - 1]; node !== undefined; node = node.sameStart) {
+      if (node.typeFromSelection() === type && node.end === end) return node;
+    }
     const raw = (within?.raw ?? this.root).descendantForIndex(start, end);
     if (raw === null || raw.startIndex !== start) return null;
     const node = this.node(raw);
@@ -121,7 +125,13 @@ export class SyntaxNode {
   }
 
   get type(): string {
-    this.cachedType ??= (this.expression && this.tree.plain ? this.oneWordType() : undefined) ?? this.raw.type;
+    this.cachedType ??= this.typeFromSelection() ?? this.raw.type;
+    return this.cachedType;
+  }
+
+  /** The type when it is known without asking the tree: told by the selection, or read from the text of an expression. */
+  typeFromSelection(): string | undefined {
+    this.cachedType ??= this.expression && this.tree.plain ? this.oneWordType() : undefined;
     return this.cachedType;
   }
 
