@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsServer } from '../support/nats-server.ts';
 import { natsConfigFile, roleEnvironment, roleLogins, rolePasswords } from '../support/nats-roles.ts';
-import { PyexecProcess, runPyexec, Site } from '../support/pyexec-site.ts';
+import { Deployment } from '../support/deployment.ts';
+import { runPyexec, type Site } from '../support/pyexec-site.ts';
 import { eventually } from '../support/eventually.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,22 +20,19 @@ const executor = roleEnvironment('executor');
 
 describe('roles of nats-server.conf with the real processes', () => {
   let server: NatsServer;
+  let deployment: Deployment;
   let site: Site;
-  const processes: PyexecProcess[] = [];
 
   beforeAll(async () => {
     server = await NatsServer.start({ configFile: natsConfigFile, env: rolePasswords, auth: roleLogins.service });
-    site = new Site();
+    deployment = new Deployment(server, server.url);
+    ({ site } = deployment);
     const url = { PYEXEC_NATS_URL: server.url };
-    processes.push(await PyexecProcess.start('service', site, ['serve'], { ...url, ...service }));
-    processes.push(await PyexecProcess.start('executor', site, ['executor'], { ...url, ...executor }));
+    await deployment.start('service', ['serve'], { ...url, ...service });
+    await deployment.start('executor', ['executor'], { ...url, ...executor });
   });
 
-  afterAll(async () => {
-    for (const process of processes) await process.kill();
-    await server?.dispose();
-    site?.dispose();
-  });
+  afterAll(() => deployment?.stop());
 
   it('refuses an approval from a requester and takes the one from an approver', async () => {
     const url = { PYEXEC_NATS_URL: server.url };

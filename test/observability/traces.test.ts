@@ -8,29 +8,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsServer } from '../support/nats-server.ts';
 import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.ts';
-import { PyexecProcess, runPyexec, Site } from '../support/pyexec-site.ts';
+import { Deployment } from '../support/deployment.ts';
+import { runPyexec, Site } from '../support/pyexec-site.ts';
 import { eventually } from '../support/eventually.ts';
 
 describe('traces of one execution across processes', () => {
   let nats: NatsServer;
   let receiver: OtlpReceiver;
+  let deployment: Deployment;
   let site: Site;
-  const processes: PyexecProcess[] = [];
 
   beforeAll(async () => {
     nats = await NatsServer.start();
     receiver = await OtlpReceiver.start();
-    site = new Site({ observability: { otlp_endpoint: receiver.endpoint } });
+    deployment = new Deployment(nats, nats.url, new Site({ observability: { otlp_endpoint: receiver.endpoint } }));
+    ({ site } = deployment);
     const env = { PYEXEC_NATS_URL: nats.url };
-    processes.push(await PyexecProcess.start('serve', site, ['serve'], env));
-    processes.push(await PyexecProcess.start('executor', site, ['executor'], env));
+    await deployment.start('serve', ['serve'], env);
+    await deployment.start('executor', ['executor'], env);
   });
 
   afterAll(async () => {
-    for (const process of processes) await process.kill();
+    await deployment?.stop();
     await receiver?.close();
-    await nats?.dispose();
-    site?.dispose();
   });
 
   it('exports the execution, its states and every command under one trace id', async () => {
