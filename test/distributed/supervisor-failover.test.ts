@@ -12,25 +12,25 @@
  * one executor.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PyexecClient } from '../../client/client.ts';
-import { createNatsTransport } from '../../bus/nats/transport.ts';
+import type { PyexecClient } from '../../client/client.ts';
 import type { Transport } from '../../bus/transport.ts';
 import type { StateName } from '../../protocol/public.ts';
 import { kvKeys } from '../../protocol/kv-keys.ts';
 import { executionRecordSchema, type ExecutionRecord } from '../../protocol/record.ts';
 import { NatsServer } from '../support/nats-server.ts';
-import { PyexecProcess, runPyexec, Site } from '../support/pyexec-site.ts';
+import { Deployment } from '../support/deployment.ts';
+import { runPyexec, type PyexecProcess, type Site } from '../support/pyexec-site.ts';
 import { eventually } from '../support/eventually.ts';
 
 const leaseSeconds = '2';
 
 describe('supervisor killed with SIGKILL', () => {
   let server: NatsServer;
+  let deployment: Deployment;
   let site: Site;
   let transport: Transport;
   let client: PyexecClient;
   let workers: PyexecProcess;
-  let executor: PyexecProcess;
   const supervisors = new Map<string, PyexecProcess>();
   let supervisorCount = 0;
 
@@ -38,29 +38,24 @@ describe('supervisor killed with SIGKILL', () => {
   const startSupervisor = async () => {
     supervisorCount += 1;
     const id = `supervisor-${supervisorCount}`;
-    supervisors.set(id, await PyexecProcess.start(id, site, ['serve', ...nats(), '--actors', 'supervisor', '--supervisor-id', id, '--lease-seconds', leaseSeconds]));
+    supervisors.set(id, await deployment.start(id, ['serve', ...nats(), '--actors', 'supervisor', '--supervisor-id', id, '--lease-seconds', leaseSeconds]));
   };
 
   beforeAll(async () => {
     server = await NatsServer.start();
-    site = new Site();
+    deployment = new Deployment(server, server.url);
+    ({ site } = deployment);
     // The first supervisor creates the streams and the KV bucket; the rest start together.
     await startSupervisor();
-    [workers, executor] = await Promise.all([
-      PyexecProcess.start('workers', site, ['serve', ...nats(), '--actors', 'generator,analyzer']),
-      PyexecProcess.start('executor', site, ['executor', ...nats(), '--concurrency', '2', '--name', 'executor-1']),
+    [workers] = await Promise.all([
+      deployment.start('workers', ['serve', ...nats(), '--actors', 'generator,analyzer']),
+      deployment.start('executor', ['executor', ...nats(), '--concurrency', '2', '--name', 'executor-1']),
       startSupervisor(),
     ]);
-    transport = await createNatsTransport({ servers: server.url, name: 'failover-test' });
-    client = new PyexecClient(transport, 'failover-test');
+    ({ transport, client } = await deployment.connect('failover-test'));
   });
 
-  afterAll(async () => {
-    await transport?.close();
-    for (const process of [...supervisors.values(), workers, executor]) await process?.kill();
-    await server?.dispose();
-    site?.dispose();
-  });
+  afterAll(() => deployment?.stop());
 
   /** Waits until the execution is in `state`, kills its owner with SIGKILL and starts a replacement. */
   async function killOwnerIn(executionId: string, state: StateName): Promise<string> {
