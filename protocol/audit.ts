@@ -1,9 +1,9 @@
 /**
  * The audit trail on the wire (pyexec.audit.<id>) and in audit.jsonl: record
  * 0, the folder's creation, then records chained by hash. Each kind of entry
- * is one member of `auditEntrySchema`, discriminated by `event`: a writer
- * cannot misspell an event or forget a field, and docs/protocol.md lists
- * the same kinds.
+ * is one strict member of `auditEntrySchema`, discriminated by `event`: a
+ * writer cannot misspell an event, forget a field or add one the schema does
+ * not know, and docs/protocol.md lists the same kinds.
  */
 import { z } from 'zod';
 import { channelWriteSchema } from './channel-limits.ts';
@@ -24,7 +24,7 @@ const requestEntrySchema = z.object({
   context_from: z
     .array(contextFromSchema.extend({ code_sha256: z.string().nullable(), folder: z.string(), bytes: z.number().int().nonnegative() }))
     .optional(),
-});
+}).strict();
 
 /** A decision as it arrived, before it is judged: who, what, for which code, signed by which key. */
 const decisionReceivedEntrySchema = z.object({
@@ -37,7 +37,7 @@ const decisionReceivedEntrySchema = z.object({
   decided_at: z.string(),
   signed_by: z.string().nullable(),
   signature: z.string().nullable(),
-});
+}).strict();
 
 /** A decision the statechart counted. */
 const decisionCountedEntrySchema = z.object({
@@ -48,7 +48,7 @@ const decisionCountedEntrySchema = z.object({
   reason: z.string(),
   decided_at: z.string(),
   code_sha256: z.string().nullable(),
-});
+}).strict();
 
 /** A decision refused (stale approval id, wrong code hash, bad signature, ...), and why. */
 const decisionRefusedEntrySchema = z.object({
@@ -57,9 +57,9 @@ const decisionRefusedEntrySchema = z.object({
   approver: z.string(),
   reason: z.string(),
   decided_at: z.string(),
-});
+}).strict();
 
-const cancelReceivedEntrySchema = z.object({ event: z.literal('cancel_received'), by: z.string(), reason: z.string() });
+const cancelReceivedEntrySchema = z.object({ event: z.literal('cancel_received'), by: z.string(), reason: z.string() }).strict();
 
 /** One statechart transition. */
 const transitionEntrySchema = z.object({
@@ -70,7 +70,7 @@ const transitionEntrySchema = z.object({
   attempt,
   outcome: outcomeSchema.nullable(),
   detail: z.string().optional(),
-});
+}).strict();
 
 /** An execution job sent to the kernels: the code's hash, its mode, and the approval it runs under. */
 const executionStartEntrySchema = z.object({
@@ -82,7 +82,7 @@ const executionStartEntrySchema = z.object({
   approver: z.string().optional(),
   /** The channel limits file's version the analysis checked against. */
   limits_version: z.string().nullable().optional(),
-});
+}).strict();
 
 /** An execution job's result. */
 const executionEndEntrySchema = z.object({
@@ -94,7 +94,7 @@ const executionEndEntrySchema = z.object({
   /** The error's type, when the code failed. */
   error: z.string().optional(),
   limits_version: z.string().nullable().optional(),
-});
+}).strict();
 
 /** One write call under channel limits: refused before the network, written (and verified), or failed. */
 const channelWriteEntrySchema = channelWriteSchema.omit({ outcome: true, at: true }).extend({
@@ -102,7 +102,7 @@ const channelWriteEntrySchema = channelWriteSchema.omit({ outcome: true, at: tru
   limits_version: z.string().nullable(),
   /** The kernel's clock; the record's own `at` is when it was audited. */
   happened_at: z.string(),
-});
+}).strict();
 
 /** A result for an execution that had already ended (a redelivery, or a job that ran on after a cancel). */
 const lateResultEntrySchema = z.object({
@@ -112,10 +112,10 @@ const lateResultEntrySchema = z.object({
   code_started: z.boolean().nullable(),
   executor: z.string(),
   outcome: outcomeSchema.nullable(),
-});
+}).strict();
 
 /** The review page's security trail (review/security-audit.ts): sessions and lockouts. */
-const loginEntrySchema = z.object({ event: z.enum(['login', 'logout']), user: z.string(), address: z.string() });
+const loginEntrySchema = z.object({ event: z.enum(['login', 'logout']), user: z.string(), address: z.string() }).strict();
 const loginLockoutEntrySchema = z.object({
   event: z.literal('login_lockout'),
   scope: z.string(),
@@ -123,8 +123,8 @@ const loginLockoutEntrySchema = z.object({
   address: z.string(),
   failures: z.number().int().nonnegative(),
   locked_for_ms: z.number().nonnegative(),
-});
-const sessionExpiredEntrySchema = z.object({ event: z.literal('session_expired'), user: z.string() });
+}).strict();
+const sessionExpiredEntrySchema = z.object({ event: z.literal('session_expired'), user: z.string() }).strict();
 
 /** What an execution's trail records, after record 0. */
 export const executionAuditEntrySchema = z.discriminatedUnion('event', [
