@@ -10,7 +10,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsServer } from '../support/nats-server.ts';
 import { Prometheus, promtoolProblems } from '../support/prometheus.ts';
-import { PyexecProcess, runPyexec, Site } from '../support/pyexec-site.ts';
+import { Deployment } from '../support/deployment.ts';
+import { runPyexec, type PyexecProcess, type Site } from '../support/pyexec-site.ts';
 import { eventually } from '../support/eventually.ts';
 
 const metricsAddress = (process: PyexecProcess): string => {
@@ -21,6 +22,7 @@ const metricsAddress = (process: PyexecProcess): string => {
 
 describe('metrics scraped by a real Prometheus', () => {
   let nats: NatsServer;
+  let deployment: Deployment;
   let site: Site;
   let prometheus: Prometheus;
   let serve: PyexecProcess;
@@ -29,18 +31,16 @@ describe('metrics scraped by a real Prometheus', () => {
 
   beforeAll(async () => {
     nats = await NatsServer.start();
-    site = new Site();
-    serve = await PyexecProcess.start('serve', site, ['serve', '--metrics-port', '0'], env());
-    executor = await PyexecProcess.start('executor', site, ['executor', '--metrics-port', '0'], env());
+    deployment = new Deployment(nats, nats.url);
+    ({ site } = deployment);
+    serve = await deployment.start('serve', ['serve', '--metrics-port', '0'], env());
+    executor = await deployment.start('executor', ['executor', '--metrics-port', '0'], env());
     prometheus = await Prometheus.start([metricsAddress(serve), metricsAddress(executor)]);
   });
 
   afterAll(async () => {
     await prometheus?.dispose();
-    await serve?.kill();
-    await executor?.kill();
-    await nats?.dispose();
-    site?.dispose();
+    await deployment?.stop();
   });
 
   it('counts executions by outcome and mode, transitions, kernel runs and analysis, as Prometheus reads them', async () => {
