@@ -15,7 +15,8 @@ import { hashPassword } from '../../review/passwords.ts';
 import { subjects } from '../../protocol/subjects.ts';
 import { NatsServer } from '../support/nats-server.ts';
 import { natsConfigFile, roleEnvironment, roleLogins, rolePasswords } from '../support/nats-roles.ts';
-import { PyexecProcess, runPyexec, Site } from '../support/pyexec-site.ts';
+import { Deployment } from '../support/deployment.ts';
+import { runPyexec, Site } from '../support/pyexec-site.ts';
 import { eventually } from '../support/eventually.ts';
 
 const service = roleEnvironment('service');
@@ -66,27 +67,25 @@ interface Detail {
 
 describe('the audit trail in the pyexec_audit stream', () => {
   let server: NatsServer;
+  let deployment: Deployment;
   let site: Site;
   let elsewhere: Site;
   let pageUrl: string;
-  const processes: PyexecProcess[] = [];
   const url = () => ({ PYEXEC_NATS_URL: server.url });
 
   beforeAll(async () => {
     server = await NatsServer.start({ configFile: natsConfigFile, env: rolePasswords, auth: roleLogins.service });
-    site = new Site({ ui: { users: [{ name: 'olga', password_hash: await hashPassword('olga-secret'), roles: ['approver'] }] } });
+    deployment = new Deployment(server, server.url, new Site({ ui: { users: [{ name: 'olga', password_hash: await hashPassword('olga-secret'), roles: ['approver'] }] } }));
+    ({ site } = deployment);
     elsewhere = new Site(); // another host: the same NATS server, none of the execution folders
-    const serve = await PyexecProcess.start('service', site, ['serve', '--ui', '--port', '0'], { ...url(), ...service });
-    processes.push(serve);
+    const serve = await deployment.start('service', ['serve', '--ui', '--port', '0'], { ...url(), ...service });
     await serve.waitFor(/review page at http:\/\/\S+/, 30_000);
     pageUrl = /review page at (http:\/\/\S+?)\/?\s/.exec(serve.output())?.[1] ?? '';
-    processes.push(await PyexecProcess.start('executor', site, ['executor'], { ...url(), ...executor }));
+    await deployment.start('executor', ['executor'], { ...url(), ...executor });
   });
 
   afterAll(async () => {
-    for (const process of processes) await process.kill();
-    await server?.dispose();
-    site?.dispose();
+    await deployment?.stop();
     elsewhere?.dispose();
   });
 
