@@ -26,38 +26,28 @@ const requestEntrySchema = z.object({
     .optional(),
 }).strict();
 
+/** What every decision entry names: the approval, who decided, why and when. */
+const decisionFields = { approval_id: z.string(), approver: z.string(), reason: z.string(), decided_at: z.string() };
+
 /** A decision as it arrived, before it is judged: who, what, for which code, signed by which key. */
-const decisionReceivedEntrySchema = z.object({
-  event: z.literal('decision_received'),
-  approval_id: z.string(),
-  approver: z.string(),
-  verdict: verdictSchema,
-  reason: z.string(),
-  code_sha256: z.string(),
-  decided_at: z.string(),
-  signed_by: z.string().nullable(),
-  signature: z.string().nullable(),
-}).strict();
+const decisionReceivedEntrySchema = z
+  .object({
+    event: z.literal('decision_received'),
+    ...decisionFields,
+    verdict: verdictSchema,
+    code_sha256: z.string(),
+    signed_by: z.string().nullable(),
+    signature: z.string().nullable(),
+  })
+  .strict();
 
 /** A decision the statechart counted. */
-const decisionCountedEntrySchema = z.object({
-  event: z.literal('decision_counted'),
-  approval_id: z.string(),
-  approver: z.string(),
-  verdict: verdictSchema,
-  reason: z.string(),
-  decided_at: z.string(),
-  code_sha256: z.string().nullable(),
-}).strict();
+const decisionCountedEntrySchema = z
+  .object({ event: z.literal('decision_counted'), ...decisionFields, verdict: verdictSchema, code_sha256: z.string().nullable() })
+  .strict();
 
 /** A decision refused (stale approval id, wrong code hash, bad signature, ...), and why. */
-const decisionRefusedEntrySchema = z.object({
-  event: z.literal('decision_refused'),
-  approval_id: z.string(),
-  approver: z.string(),
-  reason: z.string(),
-  decided_at: z.string(),
-}).strict();
+const decisionRefusedEntrySchema = z.object({ event: z.literal('decision_refused'), ...decisionFields }).strict();
 
 const cancelReceivedEntrySchema = z.object({ event: z.literal('cancel_received'), by: z.string(), reason: z.string() }).strict();
 
@@ -84,13 +74,14 @@ const executionStartEntrySchema = z.object({
   limits_version: z.string().nullable().optional(),
 }).strict();
 
+/** What every entry about a job's result names: the job, how it ended, who ran it. */
+const jobResultFields = { command_id: z.string(), status: executionStatusSchema, executor: z.string() };
+
 /** An execution job's result. */
 const executionEndEntrySchema = z.object({
   event: z.literal('execution_end'),
-  command_id: z.string(),
-  status: executionStatusSchema,
+  ...jobResultFields,
   duration_ms: z.number().nonnegative(),
-  executor: z.string(),
   /** The error's type, when the code failed. */
   error: z.string().optional(),
   limits_version: z.string().nullable().optional(),
@@ -107,10 +98,8 @@ const channelWriteEntrySchema = channelWriteSchema.omit({ outcome: true, at: tru
 /** A result for an execution that had already ended (a redelivery, or a job that ran on after a cancel). */
 const lateResultEntrySchema = z.object({
   event: z.literal('late_result'),
-  command_id: z.string(),
-  status: executionStatusSchema,
+  ...jobResultFields,
   code_started: z.boolean().nullable(),
-  executor: z.string(),
   outcome: outcomeSchema.nullable(),
 }).strict();
 
