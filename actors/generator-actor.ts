@@ -11,20 +11,18 @@ import type { CodeGenerator } from '../adapters/generators/generator.ts';
 import { GenerationError } from '../adapters/generators/generator.ts';
 import type { Logger } from '../logging/logger.ts';
 import { serveRequests } from './message-intake.ts';
-import { RecentAnswers } from './recent-answers.ts';
 
 export type GeneratorLookup = (name: string | undefined) => Promise<CodeGenerator>;
 
 export function startGeneratorActor(options: { bus: Bus; generators: GeneratorLookup; logger: Logger }): Subscription {
   const { bus, generators, logger } = options;
-  const answers = new RecentAnswers<GenerateReply>();
   return serveRequests({
     bus,
     subject: subjects.generate,
     queue: queueGroups.generators,
     schema: generateCommandSchema,
     logger,
-    handle: (command) => answers.once(command.command_id, () => generate(command)),
+    handle: generate,
   });
 
   async function generate(command: GenerateCommand): Promise<GenerateReply> {

@@ -10,6 +10,7 @@ import { executionIdSchema } from '../protocol/fields.ts';
 import { type ProtocolError } from '../protocol/public.ts';
 import { executionIdOfSubject, subjects } from '../protocol/subjects.ts';
 import type { Logger } from '../logging/logger.ts';
+import { RecentAnswers } from './recent-answers.ts';
 import type { Publication } from './transition-outputs.ts';
 
 export class InvalidMessageError extends Error {
@@ -65,19 +66,22 @@ export function refuseMessage(bus: Bus, subject: string, payload: unknown, error
 }
 
 /**
- * Answers requests on `subject` (queue group `queue`) with `handle`, after
- * validating them. An invalid request gets `{ ok: false, kind: 'configuration' }`
- * back and a protocol error; it never reaches the handler.
+ * Answers commands on `subject` (queue group `queue`) with `handle`, after
+ * validating them. An invalid command gets `{ ok: false, kind: 'configuration' }`
+ * back and a protocol error; it never reaches the handler. Each command id
+ * is answered once: a repeated command (re-issued after a supervisor
+ * restart, or retried) gets the answer already computed or in flight.
  */
-export function serveRequests<S extends z.ZodType>(options: {
+export function serveRequests<S extends z.ZodType<{ command_id: string }>, R>(options: {
   bus: Bus;
   subject: string;
   queue: string;
   schema: S;
   logger: Logger;
-  handle: (request: z.output<S>) => Promise<unknown>;
+  handle: (request: z.output<S>) => Promise<R>;
 }): ReturnType<Bus['subscribe']> {
   const { bus, subject, queue, schema, logger, handle } = options;
+  const answers = new RecentAnswers<R>();
   return bus.subscribe(
     subject,
     async (message: Message) => {
@@ -91,7 +95,7 @@ export function serveRequests<S extends z.ZodType>(options: {
         if (message.reply) await bus.respond(message, { ok: false, command_id: 'invalid', kind: 'configuration', type: 'InvalidMessage', message: text });
         return;
       }
-      const reply = await handle(request);
+      const reply = await answers.once(request.command_id, () => handle(request));
       if (message.reply) await bus.respond(message, reply);
     },
     { queue },
