@@ -4,8 +4,11 @@
  * flight) uninstrumented, with metrics, and with metrics and OTLP traces
  * exported to a receiver in another process (every execution traced, and
  * one in ten sampled as an operator would with OTEL_TRACES_SAMPLER). The
- * variants run side by side in one process and take short rounds in
- * rotating order, so drift on a shared machine hits every variant alike.
+ * variants run side by side in one process and take short rounds in a
+ * new random order each time, so drift on a shared machine hits every
+ * variant alike. A second uninstrumented service (`none_again`) is
+ * measured like the others: its ratio to `none` is the run's noise, the
+ * margin any other ratio must clear to mean something.
  * Each variant reports its median and p90 round, the ratio of its median to
  * the uninstrumented one, and the latency of its executions (submit to
  * settled) at p50 and p90; the report carries the load average before and
@@ -40,8 +43,8 @@ import { createTracing } from '../observability/tracing.ts';
 import { noopKernel } from '../test/support/noop-kernel.ts';
 import { percentile, summarize } from './stats.ts';
 
-type Variant = 'none' | 'metrics' | 'metrics_and_traces' | 'metrics_and_traces_sampled_10pct';
-const variants: readonly Variant[] = ['none', 'metrics', 'metrics_and_traces', 'metrics_and_traces_sampled_10pct'];
+type Variant = 'none' | 'none_again' | 'metrics' | 'metrics_and_traces' | 'metrics_and_traces_sampled_10pct';
+const variants: readonly Variant[] = ['none', 'none_again', 'metrics', 'metrics_and_traces', 'metrics_and_traces_sampled_10pct'];
 /** How an operator samples (docs/operations.md): the OpenTelemetry SDK reads these when the tracer provider is made. */
 const sampledTenPercent = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' };
 
@@ -55,7 +58,7 @@ function tracingFor(variant: Variant, otlpEndpoint: string) {
     for (const name of Object.keys(sampledTenPercent)) delete process.env[name];
   }
 }
-const rounds = 15;
+const rounds = 16;
 const perRound = 150;
 const inFlight = 32;
 
@@ -67,7 +70,7 @@ interface RunningVariant {
 }
 
 async function startVariant(config: Config, variant: Variant, otlpEndpoint: string): Promise<RunningVariant> {
-  if (variant === 'none') {
+  if (variant === 'none' || variant === 'none_again') {
     const service = await startService(config, { kernel: noopKernel, logger: silentLogger });
     return { service, settle: async () => undefined, stop: () => service.stop() };
   }
@@ -159,11 +162,10 @@ export async function run() {
     for (const variant of variants) running.set(variant, await startVariant(config, variant, sink.endpoint));
     for (const variant of variants) await measureRound(runningOf(running, variant)); // warm-up
     for (let round = 0; round < rounds; round++) {
-      // Short rounds, the order rotated each time: load from elsewhere on the machine falls on every variant alike.
-      for (let i = 0; i < variants.length; i++) {
-        const variant = variants[(round + i) % variants.length] as Variant;
-        measured.get(variant)?.push(await measureRound(runningOf(running, variant)));
-      }
+      // Short rounds in a new order each time: load from elsewhere on the machine falls on every variant
+      // alike, and so does the garbage one variant leaves for the collector to find in the next one's round
+      // (a fixed rotation always put the sampled variant after the fully traced one).
+      for (const variant of shuffled(variants)) measured.get(variant)?.push(await measureRound(runningOf(running, variant)));
     }
   } finally {
     for (const variant of running.values()) await variant.stop();
@@ -186,10 +188,19 @@ export async function run() {
     latency_p50_vs_none: round3(latency(variant).p50_ms / latency('none').p50_ms),
   });
   return {
-    what: `${rounds} rotating rounds of ${perRound} executions per variant, ${inFlight} in flight, no-op kernel, services started once; medians (p50) and p90 over rounds, ratios of medians`,
+    what: `${rounds} rounds in random order of ${perRound} executions per variant, ${inFlight} in flight, no-op kernel, services started once; medians (p50) and p90 over rounds, ratios of medians`,
     load_average_1_5_15: { before: loadBefore.map(round2), after: loadAfter.map(round2) },
     variants: Object.fromEntries(variants.map((variant) => [variant, row(variant)])),
   };
+}
+
+function shuffled<T>(items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
 }
 
 function runningOf(running: ReadonlyMap<Variant, RunningVariant>, variant: Variant): RunningVariant {
