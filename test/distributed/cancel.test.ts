@@ -11,22 +11,18 @@
  * - read-only mode, cancelled while the code runs: `cancelled` at once, the
  *   code is killed, and the executor's answer is audited as late.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PyexecClient } from '../../client/client.ts';
 import { NatsServer } from '../support/nats-server.ts';
 import { Deployment } from '../support/deployment.ts';
 import { eventually } from '../support/eventually.ts';
 import { untilState } from '../support/execution-events.ts';
+import { auditRecordsOf } from '../support/audit-records.ts';
 
 /** Reads `started`, then sleeps long enough for the cancel to land before the write. */
 const slowWrite = (pv: string) => `import time\nfrom epics import caget, caput\ncaget("${pv}:STARTED")\ntime.sleep(20)\ncaput("${pv}", 1)\nresults = {"wrote": True}\n`;
 const slowRead = (pv: string) => `import time\nfrom epics import caget\ncaget("${pv}:STARTED")\ntime.sleep(20)\ncaget("${pv}:AFTER")\nresults = {"read": True}\n`;
 
-function auditOf(folder: string): Array<Record<string, unknown>> {
-  return readFileSync(join(folder, 'audit.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
 
 describe('cancel over NATS', () => {
@@ -60,7 +56,7 @@ describe('cancel over NATS', () => {
 
     // The executor that comes now finds the job fenced: its answer is late and nothing ran.
     await startExecutor('executor-1');
-    const late = await eventually(() => auditOf(summary.folder).find((record) => record.event === 'late_result'), 'the late result in the audit', 30_000);
+    const late = await eventually(() => auditRecordsOf(summary.folder).find((record) => record.event === 'late_result'), 'the late result in the audit', 30_000);
     expect(late).toMatchObject({ status: 'cancelled', code_started: false, outcome: 'cancelled' });
     expect(deployment.site.epicsCalls().filter((call) => call.includes('Q:PV'))).toEqual([]);
   });
@@ -77,7 +73,7 @@ describe('cancel over NATS', () => {
     expect(deployment.site.count('caput W:PV 1')).toBe(0);
     const detail = (await client.get(handle.id))?.outcome_detail ?? '';
     expect(detail).toMatch(/stop it.*had started/);
-    const events = auditOf(summary.folder).map((record) => record.event);
+    const events = auditRecordsOf(summary.folder).map((record) => record.event);
     expect(events).toContain('cancel_received');
     expect(events).toContain('execution_start');
     expect(events).toContain('execution_end');
@@ -89,7 +85,7 @@ describe('cancel over NATS', () => {
     await handle.cancel('enough');
     const summary = await handle.settled;
     expect(summary.outcome).toBe('cancelled');
-    const late = await eventually(() => auditOf(summary.folder).find((record) => record.event === 'late_result'), 'the late result in the audit', 30_000);
+    const late = await eventually(() => auditRecordsOf(summary.folder).find((record) => record.event === 'late_result'), 'the late result in the audit', 30_000);
     expect(late).toMatchObject({ status: 'cancelled', code_started: true, outcome: 'cancelled' });
     expect(deployment.site.count('caget R:PV:AFTER')).toBe(0);
 

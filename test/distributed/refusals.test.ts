@@ -7,8 +7,6 @@
  * reusing one; and a refused decision adds no repeated state event, while
  * each state event's seq is the snapshot's revision in the KV bucket.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
@@ -21,12 +19,10 @@ import { subjects } from '../../protocol/subjects.ts';
 import { NatsServer } from '../support/nats-server.ts';
 import { Deployment, protocolErrorsOn } from '../support/deployment.ts';
 import { eventually } from '../support/eventually.ts';
+import { auditRecordsOf } from '../support/audit-records.ts';
 
 const writeCode = 'from epics import caput\ncaput("REF:PV", 1)\nresults = {"ok": True}\n';
 
-function auditOf(folder: string): Array<Record<string, unknown>> {
-  return readFileSync(join(folder, 'audit.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
 describe('refusals over NATS', () => {
   let deployment: Deployment;
@@ -75,9 +71,9 @@ describe('refusals over NATS', () => {
     await Promise.all([publish(subjects.decisions(id), decision('reject')), publish(subjects.decisions(id), decision('approve'))]);
     const summary = await handle.settled;
     expect(['rejected', 'succeeded']).toContain(summary.outcome);
-    const refusedOf = () => auditOf(folder).filter((record) => record.event === 'decision_refused');
+    const refusedOf = () => auditRecordsOf(folder).filter((record) => record.event === 'decision_refused');
     const refused = await eventually(() => refusedOf().length > 0 && refusedOf(), 'the refusal in the audit', 30_000);
-    expect(auditOf(folder).filter((record) => record.event === 'decision_received')).toHaveLength(2);
+    expect(auditRecordsOf(folder).filter((record) => record.event === 'decision_received')).toHaveLength(2);
     expect(refused).toHaveLength(1);
     await eventually(() => eventsOf(id).some((event) => event.kind === 'decision_refused'), 'the decision_refused event', 10_000);
     const error = await eventually(() => errorsFor(id).find((entry) => entry.error.startsWith('decision refused:')), 'the protocol error', 10_000);

@@ -5,7 +5,6 @@
  * reached the network. Channels and values come from the request's context,
  * so the analysis cannot know them: every check here is the kernel's.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createService, parseConfig, RuntimeFailedError, type PyexecService } from '../../index.ts';
@@ -15,6 +14,7 @@ import { CaServer } from '../support/ca-server.ts';
 import { debianPython } from '../support/ca/pyepics.ts';
 import { tempDir } from '../support/temp.ts';
 import { writeLimitsFile } from './limits-fixture.ts';
+import { auditRecordsOf } from '../support/audit-records.ts';
 
 const writesCode = `
 from epics import caput
@@ -47,12 +47,11 @@ async function startService(policy: 'deny_unlisted' | 'allow_unlisted', name: st
   return createService(config, { warmKernel: false });
 }
 
+/** The entries after the folder's creation, each checked against the protocol. */
 function auditOf(executionFolder: string) {
-  return readFileSync(join(executionFolder, 'audit.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
+  return auditRecordsOf(executionFolder)
     .slice(1)
-    .map((line) => auditRecordSchema.parse(JSON.parse(line)));
+    .map((record) => auditRecordSchema.parse(record));
 }
 
 function written(pv: string): unknown[] {

@@ -6,7 +6,6 @@
  * with who answered), cancel and status of an execution whose call was cut
  * off, context_from, and the resources.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema, type CallToolResult, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
@@ -15,6 +14,7 @@ import { writeConfigFile } from '../support/service-config.ts';
 import { tempDir } from '../support/temp.ts';
 import { writeCode } from '../support/fake-epics.ts';
 import { stdioClient } from './mcp-clients.ts';
+import { auditRecordsOf } from '../support/audit-records.ts';
 
 const folder = tempDir('pyexec-mcp-stdio-');
 const setup = writeConfigFile(folder.path, { mcp: { elicit_approvals: true } });
@@ -102,7 +102,7 @@ describe('pyexec mcp over stdio (embedded default)', () => {
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/rejected by mcp-elicitation:stdio-agent: not during the shift change/);
     expect(questions.at(-1)).toMatch(/mode "write_access"[\s\S]*TEST:SETPOINT at line 2[\s\S]*epics\.caput/);
-    const audit = auditOf(structured(result).folder as string);
+    const audit = auditRecordsOf(structured(result).folder as string);
     expect(audit.find((record) => record.event === 'decision_counted')).toMatchObject({ approver: 'mcp-elicitation:stdio-agent', verdict: 'reject' });
     expect(setup.epics.writes()).toEqual([]);
   });
@@ -112,7 +112,7 @@ describe('pyexec mcp over stdio (embedded default)', () => {
     const result = await call('python_execute', { code: writeCode, mode: 'read_write' });
     expect(result.isError).toBe(false);
     expect(structured(result)).toMatchObject({ outcome: 'succeeded', execution_mode: 'write_access' });
-    const received = auditOf(structured(result).folder as string).find((record) => record.event === 'decision_received');
+    const received = auditRecordsOf(structured(result).folder as string).find((record) => record.event === 'decision_received');
     expect(received).toMatchObject({ approver: 'mcp-elicitation:stdio-agent', verdict: 'approve', code_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(setup.epics.writes()).toEqual(["caput TEST:SETPOINT 1.5"]);
   });
@@ -169,6 +169,3 @@ function textOf(content: { text: string } | { blob: string } | undefined): strin
   return content && 'text' in content ? content.text : '';
 }
 
-function auditOf(folder: string): Record<string, unknown>[] {
-  return readFileSync(join(folder, 'audit.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
-}

@@ -15,6 +15,7 @@ import { writeConfigFile } from '../support/service-config.ts';
 import { tempDir } from '../support/temp.ts';
 import { untilState } from '../support/execution-events.ts';
 import { writeCode } from '../support/fake-epics.ts';
+import { auditRecordsOf } from '../support/audit-records.ts';
 
 const folder = tempDir('pyexec-context-from-');
 const setup = writeConfigFile(folder.path, { limits: { context_from_bytes: 2_000 } });
@@ -45,7 +46,7 @@ describe('context_from', () => {
     const second = await handle.result;
     expect(second.results).toEqual({ total: 10, label: 'sum' });
 
-    const audit = readFileSync(join(second.folder, 'audit.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const audit = auditRecordsOf(second.folder);
     expect(audit.find((record) => record.event === 'request')?.context_from).toEqual([
       expect.objectContaining({ execution_id: first.execution_id, as: 'load', folder: first.folder, code_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
     ]);
