@@ -1,6 +1,6 @@
 /** What the local kernel does beyond the contract: interpreter choice, environment, fork server life, fallback. */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecuteJob } from '../../protocol/internal.ts';
@@ -138,6 +138,17 @@ describe.each([false, true])('local kernel (warm: %s)', (warm) => {
   });
 });
 
+/** The fork server (as forkServers() names it) that `pid` descends from, or null. */
+function serverOf(pid: number): number | null {
+  const servers = forkServers();
+  for (let current = pid; current > 1; ) {
+    if (servers.includes(current)) return current;
+    const stat = readFileSync(`/proc/${current}/stat`, 'utf8');
+    current = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  }
+  return null;
+}
+
 describe('warm local kernel: fork server life', () => {
   it('replaces a dead fork server', async () => {
     const kernel = createLocalKernel(testKernelOptions(settings(), { warm: true }));
@@ -146,14 +157,19 @@ describe('warm local kernel: fork server life', () => {
     try {
       const first = await kernel.execute(newJob(slotOf));
       expect(first.executor).toBe('local-warm');
+      // Every mode's server up (not one still starting: a server killed while it starts counts as
+      // failing to start, and is retried only after a cooldown).
+      const isReady = () => kernel.ready?.().then(() => true, () => false);
+      await expect.poll(isReady, { timeout: 60_000, interval: 200 }).toBe(true);
       const before = forkServers();
-      expect(before.length).toBeGreaterThan(0);
+      expect(before.length).toBe(2);
       for (const pid of before) process.kill(pid, 'SIGKILL');
       // A job sent while a killed server is still going down may run on its spare (the namespace
-      // dies a few milliseconds after the signal) or on a replacement: either way it runs warm.
+      // dies a few milliseconds after the signal), and die with it: the kernel's failure, retried
+      // like any infrastructure error; or it runs on a replacement.
       const during = await kernel.execute(newJob(slotOf));
-      expect(during.status, during.error?.message).toBe('succeeded');
       expect(during.executor).toBe('local-warm');
+      if (during.status !== 'succeeded') expect(during).toMatchObject({ status: 'infrastructure', error: { type: 'KernelLost' } });
       // Dead servers are replaced at the next job or readiness check, every mode's.
       const replaced = async () => {
         await kernel.ready?.().catch(() => undefined);
@@ -173,6 +189,31 @@ describe('warm local kernel: fork server life', () => {
     }
     expect(forkServers()).toEqual([]);
   });
+
+  it('reports a fork server that dies under the code as the kernel failing: a read is retried, a write is lost', async () => {
+    const kernel = createLocalKernel(testKernelOptions(settings(), { warm: true }));
+    const killServerDuring = async (overrides: Partial<ExecuteJob>) => {
+      const marker = newMarker();
+      const running = kernel.execute(newJob(`${nameProcessCode(marker)}\nimport time\ntime.sleep(30)\nresults = {}`, overrides));
+      expect(await eventually(() => processesMarked(marker).length > 0, 30_000)).toBe(true);
+      const server = serverOf(processesMarked(marker)[0] ?? 0);
+      expect(server, 'the code runs in a forked child of a fork server').not.toBeNull();
+      process.kill(server ?? 0, 'SIGKILL');
+      const result = await running;
+      expect(result.executor).toBe('local-warm');
+      expect(await eventually(() => processesMarked(marker).length === 0)).toBe(true);
+      return result;
+    };
+    try {
+      await expect.poll(() => kernel.ready?.().then(() => true, () => false), { timeout: 60_000, interval: 200 }).toBe(true);
+      const read = await killServerDuring({ mode: 'read_only', allows_writes: false });
+      expect(read).toMatchObject({ status: 'infrastructure', error: { type: 'KernelLost' } });
+      const write = await killServerDuring({ mode: 'write_access', allows_writes: true });
+      expect(write).toMatchObject({ status: 'lost', error: { type: 'KernelLost', message: expect.stringContaining('whether its writes happened is unknown') } });
+    } finally {
+      await kernel.close();
+    }
+  }, 120_000);
 
   it('falls back to the cold path when the fork server cannot start', async () => {
     const poisoned = join(root.path, 'poisoned-site');

@@ -75,6 +75,11 @@ export class Attempt {
     return this.exitInfo;
   }
 
+  /** The fork server died while this attempt ran: how its code ended cannot be known. */
+  get lostLeader(): boolean {
+    return this.leaderLost;
+  }
+
   get stoppedBy(): StopReason | null {
     return this.stopReason;
   }

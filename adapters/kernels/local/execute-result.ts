@@ -76,6 +76,7 @@ function decide(job: ExecuteJob, attempt: Attempt, parsed: ParsedReport): Outcom
     });
   }
   const stderrTail = attempt.output.text('stderr').slice(-stderrTailChars);
+  if (parsed === null && attempt.lostLeader) return kernelLost(job, attempt, stderrTail);
   if (parsed !== null) return failure('runtime_error', plainError('InvalidReport', parsed.problem, stderrTail));
   return failure('runtime_error', processEndError(attempt.exit, stderrTail));
 }
@@ -99,6 +100,19 @@ function failure(status: ExecuteResult['status'], error: HarnessError): Outcome 
     figures: [],
     tracebackLines: error.traceback_lines,
   };
+}
+
+/**
+ * The fork server died under the code (killed, or out of memory): the kernel
+ * failed, not the code. A read can run again (infrastructure: retried); a
+ * job that may write and whose code may have begun is `lost`, never re-run.
+ */
+function kernelLost(job: ExecuteJob, attempt: Attempt, stderrTail: string): Outcome {
+  const mayHaveWritten = job.allows_writes && attempt.mayHaveRun;
+  const message = mayHaveWritten
+    ? 'the fork server died while the code ran; whether its writes happened is unknown'
+    : 'the fork server died while the code ran';
+  return failure(mayHaveWritten ? 'lost' : 'infrastructure', plainError('KernelLost', message, stderrTail));
 }
 
 function processEndError(exit: ProcessExit | null, stderrTail: string): HarnessError {
