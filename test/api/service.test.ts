@@ -1,6 +1,6 @@
 /** The programmatic API: a service from a config, handles, typed failures, the read model. */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CancelledError,
   createService,
@@ -8,45 +8,33 @@ import {
   RejectedError,
   RuntimeFailedError,
   ValidationError,
-  type PyexecService,
 } from '../../index.ts';
 import { executionViewSchema } from '../../protocol/execution-view.ts';
 import { kvKeys } from '../../protocol/kv-keys.ts';
 import { executionRecordSchema } from '../../protocol/record.ts';
 import { untilState } from '../support/execution-events.ts';
-import { configOf, serviceSetup } from '../support/service-config.ts';
-import { tempDir } from '../support/temp.ts';
+import { servicePerFile } from '../support/service-config.ts';
 
-const folder = tempDir('pyexec-api-');
-const setup = serviceSetup(folder.path, { python_executor: { max_execution_retries: 1 } });
-const { epics } = setup;
-let service: PyexecService;
-
-beforeAll(async () => {
-  service = await createService(configOf(setup), { warmKernel: false });
-});
-afterAll(async () => {
-  await service.stop();
-  folder.remove();
-});
+const api = servicePerFile('pyexec-api-', { python_executor: { max_execution_retries: 1 } });
+const { epics } = api.setup;
 
 describe('programmatic API', () => {
   it('refuses a request without task_objective, naming the field', async () => {
-    const attempt = service.client.submit({ user_query: 'plot it' } as never);
+    const attempt = api.service.client.submit({ user_query: 'plot it' } as never);
     await expect(attempt).rejects.toBeInstanceOf(ValidationError);
     await expect(attempt).rejects.toMatchObject({ code: 'invalid_input' });
     await expect(attempt).rejects.toThrow(/request\.task_objective/);
   });
 
   it('refuses unknown request fields and a bad folder name precisely', async () => {
-    await expect(service.client.submit({ task_objective: 'x', colour: 'red' } as never)).rejects.toThrow(/colour/);
-    await expect(service.client.submit({ task_objective: 'x', execution_folder_name: '../../etc' })).rejects.toThrow(
+    await expect(api.service.client.submit({ task_objective: 'x', colour: 'red' } as never)).rejects.toThrow(/colour/);
+    await expect(api.service.client.submit({ task_objective: 'x', execution_folder_name: '../../etc' })).rejects.toThrow(
       /request\.execution_folder_name: .*\.\./,
     );
   });
 
   it('streams state events and resolves the result', async () => {
-    const handle = await service.client.submit({ task_objective: 'mean', behavior: 'success' });
+    const handle = await api.service.client.submit({ task_objective: 'mean', behavior: 'success' });
     const states: string[] = [];
     handle.events.subscribe((event) => event.kind === 'state' && states.push(event.state));
     const summary = await handle.result;
@@ -55,7 +43,7 @@ describe('programmatic API', () => {
   });
 
   it('rejects the result with a typed, non-retryable error when the approver rejects', async () => {
-    const handle = await service.client.submit({ task_objective: 'write', behavior: 'epics_write' });
+    const handle = await api.service.client.submit({ task_objective: 'write', behavior: 'epics_write' });
     await untilState(handle, 'awaitingApproval');
     await handle.reject('not now', { approver: 'operator' });
     const error = await handle.result.catch((e: unknown) => e);
@@ -68,7 +56,7 @@ describe('programmatic API', () => {
   });
 
   it('cancels a pending execution', async () => {
-    const handle = await service.client.submit({ task_objective: 'write', behavior: 'epics_write' });
+    const handle = await api.service.client.submit({ task_objective: 'write', behavior: 'epics_write' });
     await untilState(handle, 'awaitingApproval');
     await handle.cancel('operator changed their mind');
     await expect(handle.result).rejects.toBeInstanceOf(CancelledError);
@@ -76,7 +64,7 @@ describe('programmatic API', () => {
   });
 
   it('types a runtime failure as retryable, with the error chain', async () => {
-    const handle = await service.client.submit({ task_objective: 'fails', behavior: 'runtime_error' });
+    const handle = await api.service.client.submit({ task_objective: 'fails', behavior: 'runtime_error' });
     const error = await handle.result.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RuntimeFailedError);
     expect((error as RuntimeFailedError).retryable).toBe(true);
@@ -87,7 +75,7 @@ describe('programmatic API', () => {
 describe('a request the service cannot accept', () => {
   it('rejects the handle with the reason instead of waiting forever', async () => {
     const { mkdirSync, writeFileSync } = await import('node:fs');
-    const blockedRoot = join(folder.path, 'blocked');
+    const blockedRoot = join(api.folder, 'blocked');
     mkdirSync(blockedRoot);
     // The executions root is a file: no folder can be made under it (root ignores permission bits).
     writeFileSync(join(blockedRoot, 'executions'), 'not a folder');
@@ -104,7 +92,7 @@ describe('a request the service cannot accept', () => {
 });
 
 async function storedRecord(id: string) {
-  const entry = await service.transport.kv.get(kvKeys.execution(id));
+  const entry = await api.service.transport.kv.get(kvKeys.execution(id));
   if (!entry) throw new Error(`no record for ${id}`);
   return { record: executionRecordSchema.parse(entry.value), revision: entry.revision };
 }
@@ -116,7 +104,7 @@ async function storedRecord(id: string) {
  */
 describe('the public view of an execution', () => {
   it('is in the KV record: the pending approval with its code hash, findings, PVs and deadline, then the summary', async () => {
-    const handle = await service.client.submit({ task_objective: 'set the quadrupole', behavior: 'epics_write' });
+    const handle = await api.service.client.submit({ task_objective: 'set the quadrupole', behavior: 'epics_write' });
     await untilState(handle, 'awaitingApproval');
     const { record } = await storedRecord(handle.id);
     const waiting = executionViewSchema.parse(record.view);
@@ -125,23 +113,23 @@ describe('the public view of an execution', () => {
     expect(Date.parse(waiting.approval?.deadline ?? '')).toBeGreaterThan(Date.now());
     expect(waiting.analysis?.control_system.writes.length).toBeGreaterThan(0);
     expect(waiting.analysis?.findings.length).toBeGreaterThan(0);
-    expect(await service.client.get(handle.id)).toEqual(waiting);
+    expect(await api.service.client.get(handle.id)).toEqual(waiting);
 
     await handle.approve({ approver: 'operator', reason: 'checked' });
     const summary = await handle.settled;
-    const ended = await service.client.get(handle.id);
+    const ended = await api.service.client.get(handle.id);
     expect(ended).toMatchObject({ state: 'done', outcome: 'succeeded', decision: { approver: 'operator', verdict: 'approve', reason: 'checked' } });
     expect(ended?.summary).toEqual(summary);
   });
 
   it('is derived from the snapshot of a record written before views existed, the same as the one written', async () => {
-    const handle = await service.client.submit({ task_objective: 'mean', behavior: 'success' });
+    const handle = await api.service.client.submit({ task_objective: 'mean', behavior: 'success' });
     await handle.settled;
     const { record, revision } = await storedRecord(handle.id);
     const { view: written, ...before } = record;
-    await service.transport.kv.update(kvKeys.execution(handle.id), before, revision);
+    await api.service.transport.kv.update(kvKeys.execution(handle.id), before, revision);
     expect((await storedRecord(handle.id)).record.view).toBeUndefined();
-    expect(await service.client.get(handle.id)).toEqual(written);
-    expect((await service.client.list()).find((view) => view.execution_id === handle.id)).toEqual(written);
+    expect(await api.service.client.get(handle.id)).toEqual(written);
+    expect((await api.service.client.list()).find((view) => view.execution_id === handle.id)).toEqual(written);
   });
 });

@@ -6,41 +6,25 @@
  * `executionAuditEntrySchema` (a field the schema does not know fails);
  * record 0 as the genesis.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createService, type PyexecService } from '../../index.ts';
+import { describe, expect, it } from 'vitest';
 import { auditGenesisSchema, executionAuditEntrySchema } from '../../protocol/audit.ts';
+import { auditRecordsOf } from '../support/audit-records.ts';
 import { untilState } from '../support/execution-events.ts';
-import { configOf, serviceSetup } from '../support/service-config.ts';
-import { tempDir } from '../support/temp.ts';
+import { servicePerFile } from '../support/service-config.ts';
 
-const folder = tempDir('pyexec-audit-entries-');
-const setup = serviceSetup(folder.path);
-let service: PyexecService;
-
-beforeAll(async () => {
-  service = await createService(configOf(setup), { warmKernel: false });
-});
-afterAll(async () => {
-  await service.stop();
-  folder.remove();
-});
+const audited = servicePerFile('pyexec-audit-entries-');
 
 function trailOf(executionFolder: string): { genesis: unknown; entries: Array<Record<string, unknown>> } {
-  const [genesis, ...records] = readFileSync(join(executionFolder, 'audit.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const [genesis, ...records] = auditRecordsOf(executionFolder);
   return { genesis, entries: records.map(({ seq: _seq, at: _at, prev: _prev, hash: _hash, ...entry }) => entry) };
 }
 
 describe('audit entries', () => {
   it('are the ones the protocol defines, in every record the service writes', async () => {
-    const approved = await service.client.submit({ task_objective: 'write', behavior: 'epics_write' });
+    const approved = await audited.service.client.submit({ task_objective: 'write', behavior: 'epics_write' });
     await untilState(approved, 'awaitingApproval');
     await approved.approve({ approver: 'operator', reason: 'checked' });
-    const cancelled = await service.client.submit({ task_objective: 'write', behavior: 'epics_write' });
+    const cancelled = await audited.service.client.submit({ task_objective: 'write', behavior: 'epics_write' });
     await untilState(cancelled, 'awaitingApproval');
     await cancelled.cancel('changed my mind');
     const summaries = await Promise.all([approved.settled, cancelled.settled]);
