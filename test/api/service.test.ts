@@ -13,7 +13,7 @@ import { executionViewSchema } from '../../protocol/execution-view.ts';
 import { kvKeys } from '../../protocol/kv-keys.ts';
 import { executionRecordSchema } from '../../protocol/record.ts';
 import { untilState } from '../support/execution-events.ts';
-import { servicePerFile } from '../support/service-config.ts';
+import { servicePerFile } from '../support/service-per-file.ts';
 
 const api = servicePerFile('pyexec-api-', { python_executor: { max_execution_retries: 1 } });
 const { epics } = api.setup;

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { auditGenesisSchema, executionAuditEntrySchema } from '../../protocol/audit.ts';
 import { auditRecordsOf } from '../support/audit-records.ts';
 import { untilState } from '../support/execution-events.ts';
-import { servicePerFile } from '../support/service-config.ts';
+import { servicePerFile } from '../support/service-per-file.ts';
 
 const audited = servicePerFile('pyexec-audit-entries-');
 
