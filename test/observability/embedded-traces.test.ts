@@ -18,6 +18,7 @@ import { Observability } from '../../observability/index.ts';
 import { Tracing } from '../../observability/tracing.ts';
 import { noopKernel } from '../support/noop-kernel.ts';
 import { tempDir } from '../support/temp.ts';
+import { readOnlyExecutionSpans } from '../support/execution-spans.ts';
 import { subjects } from '../../protocol/subjects.ts';
 
 /** The memory transport, noting the headers of every execution job it delivers. */
@@ -85,17 +86,7 @@ describe('traces on the embedded default', () => {
     expect(roots).toHaveLength(8);
     for (const root of roots) {
       const trace = spans.filter((span) => span.spanContext().traceId === root.spanContext().traceId);
-      expect(trace.map((span) => span.name).sort()).toEqual([
-        'execution',
-        'generator.generate',
-        'handle pyexec.cmd.analyze',
-        'handle pyexec.cmd.generate',
-        'job pyexec.jobs.execute.read_only',
-        'kernel.execute',
-        'state analyzing',
-        'state executing',
-        'state generating',
-      ]);
+      expect(trace.map((span) => span.name).sort()).toEqual(readOnlyExecutionSpans);
       const named = (name: string): ReadableSpan | undefined => trace.find((span) => span.name === name);
       const parentOf = (name: string) => named(name)?.parentSpanContext?.spanId;
       const idOf = (name: string) => named(name)?.spanContext().spanId;

@@ -11,6 +11,7 @@ import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.ts';
 import { Deployment } from '../support/deployment.ts';
 import { runPyexec, Site } from '../support/pyexec-site.ts';
 import { eventually } from '../support/eventually.ts';
+import { readOnlyExecutionSpans } from '../support/execution-spans.ts';
 
 describe('traces of one execution across processes', () => {
   let nats: NatsServer;
@@ -46,17 +47,7 @@ describe('traces of one execution across processes', () => {
     const trace = receiver.spans.filter((span) => span.traceId === root.traceId);
     // A span per state and per command (and the adapters' calls), none per bus message: the
     // execution's events, results and replies, though they carry the context, open no span.
-    expect(trace.map((span) => span.name).sort()).toEqual([
-      'execution',
-      'generator.generate',
-      'handle pyexec.cmd.analyze',
-      'handle pyexec.cmd.generate',
-      'job pyexec.jobs.execute.read_only',
-      'kernel.execute',
-      'state analyzing',
-      'state executing',
-      'state generating',
-    ]);
+    expect(trace.map((span) => span.name).sort()).toEqual(readOnlyExecutionSpans);
     expect(new Set(trace.map((span) => span.role))).toEqual(new Set(['serve', 'executor']));
     for (const state of ['generating', 'analyzing', 'executing']) {
       expect(trace.find((span) => span.name === `state ${state}`)?.parentSpanId, state).toBe(root.spanId);
