@@ -49,6 +49,7 @@ interface ExecutionSpans {
   stateName: StateName;
 }
 
+/** A span just opened, its `traceparent` formatted once for every message sent under it. */
 function opened(span: Span): OpenSpan {
   const headers: Record<string, string> = {};
   propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, headerSetter);
