@@ -86,6 +86,6 @@ describe('the read-only mode against Channel Access', () => {
       allows_writes: true,
     });
     expect(result.results).toEqual({ put: 'sent' });
-    expect(rig.ioc.writes.map((write) => [write.pv, write.value, write.applied])).toEqual([['SR:MAG:SET', 9, true]]);
+    await expect.poll(() => rig.ioc.writes.map((write) => [write.pv, write.value, write.applied])).toEqual([['SR:MAG:SET', 9, true]]);
   }, 60_000);
 });

@@ -53,6 +53,7 @@ for value in (2.5, 7):
       [2.5, 'written', null],
       [7, 'refused', 'max_value'],
     ]);
-    expect(server.writesTo('LTS:H1:CurrentAO').map((write) => write.value)).toEqual([2.5]);
+    // caput does not wait for the server: its log of writes is awaited.
+    await expect.poll(() => server.writesTo('LTS:H1:CurrentAO').map((write) => write.value)).toEqual([2.5]);
   });
 });

@@ -87,7 +87,8 @@ describe('channel limits in the kernel, job by job', () => {
     expect(third.channel_limits).toMatchObject({ version: null, unavailable: expect.stringContaining('channel "LTS:H1:CurrentAO", field max_value') });
     expect(writesOf(third)).toEqual([['LTS:H1:CurrentAO', 1, 'refused', 'unavailable']]);
 
-    expect(server.writesTo('LTS:H1:CurrentAO').map((write) => write.value)).toEqual([2.5]);
+    // caput does not wait for the server: its log of writes is awaited.
+    await expect.poll(() => server.writesTo('LTS:H1:CurrentAO').map((write) => write.value)).toEqual([2.5]);
   });
 
   it('checks puts in a synchronous group, refuses libca called directly, and records a put the server refuses as failed', async () => {
@@ -134,7 +135,7 @@ results = {"outcomes": outcomes}
       ['', null, 'refused', 'raw_put'],
       ['SR:MAG:RO:CURRENT:SP', 101, 'failed', null],
     ]);
-    expect(server.writesTo('SR:MAG:QD4:CURRENT:SP').map((write) => write.value)).toEqual([102]);
+    await expect.poll(() => server.writesTo('SR:MAG:QD4:CURRENT:SP').map((write) => write.value)).toEqual([102]);
   });
 
   it('verifies a readback within an absolute tolerance', async () => {
