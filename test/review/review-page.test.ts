@@ -164,7 +164,8 @@ describe('review page: operator', () => {
     }
     expect(await auditEvents(id)).not.toContain('decision_received');
     await page.click('[data-testid=reject]');
-    expect(await page.textContent('[data-testid=decision-error]')).toContain('reason');
+    // The refusal comes back from the server: the message appears after the round trip.
+    await expect.poll(() => page.textContent('[data-testid=decision-error]')).toContain('reason');
     await page.fill('[data-testid=reason]', 'QF2 setpoint must be given');
     await page.click('[data-testid=reject]');
     await page.waitForSelector('[data-testid=state]:has-text("done: rejected")', { timeout: 30_000 });
