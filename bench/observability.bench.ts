@@ -3,125 +3,76 @@
  * default (no-op kernel, mock generator, real analyzer, 32 executions in
  * flight) uninstrumented, with metrics, and with metrics and OTLP traces
  * exported to a receiver in another process (every execution traced, and
- * one in ten sampled as an operator would with OTEL_TRACES_SAMPLER). The
- * variants run side by side in one process and take short rounds in a
- * new random order each time, so drift on a shared machine hits every
- * variant alike. A second uninstrumented service (`none_again`) is
- * measured like the others: its ratio to `none` is the run's noise, the
- * margin any other ratio must clear to mean something.
- * Each variant reports its median and p90 round, the ratio of its median to
- * the uninstrumented one, and the latency of its executions (submit to
- * settled) at p50 and p90; the report carries the load average before and
- * after.
+ * one in ten sampled as an operator would with OTEL_TRACES_SAMPLER).
  *
- * A round's rate is taken when its last execution has settled; its CPU
- * time after the spans it made are exported too (the batch would export
- * them later, during another variant's round), without counting the wait
- * for the receiver's answer, which holds up no execution.
+ * Each variant is a service in a process of its own
+ * (observability-variant.ts), so one variant's garbage and JIT state never
+ * land in another's rounds. The variants take rounds in a new random order
+ * each time, so drift on a shared machine hits every variant alike, and
+ * only one runs at a time. A second uninstrumented service
+ * (`none_again`) is measured like the others: its ratio to `none` is the
+ * run's noise, the margin any other ratio must clear to mean something.
+ *
+ * Each variant reports its median and p90 round, the ratio of its median to
+ * the uninstrumented one, the middle half of its round-by-round ratios to
+ * the uninstrumented round of the same set (p25-p75), and the latency of
+ * its executions (submit to settled) at p50 and p90; the report carries the
+ * load average before and after.
  *
  * Throughput and latency follow whatever else the machine runs; the CPU
- * time this process spends per execution (everything but the OTLP sink runs
- * in it: service, actors, memory transport, no-op kernel, exporter) much
- * less so: on a shared machine it is the figure to judge the
- * instrumentation by.
+ * time a variant's process spends per execution (service, actors, memory
+ * transport, no-op kernel, exporter) much less so: on a shared machine it
+ * is the figure to judge the instrumentation by.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generatorCache, startService, type PyexecService } from '../actors/service.ts';
-import { createAnalyzer } from '../adapters/analysis/index.ts';
-import { silentLogger } from '../logging/logger.ts';
-import { createMemoryTransport } from '../bus/memory/transport.ts';
-import { parseConfig } from '../config/load.ts';
-import type { Config } from '../config/schema.ts';
-import { Observability } from '../observability/index.ts';
-import { createTracing } from '../observability/tracing.ts';
-import { noopKernel } from '../test/support/noop-kernel.ts';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { variants, type Round, type RoundRequest, type Variant } from './observability-variant.ts';
 import { percentile, summarize } from './stats.ts';
 
-type Variant = 'none' | 'none_again' | 'metrics' | 'metrics_and_traces' | 'metrics_and_traces_sampled_10pct';
-const variants: readonly Variant[] = ['none', 'none_again', 'metrics', 'metrics_and_traces', 'metrics_and_traces_sampled_10pct'];
-/** How an operator samples (docs/operations.md): the OpenTelemetry SDK reads these when the tracer provider is made. */
-const sampledTenPercent = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' };
+const rounds = 24;
+const round: RoundRequest = { executions: 300, inFlight: 32 };
 
-function tracingFor(variant: Variant, otlpEndpoint: string) {
-  if (variant === 'metrics_and_traces') return createTracing(otlpEndpoint, 'pyexec-bench', 'bench');
-  if (variant !== 'metrics_and_traces_sampled_10pct') return null;
-  Object.assign(process.env, sampledTenPercent);
-  try {
-    return createTracing(otlpEndpoint, 'pyexec-bench', 'bench');
-  } finally {
-    for (const name of Object.keys(sampledTenPercent)) delete process.env[name];
+/** A variant's process, answering one round at a time. */
+class VariantProcess {
+  /** Resolves with null when the process exits: whatever was awaited from it will not come. */
+  private readonly exited: Promise<null>;
+
+  private constructor(private readonly child: ChildProcess) {
+    this.exited = once(child, 'exit').then(() => null);
   }
-}
-const rounds = 16;
-const perRound = 150;
-const inFlight = 32;
 
-interface RunningVariant {
-  service: PyexecService;
-  /** Work the variant leaves for later (a batch of spans to export), done now so its round is charged. */
-  settle: () => Promise<void>;
-  stop: () => Promise<void>;
-}
-
-async function startVariant(config: Config, variant: Variant, otlpEndpoint: string): Promise<RunningVariant> {
-  if (variant === 'none' || variant === 'none_again') {
-    const service = await startService(config, { kernel: noopKernel, logger: silentLogger });
-    return { service, settle: async () => undefined, stop: () => service.stop() };
+  static async start(variant: Variant, otlpEndpoint: string, executionsRoot: string): Promise<VariantProcess> {
+    const child = fork(join(import.meta.dirname, 'observability-variant.ts'), [variant, otlpEndpoint, executionsRoot], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const started = new VariantProcess(child);
+    if ((await started.answer()) !== 'ready') throw new Error(`the ${variant} variant did not start`);
+    return started;
   }
-  const tracing = tracingFor(variant, otlpEndpoint);
-  const observability = new Observability('bench', tracing, null);
-  const transport = observability.transport(createMemoryTransport({ stateDir: null }), { supervisor: true });
-  const generators = generatorCache(config, silentLogger);
-  const service = await startService(config, {
-    transport,
-    logger: silentLogger,
-    kernel: observability.kernel(noopKernel),
-    analyzer: observability.analyzer(await createAnalyzer(config)),
-    generators: async (name) => observability.generator(await generators(name)),
-  });
-  observability.hostedBy((id) => service.supervisor.hosts(id));
-  return {
-    service,
-    settle: async () => tracing?.flush(),
-    stop: async () => {
-      await service.stop();
-      await transport.close();
-      await observability.stop();
-    },
-  };
-}
 
-interface Round {
-  perSecond: number;
-  cpuMsPerExecution: number;
-  latenciesMs: number[];
-}
+  async round(request: RoundRequest): Promise<Round> {
+    this.child.send(request);
+    const answer = (await this.answer()) as Round | null;
+    if (!answer) throw new Error('a variant process exited during a round');
+    return answer;
+  }
 
-async function measureRound({ service, settle }: RunningVariant): Promise<Round> {
-  let next = 0;
-  const latenciesMs: number[] = [];
-  const started = performance.now();
-  const cpuBefore = process.cpuUsage();
-  const worker = async () => {
-    while (next < perRound) {
-      next += 1;
-      const submitted = performance.now();
-      const summary = await (await service.client.submit({ task_objective: 'bench', behavior: 'success' })).settled;
-      if (summary.outcome !== 'succeeded') throw new Error(`bench execution ended ${summary.outcome}`);
-      latenciesMs.push(performance.now() - submitted);
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  const elapsedMs = performance.now() - started;
-  await settle();
-  const cpu = process.cpuUsage(cpuBefore);
-  return { perSecond: perRound / (elapsedMs / 1000), cpuMsPerExecution: (cpu.user + cpu.system) / 1000 / perRound, latenciesMs };
+  private async answer(): Promise<unknown> {
+    return Promise.race([once(this.child, 'message').then(([message]) => message as unknown), this.exited]);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    this.child.send('stop');
+    await Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    this.child.kill('SIGKILL');
+  }
 }
 
 /** Drains OTLP posts and answers `{}`; prints its port. */
@@ -154,18 +105,14 @@ async function sinkReceiver(): Promise<{ endpoint: string; close: () => Promise<
 export async function run() {
   const root = mkdtempSync(join(tmpdir(), 'pyexec-bench-observability-'));
   const sink = await sinkReceiver();
-  const config = parseConfig({ service: { executions_root: join(root, 'executions') } });
   const measured = new Map<Variant, Round[]>(variants.map((variant) => [variant, []]));
-  const running = new Map<Variant, RunningVariant>();
+  const running = new Map<Variant, VariantProcess>();
   const loadBefore = loadavg();
   try {
-    for (const variant of variants) running.set(variant, await startVariant(config, variant, sink.endpoint));
-    for (const variant of variants) await measureRound(runningOf(running, variant)); // warm-up
-    for (let round = 0; round < rounds; round++) {
-      // Short rounds in a new order each time: load from elsewhere on the machine falls on every variant
-      // alike, and so does the garbage one variant leaves for the collector to find in the next one's round
-      // (a fixed rotation always put the sampled variant after the fully traced one).
-      for (const variant of shuffled(variants)) measured.get(variant)?.push(await measureRound(runningOf(running, variant)));
+    for (const variant of variants) running.set(variant, await VariantProcess.start(variant, sink.endpoint, join(root, variant)));
+    for (const variant of variants) await runningOf(running, variant).round(round); // warm-up
+    for (let set = 0; set < rounds; set++) {
+      for (const variant of shuffled(variants)) measured.get(variant)?.push(await runningOf(running, variant).round(round));
     }
   } finally {
     for (const variant of running.values()) await variant.stop();
@@ -173,22 +120,30 @@ export async function run() {
     rmSync(root, { recursive: true, force: true });
   }
   const loadAfter = loadavg();
-  const sorted = (variant: Variant, pick: (round: Round) => number) => (measured.get(variant) ?? []).map(pick).sort((a, b) => a - b);
-  const median = (variant: Variant, pick: (round: Round) => number) => percentile(sorted(variant, pick), 50);
-  const spread = (variant: Variant, pick: (round: Round) => number) => ({ p50: round3(median(variant, pick)), p90: round3(percentile(sorted(variant, pick), 90)) });
-  const latency = (variant: Variant) => summarize((measured.get(variant) ?? []).flatMap((round) => round.latenciesMs));
-  const perSecond = (round: Round) => round.perSecond;
-  const cpu = (round: Round) => round.cpuMsPerExecution;
+  const roundsOf = (variant: Variant) => measured.get(variant) ?? [];
+  const sorted = (values: number[]) => values.sort((a, b) => a - b);
+  const median = (variant: Variant, pick: (round: Round) => number) => percentile(sorted(roundsOf(variant).map(pick)), 50);
+  const spread = (variant: Variant, pick: (round: Round) => number) => ({ p50: round3(median(variant, pick)), p90: round3(percentile(sorted(roundsOf(variant).map(pick)), 90)) });
+  /** The variant's round against the uninstrumented round of the same set, over the sets: p25 and p75. */
+  const pairedRatios = (variant: Variant, pick: (round: Round) => number) => {
+    const none = roundsOf('none');
+    const ratios = sorted(roundsOf(variant).map((measuredRound, set) => pick(measuredRound) / pick(none[set] as Round)));
+    return { p25: round3(percentile(ratios, 25)), p75: round3(percentile(ratios, 75)) };
+  };
+  const latency = (variant: Variant) => summarize(roundsOf(variant).flatMap((measuredRound) => measuredRound.latenciesMs));
+  const perSecond = (measuredRound: Round) => measuredRound.perSecond;
+  const cpu = (measuredRound: Round) => measuredRound.cpuMsPerExecution;
   const row = (variant: Variant) => ({
     throughput_vs_none: round3(median(variant, perSecond) / median('none', perSecond)),
     cpu_per_execution_vs_none: round3(median(variant, cpu) / median('none', cpu)),
+    round_by_round_vs_none: { throughput: pairedRatios(variant, perSecond), cpu_per_execution: pairedRatios(variant, cpu) },
     executions_per_second: spread(variant, perSecond),
     cpu_ms_per_execution: spread(variant, cpu),
     latency_ms: { p50: latency(variant).p50_ms, p90: latency(variant).p90_ms },
     latency_p50_vs_none: round3(latency(variant).p50_ms / latency('none').p50_ms),
   });
   return {
-    what: `${rounds} rounds in random order of ${perRound} executions per variant, ${inFlight} in flight, no-op kernel, services started once; medians (p50) and p90 over rounds, ratios of medians`,
+    what: `${rounds} sets of one round per variant in random order, ${round.executions} executions per round, ${round.inFlight} in flight, no-op kernel, each variant a service in a process of its own; medians (p50) and p90 over rounds, ratios of medians`,
     load_average_1_5_15: { before: loadBefore.map(round2), after: loadAfter.map(round2) },
     variants: Object.fromEntries(variants.map((variant) => [variant, row(variant)])),
   };
@@ -203,7 +158,7 @@ function shuffled<T>(items: readonly T[]): T[] {
   return copy;
 }
 
-function runningOf(running: ReadonlyMap<Variant, RunningVariant>, variant: Variant): RunningVariant {
+function runningOf(running: ReadonlyMap<Variant, VariantProcess>, variant: Variant): VariantProcess {
   const found = running.get(variant);
   if (!found) throw new Error(`variant ${variant} is not running`);
   return found;

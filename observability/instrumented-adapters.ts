@@ -1,13 +1,14 @@
 /**
- * Kernel, analyzer and generator wrapped so each call is measured, traced and
- * counted. Decorators keep the adapters free of metrics code: a process that
- * exports no metrics runs them unwrapped and pays nothing.
+ * Kernel, analyzer and generator wrapped so each call is measured and
+ * counted, and what it did is added to the span of the command it works for.
+ * Decorators keep the adapters free of metrics code: a process that exports
+ * no metrics runs them unwrapped and pays nothing.
  */
 import type { CodeAnalyzer } from '../adapters/analysis/analyzer.ts';
 import type { CodeGenerator } from '../adapters/generators/generator.ts';
 import type { Kernel, WarmPool } from '../adapters/kernels/kernel.ts';
 import type { PyexecMetrics } from './metrics.ts';
-import { withSpan, type Tracing } from './tracing.ts';
+import type { Tracing } from './tracing.ts';
 
 /** The wrapped kernel still answers for its warm pool and readiness. */
 export function instrumentKernel(kernel: Kernel, metrics: PyexecMetrics, tracing: Tracing | null): Kernel {
@@ -19,21 +20,22 @@ export function instrumentKernel(kernel: Kernel, metrics: PyexecMetrics, tracing
     close: () => kernel.close(),
     warmPool,
     ready: kernel.ready?.bind(kernel),
-    execute: (job, signal) =>
-      withSpan(tracing, 'kernel.execute', job.execution_id, { 'pyexec.kernel': kernel.name, 'pyexec.mode': job.mode }, async () => {
-        const stop = metrics.kernelSeconds.startTimer(labels);
-        try {
-          const result = await kernel.execute(job, signal);
-          metrics.kernelExecutions.inc({ ...labels, status: result.status });
-          return result;
-        } catch (error) {
-          metrics.kernelUnavailable.inc(labels);
-          if (isSandboxFailure(error)) metrics.sandboxFailures.inc(labels);
-          throw error;
-        } finally {
-          stop();
-        }
-      }),
+    execute: async (job, signal) => {
+      tracing?.annotate(job.execution_id, { 'pyexec.kernel': kernel.name, 'pyexec.mode': job.mode });
+      const stop = metrics.kernelSeconds.startTimer(labels);
+      try {
+        const result = await kernel.execute(job, signal);
+        metrics.kernelExecutions.inc({ ...labels, status: result.status });
+        tracing?.annotate(job.execution_id, { 'pyexec.kernel.status': result.status });
+        return result;
+      } catch (error) {
+        metrics.kernelUnavailable.inc(labels);
+        if (isSandboxFailure(error)) metrics.sandboxFailures.inc(labels);
+        throw error;
+      } finally {
+        stop();
+      }
+    },
   };
 }
 
@@ -71,22 +73,22 @@ export function instrumentGenerator(generator: CodeGenerator, metrics: PyexecMet
   const labels = { generator: generator.name };
   return {
     name: generator.name,
-    generateCode: (input) =>
-      withSpan(tracing, 'generator.generate', input.executionId, { 'pyexec.generator': generator.name, 'pyexec.attempt': input.attempt }, async () => {
-        const stop = metrics.generationSeconds.startTimer(labels);
-        try {
-          const generated = await generator.generateCode(input);
-          metrics.generationAttempts.inc({ ...labels, result: 'ok' });
-          const { input_tokens: tokensIn, output_tokens: tokensOut } = generated.metadata;
-          if (tokensIn) metrics.generationTokens.inc({ ...labels, direction: 'input' }, tokensIn);
-          if (tokensOut) metrics.generationTokens.inc({ ...labels, direction: 'output' }, tokensOut);
-          return generated;
-        } catch (error) {
-          metrics.generationAttempts.inc({ ...labels, result: 'failed' });
-          throw error;
-        } finally {
-          stop();
-        }
-      }),
+    generateCode: async (input) => {
+      tracing?.annotate(input.executionId, { 'pyexec.generator': generator.name, 'pyexec.attempt': input.attempt });
+      const stop = metrics.generationSeconds.startTimer(labels);
+      try {
+        const generated = await generator.generateCode(input);
+        metrics.generationAttempts.inc({ ...labels, result: 'ok' });
+        const { input_tokens: tokensIn, output_tokens: tokensOut } = generated.metadata;
+        if (tokensIn) metrics.generationTokens.inc({ ...labels, direction: 'input' }, tokensIn);
+        if (tokensOut) metrics.generationTokens.inc({ ...labels, direction: 'output' }, tokensOut);
+        return generated;
+      } catch (error) {
+        metrics.generationAttempts.inc({ ...labels, result: 'failed' });
+        throw error;
+      } finally {
+        stop();
+      }
+    },
   };
 }

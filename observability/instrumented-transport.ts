@@ -130,14 +130,15 @@ export function keyKind(key: string): string {
 }
 
 function instrumentKv(kv: KvStore, metrics: PyexecMetrics): KvStore {
-  const counted = async <T>(operation: string, key: string, call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (error) {
+  // The caller awaits the store's own promise; the failure is only looked at on the side, so a
+  // store operation costs no extra await.
+  const counted = <T>(operation: string, key: string, call: () => Promise<T>): Promise<T> => {
+    const pending = call();
+    pending.catch((error: unknown) => {
       if (error instanceof CasConflictError) metrics.casConflicts.inc({ key_kind: keyKind(key) });
       else if (error instanceof StoreUnavailableError) metrics.storeUnavailable.inc({ operation });
-      throw error;
-    }
+    });
+    return pending;
   };
   return {
     get: (key) => counted('get', key, () => kv.get(key)),

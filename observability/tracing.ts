@@ -3,8 +3,10 @@
  * the execution's root span at its first state event and one child span per
  * state; every command it sends for that execution carries the current state
  * span in a W3C `traceparent` header; the generator, analyzer and executor
- * processes open their command span under it, and the adapters' spans
- * (kernel.execute, generator.generate) under that.
+ * processes open their command span under it. The adapters doing the
+ * command's work (the kernel, the generator) add their attributes to that
+ * span rather than open one of their own: it would last as long, and spans
+ * are what tracing costs.
  *
  * Contexts are passed explicitly, keyed by execution id, rather than through
  * an async context manager: the actors interleave many executions on one
@@ -107,11 +109,9 @@ export class Tracing {
     }
   }
 
-  /** A span for work done for `executionId` inside a command being handled here. */
-  async span<T>(name: string, executionId: string | null, attributes: Attributes, run: () => Promise<T>): Promise<T> {
-    const command = executionId ? this.commands.get(executionId) : undefined;
-    if (!command) return run();
-    return finish(this.tracer.startSpan(name, { attributes }, trace.setSpan(ROOT_CONTEXT, command.span)), run);
+  /** Adds what an adapter knows (kernel, generator, result) to the span of the command being handled here for `executionId`. */
+  annotate(executionId: string, attributes: Attributes): void {
+    this.commands.get(executionId)?.span.setAttributes(attributes);
   }
 
   /** Exports the spans ended so far now (the batch would within half a second). */
@@ -147,9 +147,4 @@ export function createTracing(endpoint: string, serviceName: string, role: strin
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: endpoint }), { scheduledDelayMillis: 500 })],
   });
   return new Tracing(provider.getTracer('pyexec'), provider);
-}
-
-/** Runs `run` inside a span when tracing is on; just runs it when it is off. */
-export function withSpan<T>(tracing: Tracing | null, name: string, executionId: string | null, attributes: Attributes, run: () => Promise<T>): Promise<T> {
-  return tracing ? tracing.span(name, executionId, attributes, run) : run();
 }
