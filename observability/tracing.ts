@@ -25,11 +25,11 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { MessageHeaders } from '../bus/bus.ts';
 import type { StateName } from '../protocol/public.ts';
+import { WorkerSpanExporter } from './worker-span-exporter.ts';
 
 const propagator = new W3CTraceContextPropagator();
 const headerSetter: TextMapSetter<Record<string, string>> = { set: (carrier, key, value) => void (carrier[key] = value) };
@@ -140,11 +140,11 @@ async function finish<T>(span: Span, run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Spans exported with OTLP/HTTP (JSON) to `endpoint`, batched. */
+/** Spans exported with OTLP/HTTP (JSON) to `endpoint`, batched, from a worker thread. */
 export function createTracing(endpoint: string, serviceName: string, role: string): Tracing {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName, 'service.instance.role': role }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: endpoint }), { scheduledDelayMillis: 500 })],
+    spanProcessors: [new BatchSpanProcessor(new WorkerSpanExporter(endpoint), { scheduledDelayMillis: 500 })],
   });
   return new Tracing(provider.getTracer('pyexec'), provider);
 }
