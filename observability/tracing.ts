@@ -19,6 +19,7 @@ import {
   SpanStatusCode,
   trace,
   type Attributes,
+  type Context,
   type Span,
   type TextMapGetter,
   type TextMapSetter,
@@ -38,10 +39,21 @@ const headerGetter: TextMapGetter<MessageHeaders> = {
   get: (carrier, key) => carrier[key],
 };
 
-/** An open span here and the headers that continue it elsewhere. */
-interface OpenSpan {
-  span: Span;
-  headers: Readonly<Record<string, string>>;
+/** An open span here, and the headers that continue it elsewhere once a message needs them. */
+class OpenSpan {
+  private formatted: Readonly<Record<string, string>> | undefined;
+
+  constructor(readonly span: Span) {}
+
+  /** The `traceparent` formatted once for every message sent under the span, and only if one is. */
+  get headers(): Readonly<Record<string, string>> {
+    if (this.formatted === undefined) {
+      const headers: Record<string, string> = {};
+      propagator.inject(trace.setSpan(ROOT_CONTEXT, this.span), headers, headerSetter);
+      this.formatted = headers;
+    }
+    return this.formatted;
+  }
 }
 
 interface ExecutionSpans {
@@ -49,13 +61,6 @@ interface ExecutionSpans {
   /** Null when the sampler left the execution out. */
   state: OpenSpan | null;
   stateName: StateName;
-}
-
-/** A span just opened, its `traceparent` formatted once for every message sent under it. */
-function opened(span: Span): OpenSpan {
-  const headers: Record<string, string> = {};
-  propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, headerSetter);
-  return { span, headers };
 }
 
 export class Tracing {
@@ -83,7 +88,7 @@ export class Tracing {
     // An execution the sampler left out opens no state span and its messages carry no context, so the
     // processes it reaches open no span for it either: an unsampled execution costs one root decision.
     const span = root.isRecording()
-      ? opened(this.tracer.startSpan(`state ${state}`, { attributes: { 'pyexec.state': state, 'pyexec.attempt': attempt } }, trace.setSpan(ROOT_CONTEXT, root)))
+      ? new OpenSpan(this.tracer.startSpan(`state ${state}`, { attributes: { 'pyexec.state': state, 'pyexec.attempt': attempt } }, trace.setSpan(ROOT_CONTEXT, root)))
       : null;
     this.executions.set(executionId, { root, state: span, stateName: state });
   }
@@ -97,9 +102,9 @@ export class Tracing {
   /** Runs a received command under a span that continues the sender's trace, when its message carries one. */
   async handle<T>(name: string, executionId: string | null, headers: MessageHeaders | undefined, run: () => Promise<T>): Promise<T> {
     if (headers?.traceparent === undefined) return run(); // not part of a traced execution
-    const parent = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
+    const parent = this.sentFromHere(executionId, headers.traceparent) ?? propagator.extract(ROOT_CONTEXT, headers, headerGetter);
     if (!trace.getSpanContext(parent)) return run();
-    const command = opened(this.tracer.startSpan(name, { attributes: executionId ? { 'pyexec.execution_id': executionId } : {} }, parent));
+    const command = new OpenSpan(this.tracer.startSpan(name, { attributes: executionId ? { 'pyexec.execution_id': executionId } : {} }, parent));
     if (executionId) this.commands.set(executionId, command);
     try {
       return await finish(command.span, run);
@@ -107,6 +112,15 @@ export class Tracing {
       // A redelivered command for the same execution may have taken the slot meanwhile: only this one's is removed.
       if (executionId && this.commands.get(executionId) === command) this.commands.delete(executionId);
     }
+  }
+
+  /**
+   * The context of a command this very process sent (the embedded default, or `serve` hosting the
+   * generator and analyzer): its state span is open here, so the header need not be parsed back.
+   */
+  private sentFromHere(executionId: string | null, traceparent: string): Context | undefined {
+    const state = executionId === null ? undefined : this.executions.get(executionId)?.state;
+    return state && state.headers.traceparent === traceparent ? trace.setSpan(ROOT_CONTEXT, state.span) : undefined;
   }
 
   /** Adds what an adapter knows (kernel, generator, result) to the span of the command being handled here for `executionId`. */
