@@ -33,6 +33,28 @@ export interface Inspection {
   accesses: RawAccess[];
 }
 
+/**
+ * The nodes of `lists`, each in source order already, merged into one: on a
+ * tie the earlier list's node comes first (a call before the attribute and
+ * the identifier it starts with), as a stable sort of the lists joined would
+ * give, without sorting a thousand nodes again.
+ */
+function inSourceOrder(lists: ReadonlyArray<readonly SyntaxNode[]>): SyntaxNode[] {
+  const merged: SyntaxNode[] = [];
+  const positions = lists.map(() => 0);
+  for (;;) {
+    let first: SyntaxNode | undefined;
+    let from = -1;
+    lists.forEach((list, i) => {
+      const node = list[positions[i] ?? 0];
+      if (node !== undefined && (first === undefined || node.start < first.start)) [first, from] = [node, i];
+    });
+    if (first === undefined) return merged;
+    merged.push(first);
+    positions[from] = (positions[from] ?? 0) + 1;
+  }
+}
+
 class Inspector {
   readonly findings: RawFinding[] = [];
   readonly controls: ControlAccesses;
@@ -82,7 +104,8 @@ class Inspector {
 
   report(rule: string, message: string, node: SyntaxNode | null): void {
     // `builtins.eval` reads as `eval` to a person
-    this.findings.push({ rule, message: message.replace(/\bbuiltins\.(?=\w)/g, ''), index: node?.start ?? null });
+    const shown = message.includes('builtins.') ? message.replace(/\bbuiltins\.(?=\w)/g, '') : message;
+    this.findings.push({ rule, message: shown, index: node?.start ?? null });
   }
 
   /** Whether any family may report something about a name with these values (most names: no). */
@@ -94,8 +117,7 @@ class Inspector {
   /** Every selected node, in source order, outer before inner. */
   inspectAll(): void {
     const { imports, calls, attributes } = this.selection;
-    const nodes = [...imports, ...calls, ...attributes, ...this.identifiersThatMayMatter()].sort((a, b) => a.start - b.start);
-    for (const node of nodes) {
+    for (const node of inSourceOrder([imports, calls, attributes, this.identifiersThatMayMatter()])) {
       const scope = this.scopes.scopeAt(node);
       switch (node.type) {
         case 'import_statement':

@@ -277,10 +277,17 @@ export class Resolver {
     if (cached !== undefined) return cached;
     const found = this.bindingsOf(name, scope);
     const cut = this.cut;
-    const values = 'module' in found ? this.unbound(name, found.module) : unique(found.bindings.flatMap((binding) => this.bindingValues(binding)));
+    const values = 'module' in found ? this.unbound(name, found.module) : this.valuesOfAll(found.bindings);
     // a value computed while one of its own bindings is being resolved may be partial: not cached
     if (this.cut === cut || this.active.size === 0) names.set(name, values);
     return values;
+  }
+
+  /** Most names are bound once, and one binding's values are unique already. */
+  private valuesOfAll(bindings: readonly Binding[]): Value[] {
+    const [only] = bindings;
+    if (bindings.length === 1 && only !== undefined) return this.bindingValues(only);
+    return unique(bindings.flatMap((binding) => this.bindingValues(binding)));
   }
 
   private unbound(name: string, module: Scope): Value[] {

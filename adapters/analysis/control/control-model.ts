@@ -88,7 +88,9 @@ export class ControlModel {
 
   /** Whether `qname` is (or is inside) native code a library loads (`epics.ca.libca`). */
   isNative(qname: string): boolean {
-    return this.native.some((prefix) => qname === prefix || qname.startsWith(`${prefix}.`));
+    // every qualified name of a call comes here: most are far from any native prefix (`numpy.asarray`)
+    for (const prefix of this.native) if (qname.startsWith(prefix) && (qname.length === prefix.length || qname.charCodeAt(prefix.length) === 46)) return true;
+    return false;
   }
 
   /** Whether a reference to `qname` may be reported: a modelled function, a method named through its class, or native code. */
