@@ -7,7 +7,11 @@
  *
  * Each variant is a service in a process of its own
  * (observability-variant.ts), so one variant's garbage and JIT state never
- * land in another's rounds. The variants take rounds in a new random order
+ * land in another's rounds. A process also has luck of its own (what the
+ * JIT compiled when, where its heap landed) that held through a whole run
+ * and showed as a few percent between two identical services: every
+ * variant's process is therefore replaced by a fresh one each generation of
+ * sets, and the luck averages out. The variants take rounds in a new random order
  * each time, so drift on a shared machine hits every variant alike, and
  * only one runs at a time. A second uninstrumented service
  * (`none_again`) is measured like the others: its ratio to `none` is the
@@ -34,7 +38,12 @@ import type { Readable } from 'node:stream';
 import { variants, type Round, type RoundRequest, type Variant } from './observability-variant.ts';
 import { percentile, summarize } from './stats.ts';
 
-const rounds = 24;
+/** Fresh processes for every variant each generation: a process's own luck (JIT, heap layout) is averaged out, not carried through the run. */
+const generations = 4;
+const setsPerGeneration = 8;
+/** Rounds a fresh process runs unmeasured first, for the JIT to settle. */
+const warmUpRounds = 2;
+const rounds = generations * setsPerGeneration;
 const round: RoundRequest = { executions: 300, inFlight: 32 };
 
 /** A variant's process, answering one round at a time. */
@@ -106,16 +115,21 @@ export async function run() {
   const root = mkdtempSync(join(tmpdir(), 'pyexec-bench-observability-'));
   const sink = await sinkReceiver();
   const measured = new Map<Variant, Round[]>(variants.map((variant) => [variant, []]));
-  const running = new Map<Variant, VariantProcess>();
   const loadBefore = loadavg();
   try {
-    for (const variant of variants) running.set(variant, await VariantProcess.start(variant, sink.endpoint, join(root, variant)));
-    for (const variant of variants) await runningOf(running, variant).round(round); // warm-up
-    for (let set = 0; set < rounds; set++) {
-      for (const variant of shuffled(variants)) measured.get(variant)?.push(await runningOf(running, variant).round(round));
+    for (let generation = 0; generation < generations; generation++) {
+      const running = new Map<Variant, VariantProcess>();
+      try {
+        for (const variant of variants) running.set(variant, await VariantProcess.start(variant, sink.endpoint, join(root, `${variant}-${generation}`)));
+        for (let warmUp = 0; warmUp < warmUpRounds; warmUp++) for (const variant of variants) await runningOf(running, variant).round(round);
+        for (let set = 0; set < setsPerGeneration; set++) {
+          for (const variant of shuffled(variants)) measured.get(variant)?.push(await runningOf(running, variant).round(round));
+        }
+      } finally {
+        for (const variant of running.values()) await variant.stop();
+      }
     }
   } finally {
-    for (const variant of running.values()) await variant.stop();
     await sink.close();
     rmSync(root, { recursive: true, force: true });
   }
@@ -143,7 +157,7 @@ export async function run() {
     latency_p50_vs_none: round3(latency(variant).p50_ms / latency('none').p50_ms),
   });
   return {
-    what: `${rounds} sets of one round per variant in random order, ${round.executions} executions per round, ${round.inFlight} in flight, no-op kernel, each variant a service in a process of its own; medians (p50) and p90 over rounds, ratios of medians`,
+    what: `${rounds} sets of one round per variant in random order (${generations} generations of fresh processes, ${setsPerGeneration} sets each), ${round.executions} executions per round, ${round.inFlight} in flight, no-op kernel, each variant a service in a process of its own; medians (p50) and p90 over rounds, ratios of medians`,
     load_average_1_5_15: { before: loadBefore.map(round2), after: loadAfter.map(round2) },
     variants: Object.fromEntries(variants.map((variant) => [variant, row(variant)])),
   };
