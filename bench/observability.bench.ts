@@ -38,7 +38,6 @@ import type { Readable } from 'node:stream';
 import { variants, type Round, type RoundRequest, type Variant } from './observability-variant.ts';
 import { percentile, summarize } from './stats.ts';
 
-/** Fresh processes for every variant each generation: a process's own luck (JIT, heap layout) is averaged out, not carried through the run. */
 const generations = 4;
 const setsPerGeneration = 8;
 /** Rounds a fresh process runs unmeasured first, for the JIT to settle. */
@@ -117,18 +116,7 @@ export async function run() {
   const measured = new Map<Variant, Round[]>(variants.map((variant) => [variant, []]));
   const loadBefore = loadavg();
   try {
-    for (let generation = 0; generation < generations; generation++) {
-      const running = new Map<Variant, VariantProcess>();
-      try {
-        for (const variant of variants) running.set(variant, await VariantProcess.start(variant, sink.endpoint, join(root, `${variant}-${generation}`)));
-        for (let warmUp = 0; warmUp < warmUpRounds; warmUp++) for (const variant of variants) await runningOf(running, variant).round(round);
-        for (let set = 0; set < setsPerGeneration; set++) {
-          for (const variant of shuffled(variants)) measured.get(variant)?.push(await runningOf(running, variant).round(round));
-        }
-      } finally {
-        for (const variant of running.values()) await variant.stop();
-      }
-    }
+    for (let generation = 0; generation < generations; generation++) await measureGeneration(join(root, String(generation)), sink.endpoint, measured);
   } finally {
     await sink.close();
     rmSync(root, { recursive: true, force: true });
@@ -161,6 +149,20 @@ export async function run() {
     load_average_1_5_15: { before: loadBefore.map(round2), after: loadAfter.map(round2) },
     variants: Object.fromEntries(variants.map((variant) => [variant, row(variant)])),
   };
+}
+
+/** Fresh processes for every variant: warmed up unmeasured, then `setsPerGeneration` sets, then stopped. */
+async function measureGeneration(root: string, otlpEndpoint: string, measured: ReadonlyMap<Variant, Round[]>): Promise<void> {
+  const running = new Map<Variant, VariantProcess>();
+  try {
+    for (const variant of variants) running.set(variant, await VariantProcess.start(variant, otlpEndpoint, join(root, variant)));
+    for (let warmUp = 0; warmUp < warmUpRounds; warmUp++) for (const variant of variants) await runningOf(running, variant).round(round);
+    for (let set = 0; set < setsPerGeneration; set++) {
+      for (const variant of shuffled(variants)) measured.get(variant)?.push(await runningOf(running, variant).round(round));
+    }
+  } finally {
+    for (const variant of running.values()) await variant.stop();
+  }
 }
 
 function shuffled<T>(items: readonly T[]): T[] {
