@@ -253,7 +253,11 @@ describe('review page: operator', () => {
       await page.fill('#history-search input[name=q]', fields.q ?? '');
       await page.selectOption('#history-search select[name=outcome]', fields.outcome ?? '');
       await page.fill('#history-search input[name=decided_by]', fields.decided_by ?? '');
-      await Promise.all([page.waitForResponse((response) => response.url().includes('/api/history')), page.click('#history-search button[type=submit]')]);
+      // The submit handler marks the table busy before it fetches; the rows are
+      // the new search's only once it is no longer busy (the response arriving
+      // is not enough: the page renders after it).
+      await page.click('#history-search button[type=submit]');
+      await page.waitForSelector('#history[aria-busy="false"]');
       return page.$$eval('[data-testid=history-row]', (rows) => rows.map((row) => row.getAttribute('data-id') ?? ''));
     };
     expect(await search({ q: tag })).toEqual([rejected, approved]);

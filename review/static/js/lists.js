@@ -20,11 +20,26 @@ export async function refreshList(onSelect, onAuthError) {
   );
 }
 
+// Searches can overlap (a second submit before the first answer): only the
+// latest one renders, and the table is aria-busy until it has, so neither a
+// reader nor a test takes the previous results for the new ones.
+let latestSearch = 0;
+
 export async function searchHistory(form, onSelect, onAuthError) {
+  const search = ++latestSearch;
+  const table = document.getElementById('history');
+  table.setAttribute('aria-busy', 'true');
   const query = new URLSearchParams();
   for (const [name, value] of new FormData(form)) if (String(value).trim() !== '') query.set(name, String(value).trim());
-  const items = await api(`history?${query}`).catch(onAuthError);
-  if (!items) return;
+  try {
+    const items = await api(`history?${query}`).catch(onAuthError);
+    if (items && search === latestSearch) renderHistory(items, onSelect);
+  } finally {
+    if (search === latestSearch) table.setAttribute('aria-busy', 'false');
+  }
+}
+
+function renderHistory(items, onSelect) {
   document.querySelector('#history tbody').replaceChildren(
     ...items.map((item) =>
       el(
