@@ -84,6 +84,9 @@ export class Observability {
 export function createObservability(config: Config['observability'], options: ObservabilityOptions): Observability | null {
   const port = options.metricsPort ?? config.metrics_port;
   if (port === null && config.otlp_endpoint === null) return null;
-  const tracing = config.otlp_endpoint === null ? null : createTracing(config.otlp_endpoint, config.service_name, options.role);
+  const tracing =
+    config.otlp_endpoint === null
+      ? null
+      : createTracing({ endpoint: config.otlp_endpoint, protocol: config.otlp_protocol, serviceName: config.service_name, role: options.role });
   return new Observability(options.role, tracing, port === null ? null : { host: config.metrics_host, port });
 }

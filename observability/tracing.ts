@@ -27,10 +27,12 @@ import {
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { MessageHeaders } from '../bus/bus.ts';
+import type { Config } from '../config/schema.ts';
 import type { StateName } from '../protocol/public.ts';
-import { WorkerSpanExporter } from './worker-span-exporter.ts';
 
 const propagator = new W3CTraceContextPropagator();
 const headerSetter: TextMapSetter<Record<string, string>> = { set: (carrier, key, value) => void (carrier[key] = value) };
@@ -128,18 +130,26 @@ export class Tracing {
     this.commands.get(executionId)?.span.setAttributes(attributes);
   }
 
-  /** Exports the spans ended so far now (the batch would within half a second). */
+  /** Exports the spans ended so far now (the batch would within half a second); rejects when the collector does not take them. */
   async flush(): Promise<void> {
-    await this.provider.forceFlush();
+    // The SDK rejects with the exporters' errors in an array: one Error that names them.
+    await this.provider.forceFlush().catch((failure: unknown) => {
+      throw new Error(`spans not exported: ${String(failure)}`);
+    });
   }
 
+  /**
+   * Ends what is open and exports it. A collector that cannot be reached
+   * loses those spans but does not fail the process's stop; the exporter
+   * retries it for at most its timeout (OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, 10 s).
+   */
   async stop(): Promise<void> {
     for (const open of this.executions.values()) {
       open.state?.span.end();
       open.root.end();
     }
     this.executions.clear();
-    await this.provider.shutdown();
+    await this.provider.shutdown().catch(() => undefined);
   }
 }
 
@@ -154,11 +164,26 @@ async function finish<T>(span: Span, run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Spans exported with OTLP/HTTP (JSON) to `endpoint`, batched, from a worker thread. */
-export function createTracing(endpoint: string, serviceName: string, role: string): Tracing {
+export interface TracingOptions {
+  /** Where the OTLP/HTTP receiver listens (config observability.otlp_endpoint). */
+  endpoint: string;
+  protocol: Config['observability']['otlp_protocol'];
+  /** The resource's `service.name` and `service.instance.role`. */
+  serviceName: string;
+  role: string;
+}
+
+/**
+ * Spans exported with OTLP/HTTP by the library's exporter, batched, from the
+ * process that made them. Protobuf by default: its serializer writes the
+ * request straight from the spans, where the JSON one first builds the
+ * whole request as objects (measured: docs/operations.md, Cost).
+ */
+export function createTracing({ endpoint, protocol, serviceName, role }: TracingOptions): Tracing {
+  const exporter = protocol === 'http/json' ? new JsonTraceExporter({ url: endpoint }) : new ProtobufTraceExporter({ url: endpoint });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName, 'service.instance.role': role }),
-    spanProcessors: [new BatchSpanProcessor(new WorkerSpanExporter(endpoint), { scheduledDelayMillis: 500 })],
+    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 500 })],
   });
   return new Tracing(provider.getTracer('pyexec'), provider);
 }

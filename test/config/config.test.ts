@@ -15,6 +15,11 @@ describe('configuration', () => {
     expect(config.control_system.writes_enabled).toBe(false);
     expect(config.execution.modes.read_only?.allows_writes).toBe(false);
     expect(config.approval.capabilities.python_execution.mode).toBe('control_writes');
+    expect(config.observability).toMatchObject({ otlp_endpoint: null, otlp_protocol: 'http/protobuf', metrics_port: null });
+  });
+
+  it('names the OTLP protocols it takes when given another', () => {
+    expect(() => parseConfig({ observability: { otlp_protocol: 'grpc' } })).toThrow(/observability\.otlp_protocol = "grpc": .*"http\/protobuf".*"http\/json"/);
   });
 
   it('accepts the seeds aliases: container for jupyter, epics_writes for control_writes', () => {

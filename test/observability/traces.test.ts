@@ -47,6 +47,7 @@ describe('traces of one execution across processes', () => {
     // events, results and replies, though they carry the context, open no span.
     expect(trace.map((span) => span.name).sort()).toEqual(readOnlyExecutionSpans);
     expect(new Set(trace.map((span) => span.role))).toEqual(new Set(['serve', 'executor']));
+    expect(new Set(trace.map((span) => span.encoding)), 'OTLP/HTTP protobuf, the default').toEqual(new Set(['protobuf']));
     for (const state of ['generating', 'analyzing', 'executing']) {
       expect(trace.find((span) => span.name === `state ${state}`)?.parentSpanId, state).toBe(root.spanId);
     }
