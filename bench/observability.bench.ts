@@ -155,8 +155,9 @@ export async function run() {
 async function measureGeneration(root: string, otlpEndpoint: string, measured: ReadonlyMap<Variant, Round[]>): Promise<void> {
   const running = new Map<Variant, VariantProcess>();
   try {
-    for (const variant of variants) running.set(variant, await VariantProcess.start(variant, otlpEndpoint, join(root, variant)));
-    for (let warmUp = 0; warmUp < warmUpRounds; warmUp++) for (const variant of variants) await runningOf(running, variant).round(round);
+    // Started and warmed in a new order each generation too: no variant is always the newest process.
+    for (const variant of shuffled(variants)) running.set(variant, await VariantProcess.start(variant, otlpEndpoint, join(root, variant)));
+    for (let warmUp = 0; warmUp < warmUpRounds; warmUp++) for (const variant of shuffled(variants)) await runningOf(running, variant).round(round);
     for (let set = 0; set < setsPerGeneration; set++) {
       for (const variant of shuffled(variants)) measured.get(variant)?.push(await runningOf(running, variant).round(round));
     }
