@@ -47,7 +47,7 @@ const sampledTenPercent = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTE
 
 function tracingFor(variant: Variant, otlpEndpoint: string) {
   if (variant === 'metrics_and_traces_sampled_10pct') Object.assign(process.env, sampledTenPercent);
-  return variant.includes('traces') ? createTracing({ endpoint: otlpEndpoint, protocol: 'http/protobuf', serviceName: 'pyexec-bench', role: 'bench' }) : null;
+  return variant.includes('traces') ? createTracing({ endpoint: otlpEndpoint, protocol: 'http/protobuf', serviceName: 'pyexec-bench', role: 'bench', logger: silentLogger }) : null;
 }
 
 async function startVariant(config: Config, variant: Variant, otlpEndpoint: string): Promise<RunningVariant> {

@@ -9,6 +9,7 @@ import type { CodeGenerator } from '../adapters/generators/generator.ts';
 import type { Kernel } from '../adapters/kernels/kernel.ts';
 import type { Transport } from '../bus/transport.ts';
 import type { Config } from '../config/schema.ts';
+import type { Logger } from '../logging/logger.ts';
 import { ExecutionMetrics, type HostsExecution } from './execution-metrics.ts';
 import { serveEndpoints, type EndpointServer, type ReadinessCheck } from './http-endpoints.ts';
 import { instrumentAnalyzer, instrumentGenerator, instrumentKernel } from './instrumented-adapters.ts';
@@ -24,6 +25,8 @@ export interface ObservabilityOptions {
   role: string;
   /** Overrides config observability.metrics_port (the `--metrics-port` flag). */
   metricsPort?: number;
+  /** The process's log, where the tracing SDK's warnings go. */
+  logger: Logger;
 }
 
 export class Observability {
@@ -87,6 +90,6 @@ export function createObservability(config: Config['observability'], options: Ob
   const tracing =
     config.otlp_endpoint === null
       ? null
-      : createTracing({ endpoint: config.otlp_endpoint, protocol: config.otlp_protocol, serviceName: config.service_name, role: options.role });
+      : createTracing({ endpoint: config.otlp_endpoint, protocol: config.otlp_protocol, serviceName: config.service_name, role: options.role, logger: options.logger });
   return new Observability(options.role, tracing, port === null ? null : { host: config.metrics_host, port });
 }

@@ -15,6 +15,7 @@
  * while the span is open), not once per message.
  */
 import {
+  diag,
   ROOT_CONTEXT,
   SpanStatusCode,
   trace,
@@ -32,7 +33,9 @@ import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/expor
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { MessageHeaders } from '../bus/bus.ts';
 import type { Config } from '../config/schema.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { StateName } from '../protocol/public.ts';
+import { logOpenTelemetryDiagnostics } from './otel-diagnostics.ts';
 
 const propagator = new W3CTraceContextPropagator();
 const headerSetter: TextMapSetter<Record<string, string>> = { set: (carrier, key, value) => void (carrier[key] = value) };
@@ -140,8 +143,9 @@ export class Tracing {
 
   /**
    * Ends what is open and exports it. A collector that cannot be reached
-   * loses those spans but does not fail the process's stop; the exporter
-   * retries it for at most its timeout (OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, 10 s).
+   * loses those spans, which the log says (otel-diagnostics.ts), but does not
+   * fail the process's stop; the exporter retries for at most its timeout
+   * (OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, 10 s).
    */
   async stop(): Promise<void> {
     for (const open of this.executions.values()) {
@@ -149,7 +153,7 @@ export class Tracing {
       open.root.end();
     }
     this.executions.clear();
-    await this.provider.shutdown().catch(() => undefined);
+    await this.provider.shutdown().catch((failure: unknown) => diag.error(`spans not exported at stop: ${String(failure)}`));
   }
 }
 
@@ -171,6 +175,8 @@ export interface TracingOptions {
   /** The resource's `service.name` and `service.instance.role`. */
   serviceName: string;
   role: string;
+  /** Where the SDK's own warnings go: a batch the collector did not take, spans dropped. */
+  logger: Logger;
 }
 
 /**
@@ -178,7 +184,8 @@ export interface TracingOptions {
  * process that made them. Protobuf by default: OTLP's own default, and a
  * third of JSON's bytes for the same spans (measured: docs/operations.md, Cost).
  */
-export function createTracing({ endpoint, protocol, serviceName, role }: TracingOptions): Tracing {
+export function createTracing({ endpoint, protocol, serviceName, role, logger }: TracingOptions): Tracing {
+  logOpenTelemetryDiagnostics(logger);
   const exporter = protocol === 'http/json' ? new JsonTraceExporter({ url: endpoint }) : new ProtobufTraceExporter({ url: endpoint });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName, 'service.instance.role': role }),

@@ -47,7 +47,7 @@ async function runExecutor(options: ExecutorOptions): Promise<void> {
   if (unknown.length > 0) throw new UsageError(`--mode: ${unknown.join(', ')} not in the configuration's execution.modes (${configured.join(', ')})`);
   const concurrency = positive(options.concurrency, '--concurrency');
   const logger = createLogger(config.service.log_level);
-  const observability = createObservability(config.observability, { role: 'executor', metricsPort: options.metricsPort === undefined ? undefined : port(options.metricsPort, '--metrics-port') });
+  const observability = createObservability(config.observability, { role: 'executor', logger, metricsPort: options.metricsPort === undefined ? undefined : port(options.metricsPort, '--metrics-port') });
   const rawKernel = await createKernel(config, { warm: true, logger });
   const kernel = observability ? observability.kernel(rawKernel) : rawKernel;
   const opened = await openTransport(options, config, { name: `pyexec executor (${modes.join(', ')})`, logger });

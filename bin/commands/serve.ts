@@ -61,7 +61,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const logger = createLogger(config.service.log_level);
   const pageSettings = options.ui ? reviewPageSettings(config) : null;
   const pagePort = options.port === undefined ? undefined : port(options.port, '--port');
-  const observability = createObservability(config.observability, { role: 'serve', metricsPort: options.metricsPort === undefined ? undefined : port(options.metricsPort, '--metrics-port') });
+  const observability = createObservability(config.observability, { role: 'serve', logger, metricsPort: options.metricsPort === undefined ? undefined : port(options.metricsPort, '--metrics-port') });
   const opened = await openTransport(options, config, { name: `pyexec serve (${[...actors].join(', ')})`, keepEvents: true, logger });
   const { embedded } = opened;
   const transport = observability ? observability.transport(opened.transport, { supervisor: actors.has('supervisor') }) : opened.transport;
