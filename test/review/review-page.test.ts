@@ -105,7 +105,8 @@ describe('review page: operator', () => {
     expect(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
     expect(await page.$('[data-testid=approve]')).toBeNull();
     expect(await page.textContent('[data-testid=decision]')).toBe('approve by alice: scan approved for shift');
-    expect(await page.textContent(`#executions tr[data-id="${id}"]`)).toContain('done: succeeded');
+    // The list reloads on the same event as the detail, by a request of its own: it may draw a moment later.
+    await expect.poll(() => page.textContent(`#executions tr[data-id="${id}"]`)).toContain('done: succeeded');
     expect(await page.textContent('[data-testid=results]')).toContain('SR:MAG:QF1:CURRENT_SP');
     expect(await page.textContent('[data-testid=audit-status]')).toMatch(/hash chain intact/);
     expect(await page.textContent('[data-testid=audit]')).toContain('decision_counted');
@@ -269,6 +270,27 @@ describe('review page: operator', () => {
     expect(await search({ decided_by: 'bob' })).toEqual([rejected]);
     expect(await search({ q: tag, outcome: 'expired' })).toEqual([]);
     expect(await page.isVisible('#history-empty')).toBe(true);
+
+    // Two searches overlap and the first one's answer comes last: the page shows the second's rows, and keeps them.
+    let releaseFirst: () => void = () => undefined;
+    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+    await page.route(
+      (url) => url.pathname.endsWith('/api/history') && url.searchParams.get('q') === tag && !url.searchParams.has('outcome'),
+      async (route) => {
+        await firstHeld;
+        await route.continue();
+      },
+    );
+    await page.fill('#history-search input[name=q]', tag);
+    await page.selectOption('#history-search select[name=outcome]', '');
+    await page.click('#history-search button[type=submit]');
+    expect(await search({ q: `booster ${tag}` })).toEqual([rejected]);
+    const lateAnswer = page.waitForResponse((response) => new URL(response.url()).searchParams.get('q') === tag);
+    releaseFirst();
+    await lateAnswer;
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200))); // time for a late render, were there one
+    expect(await page.$$eval('[data-testid=history-row]', (rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual([rejected]);
+    await page.unrouteAll();
 
     await search({ q: tag });
     await page.click(`#history tr[data-id="${approved}"]`);

@@ -17,4 +17,27 @@ export async function api(path, options = {}) {
   return body;
 }
 
+/** What a load made by newestOnly answers when a newer call of it was made meanwhile. */
+export const stale = Symbol('stale');
+
+/**
+ * Loads of one kind overlap (live events arrive faster than answers, a
+ * search is submitted twice): a loader made here hands on only the newest
+ * call's answer or failure, so an older answer arriving late never puts
+ * stale state back on screen. Older calls resolve to `stale`.
+ */
+export function newestOnly(load) {
+  let newest = 0;
+  return async (...args) => {
+    const call = ++newest;
+    try {
+      const result = await load(...args);
+      return call === newest ? result : stale;
+    } catch (error) {
+      if (call !== newest) return stale;
+      throw error;
+    }
+  };
+}
+
 export const isApprover = () => Boolean(state.session?.roles.includes('approver'));

@@ -1,10 +1,13 @@
 // The live list of executions and the searchable history of finished ones.
-import { api, state } from './api.js';
+import { api, newestOnly, stale, state } from './api.js';
 import { el, stateText, timeCell } from './dom.js';
 
+const loadList = newestOnly(() => api('executions'));
+const loadHistory = newestOnly((query) => api(`history?${query}`));
+
 export async function refreshList(onSelect, onAuthError) {
-  const items = await api('executions').catch(onAuthError);
-  if (!items) return;
+  const items = await loadList().catch(onAuthError);
+  if (!items || items === stale) return;
   document.querySelector('#executions tbody').replaceChildren(
     ...items.map((item) =>
       el(
@@ -20,23 +23,17 @@ export async function refreshList(onSelect, onAuthError) {
   );
 }
 
-// Searches can overlap (a second submit before the first answer): only the
-// latest one renders, and the table is aria-busy until it has, so neither a
-// reader nor a test takes the previous results for the new ones.
-let latestSearch = 0;
-
+// The table is aria-busy from a search's submit until its rows are drawn, so
+// neither a reader nor a test takes the previous results for the new ones.
 export async function searchHistory(form, onSelect, onAuthError) {
-  const search = ++latestSearch;
   const table = document.getElementById('history');
   table.setAttribute('aria-busy', 'true');
   const query = new URLSearchParams();
   for (const [name, value] of new FormData(form)) if (String(value).trim() !== '') query.set(name, String(value).trim());
-  try {
-    const items = await api(`history?${query}`).catch(onAuthError);
-    if (items && search === latestSearch) renderHistory(items, onSelect);
-  } finally {
-    if (search === latestSearch) table.setAttribute('aria-busy', 'false');
-  }
+  const items = await loadHistory(query).catch(onAuthError);
+  if (items === stale) return; // a newer search is under way: it draws, and ends the busy state
+  if (items) renderHistory(items, onSelect);
+  table.setAttribute('aria-busy', 'false');
 }
 
 function renderHistory(items, onSelect) {

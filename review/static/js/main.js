@@ -1,5 +1,5 @@
 // The review page's entry: login and logout, live updates, selection.
-import { api, state } from './api.js';
+import { api, newestOnly, stale, state } from './api.js';
 import { renderDetail } from './detail.js';
 import { markSelected, refreshList, searchHistory } from './lists.js';
 
@@ -9,11 +9,14 @@ function handleAuthError(error) {
   return null;
 }
 
+// Every live event of the selected execution reloads it: only the newest answer is drawn.
+const loadView = newestOnly((id) => api(`executions/${encodeURIComponent(id)}`));
+
 async function select(id) {
   state.selected = id;
   history.replaceState(null, '', `#/executions/${encodeURIComponent(id)}`);
-  const view = await api(`executions/${encodeURIComponent(id)}`).catch(handleAuthError);
-  if (!view || state.selected !== id) return;
+  const view = await loadView(id).catch(handleAuthError);
+  if (!view || view === stale || state.selected !== id) return;
   renderDetail(view);
   markSelected(id);
 }
