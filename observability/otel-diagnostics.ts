@@ -33,8 +33,14 @@ class ThrottledDiagnostics implements DiagLogger {
       last.repeats += 1;
       return;
     }
+    this.forgetQuiet(now);
     this.lastLogged.set(message, { at: now, repeats: 0 });
     this.logger[level]({ component: 'opentelemetry', repeats_since_last: last?.repeats ?? 0 }, message);
+  }
+
+  /** Messages that vary ("Dropped 12 spans") would pile up: one past its window with nothing to report is forgotten. */
+  private forgetQuiet(now: number): void {
+    for (const [message, entry] of this.lastLogged) if (entry.repeats === 0 && now - entry.at >= repeatWindowMs) this.lastLogged.delete(message);
   }
 }
 
