@@ -339,7 +339,7 @@ const observabilitySchema = z
     metrics_host: z.string().min(1).default('127.0.0.1'),
     /** OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); null: no traces are exported. */
     otlp_endpoint: z.string().url().nullable().default(null),
-    /** How spans are encoded on the wire: protobuf (OTLP's default, the cheaper to make) or JSON. */
+    /** How spans are encoded on the wire: protobuf (OTLP's default, a third of JSON's bytes) or JSON. */
     otlp_protocol: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
     /** service.name of the exported spans. */
     service_name: z.string().min(1).default('pyexec'),

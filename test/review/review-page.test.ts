@@ -250,16 +250,21 @@ describe('review page: operator', () => {
     await expect.poll(() => outcomeOf(rejected), { timeout: 30_000 }).toBe('rejected');
 
     const page = await logIn(browser, server.url, 'victor', 'victor-password');
-    const search = async (fields: { q?: string; outcome?: string; decided_by?: string }): Promise<string[]> => {
+    type SearchFields = { q?: string; outcome?: string; decided_by?: string };
+    const submitSearch = async (fields: SearchFields) => {
       await page.fill('#history-search input[name=q]', fields.q ?? '');
       await page.selectOption('#history-search select[name=outcome]', fields.outcome ?? '');
       await page.fill('#history-search input[name=decided_by]', fields.decided_by ?? '');
+      await page.click('#history-search button[type=submit]');
+    };
+    const shownRows = () => page.$$eval('[data-testid=history-row]', (rows) => rows.map((row) => row.getAttribute('data-id') ?? ''));
+    const search = async (fields: SearchFields): Promise<string[]> => {
       // The submit handler marks the table busy before it fetches; the rows are
       // the new search's only once it is no longer busy (the response arriving
       // is not enough: the page renders after it).
-      await page.click('#history-search button[type=submit]');
+      await submitSearch(fields);
       await page.waitForSelector('#history[aria-busy="false"]');
-      return page.$$eval('[data-testid=history-row]', (rows) => rows.map((row) => row.getAttribute('data-id') ?? ''));
+      return shownRows();
     };
     expect(await search({ q: tag })).toEqual([rejected, approved]);
     expect(await search({ q: `booster ${tag}` })).toEqual([rejected]);
@@ -281,15 +286,13 @@ describe('review page: operator', () => {
         await route.continue();
       },
     );
-    await page.fill('#history-search input[name=q]', tag);
-    await page.selectOption('#history-search select[name=outcome]', '');
-    await page.click('#history-search button[type=submit]');
+    await submitSearch({ q: tag });
     expect(await search({ q: `booster ${tag}` })).toEqual([rejected]);
     const lateAnswer = page.waitForResponse((response) => new URL(response.url()).searchParams.get('q') === tag);
     releaseFirst();
     await lateAnswer;
     await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200))); // time for a late render, were there one
-    expect(await page.$$eval('[data-testid=history-row]', (rows) => rows.map((row) => row.getAttribute('data-id')))).toEqual([rejected]);
+    expect(await shownRows()).toEqual([rejected]);
     await page.unrouteAll();
 
     await search({ q: tag });
